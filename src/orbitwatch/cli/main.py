@@ -1,0 +1,40 @@
+"""The ``orbitwatch`` command: one sub-command group per domain.
+
+Each domain module defines a ``typer.Typer`` (or a command function) and is
+registered below; the modules stay thin: parse arguments, call the library,
+print with rich.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from .catalog import app as catalog_app
+from .propagate import propagate_command
+from .demo import demo_command
+
+app = typer.Typer(
+    name="orbitwatch",
+    help=(
+        "Space situational awareness and disaster-response tasking.\n\n"
+        "Start with [bold]orbitwatch demo[/bold], then import a catalog with "
+        "[bold]orbitwatch catalog import FILE[/bold]."
+    ),
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+app.add_typer(catalog_app, name="catalog")
+app.command("propagate")(propagate_command)
+app.command("demo")(demo_command)
+
+# --- further domains register here (one line each) ---
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
