@@ -1,0 +1,1 @@
+"""Conjunction assessment: screening, collision probability, CCSDS CDMs."""

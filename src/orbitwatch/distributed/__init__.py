@@ -1,0 +1,1 @@
+"""Executors that spread independent chunks of work: in-process and Dask."""

@@ -1,0 +1,1 @@
+"""Disaster response: Charter activations, fleet, access windows, acquisition plans."""
