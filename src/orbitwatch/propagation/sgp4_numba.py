@@ -114,7 +114,7 @@ def _build_kernels(fp: str):
                     t = (ta[row, j] - ejd[i]) * 1440.0 + (tb[row, j] - efr[i]) * 1440.0
                 else:
                     t = ta[row, j]
-                rx, ry, rz, vx, vy, vz, err, atime, xli, xni = sgp4_point(c, i, t, atime, xli, xni)
+                rx, ry, rz, vx, vy, vz, err, atime, xli, xni = sgp4_point(c, i, t, atime, xli, xni, True)
                 r[i, j, 0] = rx
                 r[i, j, 1] = ry
                 r[i, j, 2] = rz
