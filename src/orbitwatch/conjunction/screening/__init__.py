@@ -1,0 +1,15 @@
+"""Conjunction screening: all-vs-all or fleet-vs-catalog close approaches over a span.
+
+>>> from orbitwatch.conjunction import screen
+>>> result = screen(catalog, "2023-10-09T12:00", "2023-10-16T12:00", threshold_km=5.0)
+>>> result.events.sort_by("miss_km")[:10]
+
+See ``docs/screening.md`` for the method and its guarantee.
+"""
+
+from .core import ObjectStatus, ScreeningOptions, ScreeningResult, screen
+from .events import ConjunctionEvents, socrates_report
+from .volumes import EllipsoidRTN, Sphere, parse_volume
+
+__all__ = ["screen", "ScreeningOptions", "ScreeningResult", "ObjectStatus", "ConjunctionEvents",
+           "socrates_report", "Sphere", "EllipsoidRTN", "parse_volume"]

@@ -1,0 +1,505 @@
+"""Conjunction screening: every local minimum of the distance between two objects, under a
+threshold, over a span of time (all-vs-all, or a fleet of primaries against everything).
+
+Method (``docs/screening.md`` has the details and the guarantee):
+
+1. every object's SGP4 trajectory is sampled at its own step (``segment_s * 2**k``, chosen so
+   that the cubic Hermite interpolant of the samples is within a bound ``eps`` measured for
+   that object over one orbit);
+2. the span is cut into windows (the independent tasks an executor runs) and the windows
+   into segments of ``segment_s``; per segment, every object's interpolated arc gets a 4-D
+   bounding box (x, y, z from the Bezier control points, r from the Bernstein form of
+   ``|r|^2``), padded by ``d/2 + eps``, and a hashed grid of (radius bin, Cartesian cell)
+   finds the pairs whose boxes overlap;
+3. for those pairs the squared distance between the two interpolants is a degree-6
+   polynomial per sub-interval; its local minima under ``(d + eps_i + eps_j)^2`` are isolated
+   exactly (Bernstein subdivision);
+4. each candidate is refined with exact SGP4 (Newton on the derivative of the distance, from
+   a five-point stencil of positions) and kept if its exact minimum is under ``d``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterable
+
+import numpy as np
+
+from ...catalog.catalog import Catalog
+from ...elements.sets import ElementSets
+from ...errors import NotFoundError
+from ...propagation.backends import STATUS_MESSAGES, PropagationBackend, get_backend
+from ...timeutil import NS_PER_DAY, NS_PER_S, as_datetime64
+from . import kernels as K
+from .events import ConjunctionEvents
+from .refine import (AT_SPAN_START, AT_SPAN_STOP, INVALID_STATE, NOT_CONVERGED, OK, ellipsoid_objective,
+                     refine_minima, states_at, to_rtn)
+from .sampling import STATUS_IMPLAUSIBLE, Sampling, StateSource, calibrate
+from .volumes import EllipsoidRTN, Sphere
+
+STATUS_TEXT = dict(STATUS_MESSAGES)
+STATUS_TEXT[STATUS_IMPLAUSIBLE] = "implausible state (unbound, or beyond 1.5x the element set's apogee)"
+
+
+@dataclass(frozen=True)
+class ScreeningOptions:
+    """Tuning of the method (the defaults are what the benchmarks and tests use).
+
+    segment_s : broad-phase segment length, s
+    window_s : length of one task (a multiple of ``segment_s * 2**kmax``), s
+    interp_target_km : wanted interpolation error bound; steps are halved until it holds
+    kmin, kmax : node steps range from ``segment_s * 2**kmin`` to ``segment_s * 2**kmax``
+    safety : factor on the measured interpolation error
+    cell_km, rbin_km : grid cell (Cartesian) and radius-bin sizes of the broad phase
+    dedupe_s : two refined minima of the same pair closer than this are one event
+    """
+
+    segment_s: float = 60.0
+    window_s: float = 7200.0
+    interp_target_km: float = 0.3
+    kmin: int = -3
+    kmax: int = 3
+    safety: float = 1.5
+    cell_km: float = 800.0
+    rbin_km: float = 40.0
+    dedupe_s: float = 1.0
+
+    def __post_init__(self):
+        big = self.segment_s * 2.0 ** self.kmax
+        if self.window_s <= 0 or abs(self.window_s / big - round(self.window_s / big)) > 1e-9:
+            raise ValueError(f"window_s ({self.window_s}) must be a positive multiple of segment_s * 2**kmax ({big})")
+        if not self.kmin <= 0 <= self.kmax:
+            raise ValueError("need kmin <= 0 <= kmax")
+
+
+@dataclass
+class ObjectStatus:
+    """Objects that SGP4 could not follow over the whole span (decayed, bad elements): they are
+    screened up to ``first_bad`` (the first interpolation node where the state was unusable)."""
+
+    norad_id: np.ndarray
+    name: np.ndarray
+    first_bad: np.ndarray
+    status: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.norad_id)
+
+    @property
+    def message(self) -> np.ndarray:
+        return np.array([STATUS_TEXT.get(int(s), f"status {int(s)}") for s in self.status], dtype=object)
+
+
+@dataclass
+class ScreeningResult:
+    """What :func:`screen` returns: the events, and how they were found."""
+
+    events: ConjunctionEvents
+    start: np.datetime64
+    stop: np.datetime64
+    volume: Sphere | EllipsoidRTN
+    n_objects: int
+    n_primaries: int
+    backend: str
+    object_status: ObjectStatus
+    sampling: Sampling
+    stats: dict = field(default_factory=dict)
+    timings_s: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def summary(self) -> dict:
+        steps, counts = np.unique(self.sampling.step_s, return_counts=True)
+        return {
+            "start": str(self.start), "stop": str(self.stop), "volume": self.volume.describe(),
+            "objects": self.n_objects, "primaries": self.n_primaries, "events": len(self.events),
+            "backend": self.backend, "objects_with_bad_states": len(self.object_status),
+            "node_steps_s": {f"{s:g}": int(c) for s, c in zip(steps, counts)},
+            "interpolation_bound_km": {
+                "median": float(np.median(self.sampling.eps_km)) if len(self.sampling.eps_km) else 0.0,
+                "max": float(np.max(self.sampling.eps_km)) if len(self.sampling.eps_km) else 0.0},
+            **{k: int(v) if isinstance(v, (int, np.integer)) else v for k, v in self.stats.items()},
+            "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
+        }
+
+
+# ----------------------------------------------------------------------------- shared context
+
+
+class _Context:
+    """Everything a window task needs; shipped once to each worker (see executors)."""
+
+    def __init__(self, backend, elements, prepared, sampling, primary, all_vs_all, span_start_ns, span_s,
+                 radius_km, options, threads):
+        self.backend = backend
+        self.elements = elements
+        self.prepared = prepared
+        self.sampling = sampling
+        self.primary = primary
+        self.all_vs_all = all_vs_all
+        self.span_start_ns = span_start_ns
+        self.span_s = span_s
+        self.radius_km = radius_km
+        self.options = options
+        self.threads = threads
+        self._lock = threading.Lock()
+        self._src = None
+        # objects sorted by step class (the kernel's object order)
+        self.order = np.argsort(sampling.k, kind="stable").astype(np.int64)
+        ks = sampling.k[self.order]
+        self.cls_k = np.unique(ks).astype(np.int64)
+        self.cls_start = np.searchsorted(ks, np.r_[self.cls_k, np.iinfo(np.int64).max]).astype(np.int64)
+        self.classes = [(int(k), self.order[self.cls_start[c]:self.cls_start[c + 1]])
+                        for c, k in enumerate(self.cls_k)]
+
+    def source(self) -> StateSource:
+        with self._lock:
+            if self._src is None:
+                self._src = StateSource(self.backend, self.elements, self.prepared, threads=self.threads)
+            return self._src
+
+    def __getstate__(self):
+        d = dict(self.__dict__)
+        d.pop("_lock")
+        d["_src"] = None
+        if not _picklable_prepared(self.prepared):
+            d["prepared"] = None  # the worker prepares once (python-sgp4's Satrec does not pickle)
+        return d
+
+    def __setstate__(self, d):
+        self.__dict__.update(d)
+        self._lock = threading.Lock()
+
+
+def _picklable_prepared(prepared) -> bool:
+    try:
+        from ...propagation.sgp4_numba import SGP4State
+    except Exception:  # pragma: no cover
+        return False
+    return isinstance(prepared, SGP4State)
+
+
+# ----------------------------------------------------------------------------- one window
+
+
+def _run_window(task, ctx: _Context) -> dict:
+    """Screen one window [w0, w1] (seconds from the span start): candidates, exact refinement."""
+    w0, w1 = task
+    t_start = time.perf_counter()
+    src = ctx.source()
+    opt = ctx.options
+    S = opt.segment_s
+    N = len(ctx.elements)
+    span_s = ctx.span_s
+    wlen = w1 - w0
+    # node table (see kernels): objects sorted by step class; within a class node-major, so the
+    # objects of a class at one node are contiguous columns of RX/VX
+    n_cls = len(ctx.classes)
+    cls_np = np.zeros(n_cls, np.int64)
+    cls_base = np.zeros(n_cls, np.int64)
+    total = 0
+    for c, (k, members) in enumerate(ctx.classes):
+        n_p = int(round(wlen / (S * 2.0 ** k)))
+        cls_np[c] = n_p
+        cls_base[c] = total
+        total += members.size * (n_p + 1)
+    RX = np.empty((3, total))
+    VX = np.empty((3, total))
+    NODE = np.empty((total, 6))
+    OKn = np.empty(total, np.bool_)
+    first_bad = np.full(N, np.inf)
+    bad_status = np.zeros(N, np.uint8)
+    n_props = 0
+    for c, (k, members) in enumerate(ctx.classes):
+        if members.size == 0:
+            continue
+        step = S * 2.0 ** k
+        n_p = int(cls_np[c])
+        times = ctx.span_start_ns + np.round((w0 + np.arange(n_p + 1) * step) * NS_PER_S).astype(np.int64)
+        r, v, st = src.grid(members, times)
+        n_props += r.shape[0] * r.shape[1]
+        K.fill_nodes(r, v, st, int(cls_base[c]), RX, VX, NODE, OKn)
+        anybad = (st != 0).any(axis=1)
+        if anybad.any():
+            rr = np.flatnonzero(anybad)
+            kk = np.argmax(st[rr] != 0, axis=1)
+            first_bad[members[rr]] = w0 + kk * step
+            bad_status[members[rr]] = st[rr, kk]
+    t_prop = time.perf_counter()
+    t_stop = (span_s - w0) if span_s <= w1 else np.inf
+    n_seg = int(np.ceil((min(w1, span_s) - w0) / S - 1e-12))
+    order = ctx.order
+    ci, cj, ct, cq, clo, chi, ckind, kstats = K.screen_window(
+        RX, VX, NODE, OKn, ctx.cls_start, ctx.cls_k, cls_base, cls_np, float(S), ctx.sampling.eps_km[order],
+        ctx.primary[order], ctx.all_vs_all, n_seg, float(t_stop), w0 == 0.0, float(ctx.radius_km),
+        float(opt.cell_km), float(opt.rbin_km))
+    # back to catalog indices, object 1 the lower catalog index
+    ci, cj = order[ci], order[cj]
+    ci, cj = np.minimum(ci, cj), np.maximum(ci, cj)
+    t_kern = time.perf_counter()
+    if ci.size:
+        t_ref, f, outcome = refine_minima(src, ci, cj, ct + w0, clo + w0, chi + w0, ctx.span_start_ns, span_s)
+    else:
+        t_ref, f, outcome = np.zeros(0), np.zeros(0), np.zeros(0, np.int8)
+    t_end = time.perf_counter()
+    found = np.isin(outcome, (OK, AT_SPAN_START, AT_SPAN_STOP)) & (f <= ctx.radius_km ** 2)
+    stats = {name: int(kstats[getattr(K, name)]) for name in
+             ("STAT_OBJECT_SEGMENTS", "STAT_ENTRIES", "STAT_BOX_TESTS", "STAT_PAIR_SEGMENTS",
+              "STAT_NARROW_INTERVALS", "STAT_CANDIDATES")}
+    stats = {k[5:].lower(): v for k, v in stats.items()}
+    stats["propagations"] = n_props
+    stats["refined_not_converged"] = int(np.sum(outcome == NOT_CONVERGED))
+    stats["refined_invalid_state"] = int(np.sum(outcome == INVALID_STATE))
+    return {
+        "i": ci[found].astype(np.int64), "j": cj[found].astype(np.int64), "t": t_ref[found],
+        "miss2": f[found], "outcome": outcome[found],
+        "first_bad": first_bad, "bad_status": bad_status, "stats": stats,
+        "timings": {"propagate": t_prop - t_start, "broad_narrow": t_kern - t_prop, "refine": t_end - t_kern},
+    }
+
+
+# ----------------------------------------------------------------------------- the library function
+
+
+def _as_elements(catalog, start_ns) -> ElementSets:
+    if isinstance(catalog, Catalog):
+        return catalog.at(np.datetime64(start_ns, "ns"))
+    if isinstance(catalog, ElementSets):
+        ids = catalog.norad_id
+        if len(np.unique(ids)) != len(ids):
+            return Catalog(catalog).at(np.datetime64(start_ns, "ns"))
+        order = np.argsort(ids, kind="stable")
+        return catalog if np.all(order == np.arange(len(ids))) else catalog[order]
+    # a ParseResult from read_elements
+    el = getattr(catalog, "elements", None)
+    if isinstance(el, ElementSets):
+        return _as_elements(el, start_ns)
+    raise TypeError(f"screen() needs a Catalog or ElementSets, got {type(catalog).__name__}")
+
+
+def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | EllipsoidRTN | None = None,
+           primaries: Iterable[int] | None = None, backend: str | PropagationBackend | None = None,
+           executor=None, options: ScreeningOptions | None = None,
+           progress: Callable[[int, int], None] | None = None) -> ScreeningResult:
+    """Find every close approach between catalog objects over ``[start, stop]``.
+
+    Parameters
+    ----------
+    catalog : Catalog or ElementSets
+        The objects. A Catalog contributes the element set in force at ``start`` for each
+        object; ElementSets with several sets per object are reduced the same way.
+    start, stop : datetime64 / ISO string / datetime
+        The span (UTC).
+    threshold_km : float
+        Miss-distance threshold (a spherical screening volume), km.
+    volume : Sphere or EllipsoidRTN, optional
+        Screening volume; overrides ``threshold_km``.
+    primaries : iterable of int, optional
+        Catalog numbers of a fleet: only pairs with at least one of them are screened
+        (object 1 of each event is the fleet member). Default: all against all.
+    backend : str or backend, optional
+        Propagation backend ('numba' default when available, 'sgp4' reference).
+    executor : executor, int or str, optional
+        Where the windows run: an :class:`~orbitwatch.distributed.InProcessExecutor` (default:
+        all cores), a :class:`~orbitwatch.distributed.DaskExecutor`, a worker count, or a Dask
+        scheduler address.
+    options : ScreeningOptions, optional
+    progress : callable(done, total), optional
+        Called after each window.
+
+    Returns
+    -------
+    ScreeningResult
+        ``.events`` (:class:`ConjunctionEvents`, sorted by TCA), per-object SGP4 problems,
+        the interpolation steps/bounds and counters.
+    """
+    from ...distributed.executors import as_executor
+
+    timings = {}
+    t0 = time.perf_counter()
+    opt = options or ScreeningOptions()
+    vol = volume if volume is not None else Sphere(float(threshold_km))
+    if not isinstance(vol, (Sphere, EllipsoidRTN)):
+        raise TypeError("volume must be a Sphere or an EllipsoidRTN")
+    start_ns = int(as_datetime64(start).astype(np.int64))
+    stop_ns = int(as_datetime64(stop).astype(np.int64))
+    if not stop_ns > start_ns:
+        raise ValueError(f"stop ({np.datetime64(stop_ns, 'ns')}) must be after start ({np.datetime64(start_ns, 'ns')})")
+    span_s = (stop_ns - start_ns) / NS_PER_S
+    elements = _as_elements(catalog, start_ns)
+    n = len(elements)
+    primary = np.zeros(n, dtype=np.bool_)
+    all_vs_all = primaries is None
+    if not all_vs_all:
+        want = np.unique(np.fromiter((int(p) for p in primaries), dtype=np.int64))
+        if want.size == 0:
+            raise ValueError("primaries is empty: give catalog numbers, or None for all-vs-all")
+        primary = np.isin(elements.norad_id, want)
+        missing = np.setdiff1d(want, elements.norad_id)
+        if missing.size:
+            raise NotFoundError(f"primaries not in the catalog: {', '.join(map(str, missing[:20]))}"
+                                + (" ..." if missing.size > 20 else ""))
+    ex = as_executor(executor)
+    be = get_backend(backend)
+    parallel = ex.workers > 1
+    # compiled SGP4 is itself multi-threaded: inside parallel workers, one thread each
+    be_work = type(be)(threads=1) if (parallel and type(be).__name__ == "NumbaSGP4Backend") else be
+    prepared = be_work.prepare(elements) if n else None
+    timings["prepare"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    src = StateSource(be, elements, prepared)
+    sampling = calibrate(src, start_ns, opt.segment_s, opt.interp_target_km, kmin=opt.kmin, kmax=opt.kmax,
+                         safety=opt.safety) if n else Sampling(opt.segment_s, np.zeros(0, np.int64), np.zeros(0),
+                                                               np.zeros(0))
+    timings["calibrate"] = time.perf_counter() - t1
+    radius = vol.bounding_radius_km
+    ctx = _Context(be_work, elements, prepared, sampling, primary, all_vs_all, start_ns, span_s, radius, opt,
+                   threads=1 if parallel else getattr(be, "threads", None))
+    # windows: multiples of window_s from the start, the last one covering the stop
+    n_win = max(1, int(np.ceil(span_s / opt.window_s - 1e-12)))
+    tasks = [(k * opt.window_s, (k + 1) * opt.window_s) for k in range(n_win)] if n >= 2 else []
+    done = [0]
+
+    def on_result(k, res):
+        done[0] += 1
+        if progress is not None:
+            progress(done[0], len(tasks))
+
+    t2 = time.perf_counter()
+    results = ex.map(_run_window, tasks, shared=ctx, on_result=on_result)
+    timings["windows"] = time.perf_counter() - t2
+    t3 = time.perf_counter()
+    stats: dict = {"windows": len(tasks)}
+    for name in ("propagate", "broad_narrow", "refine"):
+        timings["cpu_" + name] = float(sum(r["timings"][name] for r in results))
+    for r in results:
+        for k, v in r["stats"].items():
+            stats[k] = stats.get(k, 0) + v
+    if results:
+        i = np.concatenate([r["i"] for r in results])
+        j = np.concatenate([r["j"] for r in results])
+        t = np.concatenate([r["t"] for r in results])
+        miss2 = np.concatenate([r["miss2"] for r in results])
+        outcome = np.concatenate([r["outcome"] for r in results])
+        first_bad = np.min(np.stack([r["first_bad"] for r in results]), axis=0)
+        which = np.argmin(np.stack([r["first_bad"] for r in results]), axis=0)
+        bad_status = np.stack([r["bad_status"] for r in results])[which, np.arange(n)]
+    else:
+        i = j = np.zeros(0, np.int64)
+        t = miss2 = np.zeros(0)
+        outcome = np.zeros(0, np.int8)
+        first_bad = np.full(n, np.inf)
+        bad_status = np.zeros(n, np.uint8)
+    keep = _dedupe(i, j, t, miss2, opt.dedupe_s)
+    stats["duplicates_removed"] = int(keep.size and (keep.size - keep.sum()))
+    i, j, t, miss2, outcome = i[keep], j[keep], t[keep], miss2[keep], outcome[keep]
+    src_final = StateSource(be, elements, prepared) if be_work is be else StateSource(
+        be, elements, prepared, threads=getattr(be, "threads", None))
+    events = _finalize(src_final, elements, primary, all_vs_all, vol, i, j, t, miss2, outcome, start_ns, span_s)
+    bad = np.isfinite(first_bad)
+    status = ObjectStatus(norad_id=elements.norad_id[bad], name=elements.name[bad],
+                          first_bad=(start_ns + np.round(first_bad[bad] * NS_PER_S).astype(np.int64)).astype(
+                              "datetime64[ns]"), status=bad_status[bad])
+    timings["finalize"] = time.perf_counter() - t3
+    timings["total"] = time.perf_counter() - t0
+    stats["events"] = len(events)
+    return ScreeningResult(events=events, start=np.datetime64(start_ns, "ns"), stop=np.datetime64(stop_ns, "ns"),
+                           volume=vol, n_objects=n, n_primaries=int(primary.sum()) if not all_vs_all else n,
+                           backend=getattr(be, "name", type(be).__name__), object_status=status, sampling=sampling,
+                           stats=stats, timings_s=timings)
+
+
+def _dedupe(i, j, t, miss2, tol_s) -> np.ndarray:
+    """Mask keeping one of several refined minima of the same pair within ``tol_s`` (the closest)."""
+    n = i.size
+    keep = np.ones(n, dtype=bool)
+    if n < 2:
+        return keep
+    order = np.lexsort((miss2, t, j, i))
+    si, sj, st = i[order], j[order], t[order]
+    same_pair = (si[1:] == si[:-1]) & (sj[1:] == sj[:-1])
+    close = same_pair & (np.diff(st) < tol_s)
+    # chains of close minima: keep the smallest distance of each chain
+    chain_start = np.r_[True, ~close]
+    chain_id = np.cumsum(chain_start) - 1
+    sm = miss2[order]
+    best = np.full(chain_id[-1] + 1, -1)
+    # first index of the min within each chain
+    o2 = np.lexsort((sm, chain_id))
+    firsts = np.r_[True, chain_id[o2][1:] != chain_id[o2][:-1]]
+    best[chain_id[o2][firsts]] = o2[firsts]
+    keep[:] = False
+    keep[order[best]] = True
+    return keep
+
+
+def teme_to_eme2000_many(r_km, v_km_s, times_ns, grid_s: float = 3600.0):
+    """TEME -> EME2000 for many states at scattered instants ((M, 3) each, (M,) int64 ns).
+
+    The rotation (precession-nutation of :func:`orbitwatch.propagation.frames.teme_to_gcrs_matrix`,
+    then the frame bias) is evaluated on an hourly grid and interpolated linearly: it changes
+    slowly (the fastest nutation term worth a mention has a 13.66-day period and 0.2" amplitude),
+    so the interpolation error is below 1e-10 rad (4 mm at GEO), while evaluating it per event
+    would cost ~0.1 ms each."""
+    from ...propagation.frames import gcrs_to_eme2000, teme_to_gcrs_matrix
+
+    times_ns = np.asarray(times_ns, dtype=np.int64)
+    if times_ns.size == 0:
+        return np.zeros((0, 3)), np.zeros((0, 3))
+    g_ns = int(grid_s * NS_PER_S)
+    t0 = (times_ns.min() // g_ns) * g_ns
+    ng = int((times_ns.max() - t0) // g_ns) + 2
+    grid = t0 + np.arange(ng, dtype=np.int64) * g_ns
+    Mg = teme_to_gcrs_matrix(grid.astype("datetime64[ns]"))  # (3, 3, G)
+    x = (times_ns - t0) / g_ns
+    k = np.minimum(np.floor(x).astype(np.int64), ng - 2)
+    f = (x - k)[None, None, :]
+    M = Mg[:, :, k] * (1.0 - f) + Mg[:, :, k + 1] * f
+    r = np.einsum("ijm,mj->mi", M, np.asarray(r_km))
+    v = np.einsum("ijm,mj->mi", M, np.asarray(v_km_s))
+    return gcrs_to_eme2000(r, v)
+
+
+def _finalize(src, elements, primary, all_vs_all, vol, i, j, t, miss2, outcome, start_ns, span_s):
+    """Columns of the event table; applies the screening volume."""
+
+    if i.size == 0:
+        return ConjunctionEvents.empty()
+    # object 1 is the primary (fleet screening), else the lower catalog number
+    if not all_vs_all:
+        swap = ~primary[i] & primary[j]
+        i, j = np.where(swap, j, i), np.where(swap, i, j)
+    if isinstance(vol, EllipsoidRTN):
+        tq, q, oq = refine_minima(src, i, j, t, t, t, start_ns, span_s, objective=ellipsoid_objective(vol.semi_axes_km),
+                                  window_s=120.0)
+        good = np.isin(oq, (OK, AT_SPAN_START, AT_SPAN_STOP)) & (q <= 1.0)
+        ratio = np.sqrt(np.where(np.isfinite(q), q, np.inf))
+    else:
+        good = miss2 <= vol.radius_km ** 2
+        ratio = np.sqrt(miss2) / vol.radius_km
+    i, j, t, miss2, outcome, ratio = i[good], j[good], t[good], miss2[good], outcome[good], ratio[good]
+    m = i.size
+    if m == 0:
+        return ConjunctionEvents.empty()
+    r, v, st, tns = states_at(src, np.concatenate([i, j]), np.concatenate([t, t]), start_ns)
+    r1, r2, v1, v2 = r[:m], r[m:], v[:m], v[m:]
+    tca = tns[:m].astype("datetime64[ns]")
+    rtn = to_rtn(r1, v1, r2 - r1)
+    e1r, e1v = teme_to_eme2000_many(r1, v1, tns[:m])
+    e2r, e2v = teme_to_eme2000_many(r2, v2, tns[:m])
+    ep = elements.epoch.astype(np.int64)
+    types = elements.object_type_name
+    boundary = np.where(outcome == AT_SPAN_START, 1, np.where(outcome == AT_SPAN_STOP, 2, 0)).astype(np.int8)
+    ev = ConjunctionEvents(
+        norad_1=elements.norad_id[i], norad_2=elements.norad_id[j], name_1=elements.name[i], name_2=elements.name[j],
+        object_type_1=types[i], object_type_2=types[j], tca=tca, miss_km=np.linalg.norm(r2 - r1, axis=-1),
+        radial_km=rtn[:, 0], in_track_km=rtn[:, 1], cross_track_km=rtn[:, 2],
+        rel_speed_km_s=np.linalg.norm(v2 - v1, axis=-1),
+        r1_teme_km=r1, v1_teme_km_s=v1, r2_teme_km=r2, v2_teme_km_s=v2,
+        r1_eme2000_km=e1r, v1_eme2000_km_s=e1v, r2_eme2000_km=e2r, v2_eme2000_km_s=e2v,
+        age_1_days=(tns[:m] - ep[i]) / NS_PER_DAY, age_2_days=(tns[:m] - ep[j]) / NS_PER_DAY,
+        boundary=boundary, volume_ratio=ratio, pc=np.full(m, np.nan), pc_max=np.full(m, np.nan))
+    return ev.sort_by("tca")

@@ -1,0 +1,235 @@
+"""The screening's output: a columnar table of close approaches, with CSV/JSON and a
+SOCRATES-style report.
+
+One row per event (a local minimum of the distance between two objects). Columns are numpy
+arrays; vectors are (M, 3). Units are in the names; times are ``datetime64[ns]`` UTC.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from ...timeutil import format_iso
+
+BOUNDARY_NAMES = {0: "", 1: "span start", 2: "span stop"}
+
+_VEC_COLUMNS = ("r1_teme_km", "v1_teme_km_s", "r2_teme_km", "v2_teme_km_s",
+                "r1_eme2000_km", "v1_eme2000_km_s", "r2_eme2000_km", "v2_eme2000_km_s")
+
+
+@dataclass(eq=False)
+class ConjunctionEvents:
+    """Close approaches, one row each (object 1 is the primary: the fleet member in a fleet
+    screening, the lower catalog number in an all-vs-all one).
+
+    ======================== ============== =============================================================
+    column                   shape/dtype    meaning
+    ======================== ============== =============================================================
+    norad_1, norad_2         int64          catalog numbers
+    name_1, name_2           str            object names
+    object_type_1, _2        str            PAYLOAD, ROCKET BODY, DEBRIS, UNKNOWN
+    tca                      datetime64[ns] time of closest approach, UTC (refined to ~1 us)
+    miss_km                  float64        distance at TCA
+    radial_km, in_track_km,  float64        object 2 relative to object 1 at TCA, in object 1's RTN frame
+    cross_track_km
+    rel_speed_km_s           float64        |v2 - v1| at TCA
+    r1_teme_km ...           (M, 3)         states at TCA, TEME and EME2000 (km, km/s)
+    age_1_days, age_2_days   float64        TCA minus each element set's epoch
+    boundary                 int8           0, or 1/2: the minimum is at the span's start/stop
+    volume_ratio             float64        miss/radius (sphere) or the ellipsoid's normalised distance
+                                            at its minimum during the encounter (<= 1: inside)
+    pc, pc_max               float64        collision probability and its maximum (NaN until computed)
+    ======================== ============== =============================================================
+    """
+
+    norad_1: np.ndarray
+    norad_2: np.ndarray
+    name_1: np.ndarray
+    name_2: np.ndarray
+    object_type_1: np.ndarray
+    object_type_2: np.ndarray
+    tca: np.ndarray
+    miss_km: np.ndarray
+    radial_km: np.ndarray
+    in_track_km: np.ndarray
+    cross_track_km: np.ndarray
+    rel_speed_km_s: np.ndarray
+    r1_teme_km: np.ndarray
+    v1_teme_km_s: np.ndarray
+    r2_teme_km: np.ndarray
+    v2_teme_km_s: np.ndarray
+    r1_eme2000_km: np.ndarray
+    v1_eme2000_km_s: np.ndarray
+    r2_eme2000_km: np.ndarray
+    v2_eme2000_km_s: np.ndarray
+    age_1_days: np.ndarray
+    age_2_days: np.ndarray
+    boundary: np.ndarray
+    volume_ratio: np.ndarray
+    pc: np.ndarray
+    pc_max: np.ndarray
+
+    @classmethod
+    def column_names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+    @classmethod
+    def empty(cls) -> "ConjunctionEvents":
+        cols = {}
+        for name in cls.column_names():
+            if name in _VEC_COLUMNS:
+                cols[name] = np.zeros((0, 3))
+            elif name in ("norad_1", "norad_2"):
+                cols[name] = np.zeros(0, np.int64)
+            elif name.startswith(("name", "object_type")):
+                cols[name] = np.zeros(0, "U1")
+            elif name == "tca":
+                cols[name] = np.zeros(0, "datetime64[ns]")
+            elif name == "boundary":
+                cols[name] = np.zeros(0, np.int8)
+            else:
+                cols[name] = np.zeros(0)
+        return cls(**cols)
+
+    def __len__(self) -> int:
+        return len(self.norad_1)
+
+    def __getitem__(self, idx) -> "ConjunctionEvents":
+        if isinstance(idx, (int, np.integer)):
+            idx = np.array([idx])
+        return ConjunctionEvents(**{c: getattr(self, c)[idx] for c in self.column_names()})
+
+    def __repr__(self) -> str:
+        return f"<ConjunctionEvents n={len(self)}>"
+
+    def columns(self) -> dict[str, np.ndarray]:
+        return {c: getattr(self, c) for c in self.column_names()}
+
+    def sort_by(self, key: str = "tca", descending: bool = False) -> "ConjunctionEvents":
+        """Rows ordered by a column (stable; NaN last), ties broken by TCA then catalog numbers."""
+        v = getattr(self, key)
+        if v.dtype.kind == "M":
+            v = v.astype(np.int64)
+        if v.dtype.kind == "f":
+            nan = np.isnan(v)
+            v = np.where(nan, np.inf, -v if descending else v)
+        elif descending:
+            v = -v.astype(np.int64) if v.dtype.kind in "iu" else v
+        order = np.lexsort((self.norad_2, self.norad_1, self.tca.astype(np.int64), v))
+        return self[order]
+
+    @property
+    def pc_available(self) -> bool:
+        return bool(len(self) and np.isfinite(self.pc).any())
+
+    # ------------------------------------------------------------------ exports
+    def flat_columns(self) -> dict[str, np.ndarray]:
+        """Scalar columns only: vectors split into _x/_y/_z, TCA as ISO-8601 text (ms)."""
+        out = {}
+        for c in self.column_names():
+            a = getattr(self, c)
+            if c in _VEC_COLUMNS:
+                for k, ax in enumerate("xyz"):
+                    out[f"{c[:2]}_{ax}_{c[3:]}"] = a[:, k]
+            elif c == "tca":
+                out[c] = np.array([format_iso(t, 3) + "Z" for t in a], dtype=object)
+            else:
+                out[c] = a
+        return out
+
+    def to_csv(self, path=None) -> str | None:
+        """CSV with a header row (one column per scalar, vectors split into x/y/z). Returns the
+        text when ``path`` is None."""
+        cols = self.flat_columns()
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        names = list(cols)
+        w.writerow(names)
+        for k in range(len(self)):
+            w.writerow([_fmt(cols[n][k]) for n in names])
+        text = buf.getvalue()
+        if path is None:
+            return text
+        Path(path).write_text(text)
+        return None
+
+    def to_records(self) -> list[dict]:
+        """One dict per event (JSON-ready: vectors as lists, TCA as ISO-8601 with ms, NaN as None)."""
+        recs = []
+        for k in range(len(self)):
+            rec = {}
+            for c in self.column_names():
+                a = getattr(self, c)
+                if c in _VEC_COLUMNS:
+                    rec[c] = [float(x) for x in a[k]]
+                elif c == "tca":
+                    rec[c] = format_iso(a[k], 3) + "Z"
+                else:
+                    rec[c] = _jsonable(a[k])
+            recs.append(rec)
+        return recs
+
+    def to_json(self, path=None, meta: dict | None = None) -> str | None:
+        doc = {"events": self.to_records()}
+        if meta:
+            doc = {"meta": meta, **doc}
+        text = json.dumps(doc, indent=1, allow_nan=False)
+        if path is None:
+            return text
+        Path(path).write_text(text)
+        return None
+
+
+def _jsonable(x):
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not np.isfinite(x):
+        return None
+    return x
+
+
+def _fmt(x):
+    if isinstance(x, (float, np.floating)):
+        if not np.isfinite(x):
+            return ""
+        return repr(float(x))
+    if isinstance(x, np.generic):
+        return x.item()
+    return x
+
+
+def socrates_report(events: ConjunctionEvents, *, top: int = 10, by: str = "miss", title: str = "",
+                    header_lines: tuple[str, ...] = ()) -> str:
+    """Plain-text report in the spirit of CelesTrak's SOCRATES: the ``top`` events sorted by
+    minimum range (``by="miss"``) or by maximum collision probability (``by="pc"``, when Pc has
+    been computed), each with both objects, TCA, range, relative speed and element-set ages."""
+    if by not in ("miss", "pc"):
+        raise ValueError("by must be 'miss' or 'pc'")
+    if by == "pc" and not events.pc_available:
+        raise ValueError("no collision probability in these events: sort by 'miss' or compute Pc first")
+    ev = events.sort_by("miss_km") if by == "miss" else events.sort_by("pc_max", descending=True)
+    ev = ev[np.arange(min(top, len(ev)))]
+    lines = []
+    lines.append(title or "Close approaches")
+    lines.extend(header_lines)
+    crit = "minimum range" if by == "miss" else "maximum probability"
+    lines.append(f"Top {len(ev)} of {len(events)} by {crit}")
+    lines.append("")
+    head = (f"{'#':>3}  {'NORAD':>6}  {'Name':<24} {'Days':>5}  {'Max Pc':>9}  {'TCA (UTC)':<23}  "
+            f"{'Range km':>9}  {'Rel v km/s':>10}")
+    lines.append(head)
+    lines.append("-" * len(head))
+    for k in range(len(ev)):
+        pcs = f"{ev.pc_max[k]:9.2e}" if np.isfinite(ev.pc_max[k]) else f"{'-':>9}"
+        tca = format_iso(ev.tca[k], 3)
+        tag = "  (" + BOUNDARY_NAMES[int(ev.boundary[k])] + ")" if ev.boundary[k] else ""
+        lines.append(f"{k + 1:>3}  {ev.norad_1[k]:>6}  {str(ev.name_1[k])[:24]:<24} {ev.age_1_days[k]:5.1f}  "
+                     f"{pcs}  {tca:<23}  {ev.miss_km[k]:9.3f}  {ev.rel_speed_km_s[k]:10.3f}{tag}")
+        lines.append(f"{'':>3}  {ev.norad_2[k]:>6}  {str(ev.name_2[k])[:24]:<24} {ev.age_2_days[k]:5.1f}")
+    return "\n".join(lines) + "\n"

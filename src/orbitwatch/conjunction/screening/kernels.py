@@ -1,0 +1,897 @@
+"""Compiled kernels of the screening: segment bounding volumes, the 4-D grid broad phase and the
+Bernstein narrow phase, all in one pass over a time window (see ``docs/screening.md``).
+
+Data of a window (``t = 0`` at its start; every time here is in seconds from it):
+
+* objects are sorted by *step class*: class ``c`` holds objects ``cls_start[c] <= i <
+  cls_start[c + 1]``, sampled every ``h = S * 2**cls_k[c]`` seconds (``cls_np[c]`` pieces);
+* node ``n`` of object ``i`` of class ``c`` is column ``cls_base[c] + n * M + (i - cls_start[c])``
+  (``M`` objects in the class) of ``RX``/``VX`` (3, rows: TEME km, km/s), so the objects of a
+  class at one node are contiguous and the box pass vectorises; ``OK`` says whether SGP4
+  gave a usable state there;
+* between two nodes the trajectory is the cubic Hermite interpolant of the two states; the
+  SGP4 position is within ``eps[i]`` km of it (the bound measured by :mod:`.sampling`);
+* the broad phase works on segments of ``S`` seconds.
+
+The kernels never allocate per object or per pair and are compiled with ``nogil`` (an
+in-process executor runs windows on threads). They are compiled *without* fastmath: the code
+uses infinities as sentinels, and fastmath's no-inf assumption makes results vary between
+compilations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_JIT = dict(cache=True, nogil=True, error_model="numpy")
+
+# kinds of candidate minima
+KIND_INTERIOR = 0
+KIND_SPAN_START = 1
+KIND_SPAN_STOP = 2
+
+# counters returned by screen_window (index into the stats array)
+STAT_OBJECT_SEGMENTS = 0
+STAT_ENTRIES = 1
+STAT_BOX_TESTS = 2
+STAT_PAIR_SEGMENTS = 3
+STAT_NARROW_INTERVALS = 4
+STAT_CANDIDATES = 5
+N_STATS = 6
+
+_KEY_OFF = 8192          # Cartesian cell index offset (14 bits per axis)
+_KEY_MAX = 16383
+LMAX = 7                 # sub-piece tables split a piece into up to 2**LMAX equal parts
+
+
+@njit(inline="always", **_JIT)
+def _hermite(P0, m0, P1, m1, t):
+    """Value and derivative (w.r.t. the unit parameter) of the cubic Hermite interpolant.
+
+    At t = 0 and t = 1 the basis values are exactly 0 or 1, so a node evaluated from either
+    neighbouring piece gives the same bits (the ownership rule of minima relies on it)."""
+    t2 = t * t
+    t3 = t2 * t
+    h00 = 2.0 * t3 - 3.0 * t2 + 1.0
+    h10 = t3 - 2.0 * t2 + t
+    h01 = -2.0 * t3 + 3.0 * t2
+    h11 = t3 - t2
+    d00 = 6.0 * t2 - 6.0 * t
+    d10 = 3.0 * t2 - 4.0 * t + 1.0
+    d01 = -6.0 * t2 + 6.0 * t
+    d11 = 3.0 * t2 - 2.0 * t
+    return h00 * P0 + h10 * m0 + h01 * P1 + h11 * m1, d00 * P0 + d10 * m0 + d01 * P1 + d11 * m1
+
+
+@njit(**_JIT)
+def subpiece_matrices():
+    """A[(2**L - 1) + q] (4 x 4): Bezier control points of part q of a Hermite piece split into
+    2**L equal parts, as combinations of (P0, h v0, P1, h v1)."""
+    A = np.zeros((2 ** (LMAX + 1) - 1, 4, 4))
+    for L in range(LMAX + 1):
+        M = 1 << L
+        for q in range(M):
+            ta = q / M
+            tb = (q + 1) / M
+            w = tb - ta
+            for e in range(4):
+                x0 = 1.0 if e == 0 else 0.0
+                x1 = 1.0 if e == 1 else 0.0
+                x2 = 1.0 if e == 2 else 0.0
+                x3 = 1.0 if e == 3 else 0.0
+                pa, da = _hermite(x0, x1, x2, x3, ta)
+                pb, db = _hermite(x0, x1, x2, x3, tb)
+                k = M - 1 + q
+                A[k, 0, e] = pa
+                A[k, 1, e] = pa + w * da / 3.0
+                A[k, 2, e] = pb - w * db / 3.0
+                A[k, 3, e] = pb
+    return A
+
+
+@njit(inline="always", **_JIT)
+def _part4(A, k, x0, x1, x2, x3):
+    """One coordinate of the 4 control points of sub-piece table entry k."""
+    return (A[k, 0, 0] * x0 + A[k, 0, 1] * x1 + A[k, 0, 2] * x2 + A[k, 0, 3] * x3,
+            A[k, 1, 0] * x0 + A[k, 1, 1] * x1 + A[k, 1, 2] * x2 + A[k, 1, 3] * x3,
+            A[k, 2, 0] * x0 + A[k, 2, 1] * x1 + A[k, 2, 2] * x2 + A[k, 2, 3] * x3,
+            A[k, 3, 0] * x0 + A[k, 3, 1] * x1 + A[k, 3, 2] * x2 + A[k, 3, 3] * x3)
+
+
+@njit(inline="always", **_JIT)
+def _ctrl_general(NODE, row, stride, h, ta, tb, c):
+    """One coordinate of the control points of the piece starting at node row ``row``,
+    restricted to local parameters [ta, tb]."""
+    P0 = NODE[row, c]
+    P1 = NODE[row + stride, c]
+    m0 = h * NODE[row, 3 + c]
+    m1 = h * NODE[row + stride, 3 + c]
+    w = tb - ta
+    pa, da = _hermite(P0, m0, P1, m1, ta)
+    pb, db = _hermite(P0, m0, P1, m1, tb)
+    return pa, pa + w * da / 3.0, pb - w * db / 3.0, pb
+
+
+@njit(inline="always", **_JIT)
+def _bern_sq_s(ax, ay, az, bx, by, bz, cx, cy, cz, dx, dy, dz):
+    """min and max of the degree-6 Bernstein coefficients of |B(u)|^2 (cubic Bezier a, b, c, d)."""
+    d00 = ax * ax + ay * ay + az * az
+    d01 = ax * bx + ay * by + az * bz
+    d02 = ax * cx + ay * cy + az * cz
+    d03 = ax * dx + ay * dy + az * dz
+    d11 = bx * bx + by * by + bz * bz
+    d12 = bx * cx + by * cy + bz * cz
+    d13 = bx * dx + by * dy + bz * dz
+    d22 = cx * cx + cy * cy + cz * cz
+    d23 = cx * dx + cy * dy + cz * dz
+    d33 = dx * dx + dy * dy + dz * dz
+    c2 = (2.0 * d02 + 3.0 * d11) / 5.0
+    c3 = (d03 + 9.0 * d12) / 10.0
+    c4 = (2.0 * d13 + 3.0 * d22) / 5.0
+    lo = min(min(min(d00, d01), min(c2, c3)), min(min(c4, d23), d33))
+    hi = max(max(max(d00, d01), max(c2, c3)), max(max(c4, d23), d33))
+    return lo, hi
+
+
+@njit(inline="always", **_JIT)
+def _bern_sq_coef(D, c):
+    """All 7 degree-6 Bernstein coefficients of |B(u)|^2 for control points D (4, 3)."""
+    d00 = D[0, 0] * D[0, 0] + D[0, 1] * D[0, 1] + D[0, 2] * D[0, 2]
+    d01 = D[0, 0] * D[1, 0] + D[0, 1] * D[1, 1] + D[0, 2] * D[1, 2]
+    d02 = D[0, 0] * D[2, 0] + D[0, 1] * D[2, 1] + D[0, 2] * D[2, 2]
+    d03 = D[0, 0] * D[3, 0] + D[0, 1] * D[3, 1] + D[0, 2] * D[3, 2]
+    d11 = D[1, 0] * D[1, 0] + D[1, 1] * D[1, 1] + D[1, 2] * D[1, 2]
+    d12 = D[1, 0] * D[2, 0] + D[1, 1] * D[2, 1] + D[1, 2] * D[2, 2]
+    d13 = D[1, 0] * D[3, 0] + D[1, 1] * D[3, 1] + D[1, 2] * D[3, 2]
+    d22 = D[2, 0] * D[2, 0] + D[2, 1] * D[2, 1] + D[2, 2] * D[2, 2]
+    d23 = D[2, 0] * D[3, 0] + D[2, 1] * D[3, 1] + D[2, 2] * D[3, 2]
+    d33 = D[3, 0] * D[3, 0] + D[3, 1] * D[3, 1] + D[3, 2] * D[3, 2]
+    c[0] = d00
+    c[1] = d01
+    c[2] = (2.0 * d02 + 3.0 * d11) / 5.0
+    c[3] = (d03 + 9.0 * d12) / 10.0
+    c[4] = (2.0 * d13 + 3.0 * d22) / 5.0
+    c[5] = d23
+    c[6] = d33
+
+
+@njit(inline="always", **_JIT)
+def _down(x):
+    """A float32 not above x (boxes are stored in float32, rounded outwards): moving x down by
+    two half-ulps of float32 before rounding to nearest; branch-free so the box loop vectorises."""
+    return np.float32(x - abs(x) * 1.2e-7)
+
+
+@njit(inline="always", **_JIT)
+def _up(x):
+    """A float32 not below x."""
+    return np.float32(x + abs(x) * 1.2e-7)
+
+
+@njit(inline="always", **_JIT)
+def _min4(a, b, c, d):
+    return min(min(a, b), min(c, d))
+
+
+@njit(inline="always", **_JIT)
+def _max4(a, b, c, d):
+    return max(max(a, b), max(c, d))
+
+
+@njit(inline="always", **_JIT)
+def _casteljau(a, n, u):
+    """Value at u of the Bernstein polynomial of degree n with coefficients a[0..n] (a is copied)."""
+    w0 = a[0]
+    w1 = a[1]
+    w2 = a[2] if n >= 2 else 0.0
+    w3 = a[3] if n >= 3 else 0.0
+    w4 = a[4] if n >= 4 else 0.0
+    w5 = a[5] if n >= 5 else 0.0
+    w6 = a[6] if n >= 6 else 0.0
+    v = 1.0 - u
+    for level in range(n):
+        k = n - level  # number of values after this level
+        w0 = v * w0 + u * w1
+        if k > 1:
+            w1 = v * w1 + u * w2
+        if k > 2:
+            w2 = v * w2 + u * w3
+        if k > 3:
+            w3 = v * w3 + u * w4
+        if k > 4:
+            w4 = v * w4 + u * w5
+        if k > 5:
+            w5 = v * w5 + u * w6
+    return w0
+
+
+@njit(inline="always", **_JIT)
+def _split_half(a, n, left, right, tmp):
+    """de Casteljau subdivision at 1/2 of degree-n Bernstein coefficients a into left/right
+    (tmp: scratch of length >= n + 1)."""
+    for k in range(n + 1):
+        tmp[k] = a[k]
+    left[0] = tmp[0]
+    right[n] = tmp[n]
+    for level in range(1, n + 1):
+        for k in range(n - level + 1):
+            tmp[k] = 0.5 * (tmp[k] + tmp[k + 1])
+        left[level] = tmp[0]
+        right[n - level] = tmp[n - level]
+
+
+@njit(**_JIT)
+def _grow(arr, n):
+    new = np.empty(max(2 * arr.shape[0], n + 1), arr.dtype)
+    new[: arr.shape[0]] = arr
+    return new
+
+
+@njit(**_JIT)
+def _grow2(arr, n):
+    new = np.empty((max(2 * arr.shape[0], n + 1), arr.shape[1]), arr.dtype)
+    new[: arr.shape[0]] = arr
+    return new
+
+
+@njit(**_JIT)
+def _dips_below(c, D2, stack_c, left, right, tmp):
+    """Whether q(u) = sum c_k B_k^6(u) goes below D2 somewhere on [0, 1] (conservative: True
+    when undecided after 16 halvings). End coefficients are actual values; the minimum
+    coefficient is a lower bound (convex hull property)."""
+    for k in range(7):
+        stack_c[0, k] = c[k]
+    sp = 1
+    depth = np.zeros(stack_c.shape[0], np.int64)
+    while sp > 0:
+        sp -= 1
+        lo = stack_c[sp, 0]
+        for k in range(1, 7):
+            lo = min(lo, stack_c[sp, k])
+        if lo > D2:
+            continue
+        if stack_c[sp, 0] <= D2 or stack_c[sp, 6] <= D2:
+            return True
+        if depth[sp] >= 16 or sp + 2 > stack_c.shape[0]:
+            return True
+        for k in range(7):
+            tmp[k] = stack_c[sp, k]
+        dd = depth[sp] + 1
+        _split_half(tmp, 6, left, right, stack_c[sp + 1])
+        for k in range(7):
+            stack_c[sp, k] = right[k]
+            stack_c[sp + 1, k] = left[k]
+        depth[sp] = dd
+        depth[sp + 1] = dd
+        sp += 2
+    return False
+
+
+@njit(**_JIT)
+def _isolate_minima(c, sL, sR, D2, stack_c, stack_u, b, left, right, tmp, ta, w, i, j,
+                    out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout):
+    """Local minima of q(u) = sum c_k B_k^6(u) on (0, 1] with q <= D2, appended to the outputs.
+
+    Roots of q' are isolated by Bernstein subdivision (Descartes' rule of signs for the
+    Bernstein basis: one sign variation, one root) and located by bisection. A root is owned
+    by the interval whose right end it is (intervals are half-open (a, b]); sL and sR are the
+    signs of q' at the interval ends computed from the Hermite states (the same bits for both
+    neighbours of a boundary) and replace the first/last coefficient's sign there. Returns the
+    new output count."""
+    for k in range(7):
+        stack_c[0, k] = c[k]
+    stack_u[0, 0] = 0.0
+    stack_u[0, 1] = 1.0
+    stack_u[0, 2] = 1.0  # touches the left end
+    stack_u[0, 3] = 1.0  # touches the right end
+    sp = 1
+    while sp > 0:
+        sp -= 1
+        u0 = stack_u[sp, 0]
+        u1 = stack_u[sp, 1]
+        fl = stack_u[sp, 2] != 0.0
+        fr = stack_u[sp, 3] != 0.0
+        cmin = stack_c[sp, 0]
+        for k in range(7):
+            tmp[k] = stack_c[sp, k]
+            if tmp[k] < cmin:
+                cmin = tmp[k]
+        if cmin > D2:
+            continue
+        for k in range(6):
+            b[k] = tmp[k + 1] - tmp[k]
+        neg0 = (sL < 0.0) if fl else (b[0] < 0.0)
+        neg5 = (sR < 0.0) if fr else (b[5] < 0.0)
+        var = 0
+        prev = neg0
+        for k in range(1, 6):
+            cur = neg5 if k == 5 else (b[k] < 0.0)
+            if cur != prev:
+                var += 1
+            prev = cur
+        if var == 0:
+            continue
+        if var == 1:
+            if not neg0 or neg5:
+                continue  # a maximum of q
+            la = 0.0
+            lb = 1.0
+            for _ in range(48):
+                lm = 0.5 * (la + lb)
+                if _casteljau(b, 5, lm) < 0.0:
+                    la = lm
+                else:
+                    lb = lm
+            q = _casteljau(tmp, 6, lb)
+            if q <= D2:
+                nout = _emit(out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout, i, j,
+                             ta + (u0 + lb * (u1 - u0)) * w, q, ta + u0 * w, ta + u1 * w, KIND_INTERIOR)
+            continue
+        if u1 - u0 < 1e-9 or sp + 2 > stack_c.shape[0]:
+            # unresolvable cluster of roots: hand its middle to the exact refinement
+            q = _casteljau(tmp, 6, 0.5)
+            if q <= D2:
+                nout = _emit(out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout, i, j,
+                             ta + 0.5 * (u0 + u1) * w, q, ta + u0 * w, ta + u1 * w, KIND_INTERIOR)
+            continue
+        _split_half(tmp, 6, left, right, b)
+        um = 0.5 * (u0 + u1)
+        # push the right half first so that the left one is processed first
+        for k in range(7):
+            stack_c[sp, k] = right[k]
+        stack_u[sp, 0] = um
+        stack_u[sp, 1] = u1
+        stack_u[sp, 2] = 0.0
+        stack_u[sp, 3] = 1.0 if fr else 0.0
+        sp += 1
+        for k in range(7):
+            stack_c[sp, k] = left[k]
+        stack_u[sp, 0] = u0
+        stack_u[sp, 1] = um
+        stack_u[sp, 2] = 1.0 if fl else 0.0
+        stack_u[sp, 3] = 0.0
+        sp += 1
+    return nout
+
+
+@njit(inline="always", **_JIT)
+def _hash(a):
+    a = (a ^ (a >> np.uint64(33))) * np.uint64(0xFF51AFD7ED558CCD)
+    a = (a ^ (a >> np.uint64(33))) * np.uint64(0xC4CEB9FE1A85EC53)
+    return a ^ (a >> np.uint64(33))
+
+
+@njit(inline="always", **_JIT)
+def _cell(x, inv):
+    k = int(np.floor(x * inv)) + _KEY_OFF
+    if k < 0:
+        return 0
+    if k > _KEY_MAX:
+        return _KEY_MAX
+    return k
+
+
+@njit(inline="always", **_JIT)
+def _rbin(r, inv):
+    if r <= 0.0:
+        return 0
+    k = int(np.floor(r * inv))
+    if k > 4194303:
+        return 4194303
+    return k
+
+
+@njit(inline="always", **_JIT)
+def _key(rb, cx, cy, cz):
+    return ((np.uint64(rb) << np.uint64(42)) | (np.uint64(cx) << np.uint64(28))
+            | (np.uint64(cy) << np.uint64(14)) | np.uint64(cz))
+
+
+@njit(inline="always", **_JIT)
+def _emit(out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, n, i, j, t, q, lo, hi, kind):
+    if n < out_i.shape[0]:
+        out_i[n] = i
+        out_j[n] = j
+        out_t[n] = t
+        out_q[n] = q
+        out_lo[n] = lo
+        out_hi[n] = hi
+        out_kind[n] = kind
+    return n + 1
+
+
+# ----------------------------------------------------------------------------- boxes
+
+
+@njit(**_JIT)
+def _class_boxes(RX, VX, OK, A, i0, i1, base, k, h, s, pad, boxes, ok, cpx):
+    """Boxes of the objects i0 <= i < i1 of a class with step >= the segment, over segment s.
+
+    A straight loop over contiguous columns: numba/LLVM vectorise it."""
+    M = i1 - i0
+    kk = (1 << k) - 1 + (s & ((1 << k) - 1))
+    ra = base + (s >> k) * M
+    rb = ra + M
+    a00 = A[kk, 0, 0]
+    a01 = A[kk, 0, 1]
+    a02 = A[kk, 0, 2]
+    a03 = A[kk, 0, 3]
+    a10 = A[kk, 1, 0]
+    a11 = A[kk, 1, 1]
+    a12 = A[kk, 1, 2]
+    a13 = A[kk, 1, 3]
+    a20 = A[kk, 2, 0]
+    a21 = A[kk, 2, 1]
+    a22 = A[kk, 2, 2]
+    a23 = A[kk, 2, 3]
+    a30 = A[kk, 3, 0]
+    a31 = A[kk, 3, 1]
+    a32 = A[kk, 3, 2]
+    a33 = A[kk, 3, 3]
+    for j in range(M):
+        i = i0 + j
+        x0 = RX[0, ra + j]
+        x1 = h * VX[0, ra + j]
+        x2 = RX[0, rb + j]
+        x3 = h * VX[0, rb + j]
+        ax = a00 * x0 + a01 * x1 + a02 * x2 + a03 * x3
+        bx = a10 * x0 + a11 * x1 + a12 * x2 + a13 * x3
+        cx = a20 * x0 + a21 * x1 + a22 * x2 + a23 * x3
+        dx = a30 * x0 + a31 * x1 + a32 * x2 + a33 * x3
+        y0 = RX[1, ra + j]
+        y1 = h * VX[1, ra + j]
+        y2 = RX[1, rb + j]
+        y3 = h * VX[1, rb + j]
+        ay = a00 * y0 + a01 * y1 + a02 * y2 + a03 * y3
+        by = a10 * y0 + a11 * y1 + a12 * y2 + a13 * y3
+        cy = a20 * y0 + a21 * y1 + a22 * y2 + a23 * y3
+        dy = a30 * y0 + a31 * y1 + a32 * y2 + a33 * y3
+        z0 = RX[2, ra + j]
+        z1 = h * VX[2, ra + j]
+        z2 = RX[2, rb + j]
+        z3 = h * VX[2, rb + j]
+        az = a00 * z0 + a01 * z1 + a02 * z2 + a03 * z3
+        bz = a10 * z0 + a11 * z1 + a12 * z2 + a13 * z3
+        cz = a20 * z0 + a21 * z1 + a22 * z2 + a23 * z3
+        dz = a30 * z0 + a31 * z1 + a32 * z2 + a33 * z3
+        lo, hi = _bern_sq_s(ax, ay, az, bx, by, bz, cx, cy, cz, dx, dy, dz)
+        pd = pad[i]
+        boxes[i, 0] = _down(_min4(ax, bx, cx, dx) - pd)
+        boxes[i, 1] = _up(_max4(ax, bx, cx, dx) + pd)
+        boxes[i, 2] = _down(_min4(ay, by, cy, dy) - pd)
+        boxes[i, 3] = _up(_max4(ay, by, cy, dy) + pd)
+        boxes[i, 4] = _down(_min4(az, bz, cz, dz) - pd)
+        boxes[i, 5] = _up(_max4(az, bz, cz, dz) + pd)
+        boxes[i, 6] = _down(max(np.sqrt(max(lo, 0.0)) - pd, 0.0))
+        boxes[i, 7] = _up(np.sqrt(hi) + pd)
+        ok[i] = OK[ra + j] & OK[rb + j]
+        cpx[i, 0] = ax
+        cpx[i, 1] = ay
+        cpx[i, 2] = az
+        cpx[i, 3] = bx
+        cpx[i, 4] = by
+        cpx[i, 5] = bz
+        cpx[i, 6] = cx
+        cpx[i, 7] = cy
+        cpx[i, 8] = cz
+        cpx[i, 9] = dx
+        cpx[i, 10] = dy
+        cpx[i, 11] = dz
+
+
+@njit(**_JIT)
+def _fine_boxes(RX, VX, OK, A, i0, i1, base, k, h, s, pad, boxes, ok):
+    """Boxes of the objects of a class with step < the segment (2**-k pieces per segment)."""
+    M = i1 - i0
+    m = 1 << (-k)
+    for j in range(M):
+        i = i0 + j
+        x0 = np.inf
+        x1 = -np.inf
+        y0 = np.inf
+        y1 = -np.inf
+        z0 = np.inf
+        z1 = -np.inf
+        rmin = np.inf
+        rmax = 0.0
+        good = True
+        for p in range(s * m, s * m + m):
+            ra = base + p * M + j
+            good = good and OK[ra] and OK[ra + M]
+            ax, bx, cx, dx = _part4(A, 0, RX[0, ra], h * VX[0, ra], RX[0, ra + M], h * VX[0, ra + M])
+            ay, by, cy, dy = _part4(A, 0, RX[1, ra], h * VX[1, ra], RX[1, ra + M], h * VX[1, ra + M])
+            az, bz, cz, dz = _part4(A, 0, RX[2, ra], h * VX[2, ra], RX[2, ra + M], h * VX[2, ra + M])
+            lo, hi = _bern_sq_s(ax, ay, az, bx, by, bz, cx, cy, cz, dx, dy, dz)
+            x0 = min(x0, _min4(ax, bx, cx, dx))
+            x1 = max(x1, _max4(ax, bx, cx, dx))
+            y0 = min(y0, _min4(ay, by, cy, dy))
+            y1 = max(y1, _max4(ay, by, cy, dy))
+            z0 = min(z0, _min4(az, bz, cz, dz))
+            z1 = max(z1, _max4(az, bz, cz, dz))
+            rmin = min(rmin, lo)
+            rmax = max(rmax, hi)
+        pd = pad[i]
+        boxes[i, 0] = _down(x0 - pd)
+        boxes[i, 1] = _up(x1 + pd)
+        boxes[i, 2] = _down(y0 - pd)
+        boxes[i, 3] = _up(y1 + pd)
+        boxes[i, 4] = _down(z0 - pd)
+        boxes[i, 5] = _up(z1 + pd)
+        boxes[i, 6] = _down(max(np.sqrt(max(rmin, 0.0)) - pd, 0.0))
+        boxes[i, 7] = _up(np.sqrt(rmax) + pd)
+        ok[i] = good
+
+
+# ----------------------------------------------------------------------------- interpolated states
+
+
+@njit(inline="always", **_JIT)
+def _state(NODE, row0, stride, h, npieces, t_s, at_end, pos, vel):
+    """Interpolated position/velocity (km, km/s) at window time t_s of the object whose node n is
+    column row0 + n * stride. A node is evaluated as the start of the next piece, or as the end
+    (tau = 1) of the previous one when ``at_end``: the Hermite basis is exactly 0/1 at both ends,
+    so both give the same bits."""
+    if at_end:
+        p = int(np.ceil(t_s / h)) - 1
+    else:
+        p = int(np.floor(t_s / h))
+    if p < 0:
+        p = 0
+    if p > npieces - 1:
+        p = npieces - 1
+    row = row0 + p * stride
+    tau = (t_s - p * h) / h
+    for c in range(3):
+        x, dx = _hermite(NODE[row, c], h * NODE[row, 3 + c], NODE[row + stride, c], h * NODE[row + stride, 3 + c],
+                         tau)
+        pos[c] = x
+        vel[c] = dx / h
+
+
+@njit(inline="always", **_JIT)
+def _sub_ctrl(NODE, A, row0, stride, h, kexp, npieces, g, kk, ta, tb, clipped, Q):
+    """Control points (4, 3) over sub-interval g (length S * 2**kk, kk <= min(k, 0)) of an object
+    with step exponent kexp; ``clipped``: [ta, tb] is cut short at the end of the span."""
+    if clipped:
+        p = int(np.floor(ta / h))
+        if p > npieces - 1:
+            p = npieces - 1
+        row = row0 + p * stride
+        base = p * h
+        for c in range(3):
+            a, b, cc, d = _ctrl_general(NODE, row, stride, h, (ta - base) / h, (tb - base) / h, c)
+            Q[0, c] = a
+            Q[1, c] = b
+            Q[2, c] = cc
+            Q[3, c] = d
+    else:
+        L = kexp - kk
+        p = g >> L
+        row = row0 + p * stride
+        t = (1 << L) - 1 + (g & ((1 << L) - 1))
+        for c in range(3):
+            a, b, cc, d = _part4(A, t, NODE[row, c], h * NODE[row, 3 + c], NODE[row + stride, c],
+                                 h * NODE[row + stride, 3 + c])
+            Q[0, c] = a
+            Q[1, c] = b
+            Q[2, c] = cc
+            Q[3, c] = d
+
+
+# ----------------------------------------------------------------------------- narrow phase
+
+
+@njit(**_JIT)
+def _narrow(NODE, cpx, A, row0, stride, h, kexp, npieces, i, j, s, S, t_stop, span_start, D2, Qi, Qj, D, c,
+            pi_, vi_, pj_, vj_, stack_c, stack_u, scratch, out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind,
+            nout, stats):
+    """Candidate local minima of the interpolated distance of pair (i, j) in segment s."""
+    ts = s * S
+    kk = min(kexp[i], kexp[j], 0)
+    m = 1 << (-kk)
+    hmin = S / m
+    for u in range(m):
+        ta = ts + u * hmin
+        if ta >= t_stop:
+            break
+        tb = ta + hmin
+        clipped = False
+        if tb >= t_stop:
+            tb = t_stop
+            clipped = True
+        g = s * m + u
+        if kk == 0 and not clipped:
+            for a in range(4):
+                for e in range(3):
+                    Qi[a, e] = cpx[i, 3 * a + e]
+                    Qj[a, e] = cpx[j, 3 * a + e]
+        else:
+            _sub_ctrl(NODE, A, row0[i], stride[i], h[i], kexp[i], npieces[i], g, kk, ta, tb, clipped, Qi)
+            _sub_ctrl(NODE, A, row0[j], stride[j], h[j], kexp[j], npieces[j], g, kk, ta, tb, clipped, Qj)
+        lo, _hi = _bern_sq_s(Qj[0, 0] - Qi[0, 0], Qj[0, 1] - Qi[0, 1], Qj[0, 2] - Qi[0, 2],
+                             Qj[1, 0] - Qi[1, 0], Qj[1, 1] - Qi[1, 1], Qj[1, 2] - Qi[1, 2],
+                             Qj[2, 0] - Qi[2, 0], Qj[2, 1] - Qi[2, 1], Qj[2, 2] - Qi[2, 2],
+                             Qj[3, 0] - Qi[3, 0], Qj[3, 1] - Qi[3, 1], Qj[3, 2] - Qi[3, 2])
+        stats[STAT_NARROW_INTERVALS] += 1
+        if lo > D2:
+            continue
+        for a in range(4):
+            for e in range(3):
+                D[a, e] = Qj[a, e] - Qi[a, e]
+        _bern_sq_coef(D, c)
+        boundary = (span_start and ta == 0.0) or clipped
+        if not _dips_below(c, D2, stack_c, scratch[1], scratch[2], scratch[3]):
+            continue
+        if not boundary:
+            # q monotone on the interval with a clear margin: no minimum is owned here (a minimum at
+            # its left end belongs to the previous interval, which sees the same derivative sign)
+            scale = 1e-9 * max(max(abs(c[0]), abs(c[6])), 1.0)
+            up = True
+            down = True
+            for e in range(6):
+                de = c[e + 1] - c[e]
+                up = up and de > scale
+                down = down and de < -scale
+            if up or down:
+                continue
+        # signs of d|delta|^2/dt at both ends from the Hermite states (same bits for neighbours)
+        _state(NODE, row0[i], stride[i], h[i], npieces[i], ta, False, pi_, vi_)
+        _state(NODE, row0[j], stride[j], h[j], npieces[j], ta, False, pj_, vj_)
+        sL = 0.0
+        qa = 0.0
+        for e in range(3):
+            dr = pj_[e] - pi_[e]
+            sL += dr * (vj_[e] - vi_[e])
+            qa += dr * dr
+        _state(NODE, row0[i], stride[i], h[i], npieces[i], tb, True, pi_, vi_)
+        _state(NODE, row0[j], stride[j], h[j], npieces[j], tb, True, pj_, vj_)
+        sR = 0.0
+        qb = 0.0
+        for e in range(3):
+            dr = pj_[e] - pi_[e]
+            sR += dr * (vj_[e] - vi_[e])
+            qb += dr * dr
+        w = tb - ta
+        if span_start and ta == 0.0 and sL >= 0.0 and qa <= D2:
+            nout = _emit(out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout, i, j, 0.0, qa, 0.0, 0.0,
+                         KIND_SPAN_START)
+        nout = _isolate_minima(c, sL, sR, D2, stack_c, stack_u, scratch[0], scratch[1], scratch[2], scratch[3],
+                               ta, w, i, j, out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout)
+        if clipped and sR < 0.0 and qb <= D2:
+            nout = _emit(out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout, i, j, tb, qb, tb, tb,
+                         KIND_SPAN_STOP)
+    return nout
+
+
+# ----------------------------------------------------------------------------- the window
+
+
+@njit(**_JIT)
+def screen_window(RX, VX, NODE, OK, cls_start, cls_k, cls_base, cls_np, S, eps, primary, all_vs_all, n_seg, t_stop,
+                  span_start, d, cell_km, rbin_km, stage=3):
+    """Screen one window.
+
+    Returns ``(i, j, t, q, t_lo, t_hi, kind, stats)``: for every candidate local minimum of
+    the interpolated distance of a pair (i < j, in the kernel's class-sorted object order)
+    under ``d + eps[i] + eps[j]``, its time ``t`` (window seconds), the interpolated squared
+    distance ``q`` (km^2), the interval ``[t_lo, t_hi]`` in which it was isolated and its kind
+    (``KIND_*``); and the counters ``stats`` (``STAT_*``). ``t_stop`` (window seconds) clips
+    the last segment at the end of the span; ``span_start`` says the window starts the span
+    (a pair that is already receding there has a boundary minimum at its start). ``stage``
+    stops early (benchmarks of the parts): 0 after the boxes, 1 after the box tests.
+    """
+    N = eps.shape[0]
+    C = cls_k.shape[0]
+    # per-object views of the class layout
+    row0 = np.empty(N, np.int64)
+    stride = np.empty(N, np.int64)
+    h = np.empty(N)
+    kexp = np.empty(N, np.int64)
+    npieces = np.empty(N, np.int64)
+    for cl in range(C):
+        M = cls_start[cl + 1] - cls_start[cl]
+        for i in range(cls_start[cl], cls_start[cl + 1]):
+            row0[i] = cls_base[cl] + (i - cls_start[cl])
+            stride[i] = M
+            h[i] = S * 2.0 ** cls_k[cl]
+            kexp[i] = cls_k[cl]
+            npieces[i] = cls_np[cl]
+    stats = np.zeros(N_STATS, np.int64)
+    cap0 = 1024
+    out_i = np.empty(cap0, np.int32)
+    out_j = np.empty(cap0, np.int32)
+    out_t = np.empty(cap0)
+    out_q = np.empty(cap0)
+    out_lo = np.empty(cap0)
+    out_hi = np.empty(cap0)
+    out_kind = np.empty(cap0, np.int8)
+    scratch = np.empty((4, 7))
+    boxes = np.empty((N, 8), np.float32)
+    cpx = np.empty((N, 12))
+    ok = np.zeros(N, np.bool_)
+    Qi = np.empty((4, 3))
+    Qj = np.empty((4, 3))
+    D = np.empty((4, 3))
+    c = np.empty(7)
+    pi_ = np.empty(3)
+    vi_ = np.empty(3)
+    pj_ = np.empty(3)
+    vj_ = np.empty(3)
+    stack_c = np.empty((128, 7))
+    stack_u = np.empty((128, 4))
+    A = subpiece_matrices()
+    invC = 1.0 / cell_km
+    invW = 1.0 / rbin_km
+    cap = max(4 * N, 1024)
+    ekey = np.empty(cap, np.uint64)
+    eobj = np.empty(cap, np.int32)
+    skey = np.empty(cap, np.uint64)
+    sobj = np.empty(cap, np.int32)
+    sbox = np.empty((cap, 8), np.float32)
+    nbits = 10
+    while (1 << nbits) < 2 * N:
+        nbits += 1
+    M_b = 1 << nbits
+    mask = np.uint64(M_b - 1)
+    count = np.zeros(M_b + 1, np.int64)
+    nout = 0
+    pad = np.empty(N)
+    for i in range(N):
+        pad[i] = 0.5 * d + eps[i]
+    for s in range(n_seg):
+        if s * S >= t_stop:
+            break
+        # --- boxes (vectorised per class)
+        for cl in range(C):
+            i0 = cls_start[cl]
+            i1 = cls_start[cl + 1]
+            if i1 == i0:
+                continue
+            k = cls_k[cl]
+            hh = S * 2.0 ** k
+            if k >= 0:
+                _class_boxes(RX, VX, OK, A, i0, i1, cls_base[cl], k, hh, s, pad, boxes, ok, cpx)
+            else:
+                _fine_boxes(RX, VX, OK, A, i0, i1, cls_base[cl], k, hh, s, pad, boxes, ok)
+        if stage < 0:
+            continue
+        # --- grid entries
+        ne = 0
+        for i in range(N):
+            if not ok[i]:
+                continue
+            stats[STAT_OBJECT_SEGMENTS] += 1
+            r0 = _rbin(boxes[i, 6], invW)
+            r1 = _rbin(boxes[i, 7], invW)
+            x0 = _cell(boxes[i, 0], invC)
+            x1 = _cell(boxes[i, 1], invC)
+            y0 = _cell(boxes[i, 2], invC)
+            y1 = _cell(boxes[i, 3], invC)
+            z0 = _cell(boxes[i, 4], invC)
+            z1 = _cell(boxes[i, 5], invC)
+            need = ne + (r1 - r0 + 1) * (x1 - x0 + 1) * (y1 - y0 + 1) * (z1 - z0 + 1)
+            if need > ekey.shape[0]:
+                ekey = _grow(ekey, need)
+                eobj = _grow(eobj, need)
+                skey = np.empty(ekey.shape[0], np.uint64)
+                sobj = np.empty(ekey.shape[0], np.int32)
+                sbox = np.empty((ekey.shape[0], 8), np.float32)
+            for rb in range(r0, r1 + 1):
+                for cx in range(x0, x1 + 1):
+                    for cy in range(y0, y1 + 1):
+                        for cz in range(z0, z1 + 1):
+                            ekey[ne] = _key(rb, cx, cy, cz)
+                            eobj[ne] = i
+                            ne += 1
+        stats[STAT_ENTRIES] += ne
+        if stage == 0:
+            continue
+        # --- counting sort of the entries by hashed cell key; entries carry their box
+        for b in range(M_b + 1):
+            count[b] = 0
+        for e in range(ne):
+            count[np.int64(_hash(ekey[e]) & mask) + 1] += 1
+        for b in range(M_b):
+            count[b + 1] += count[b]
+        for e in range(ne):
+            kkey = ekey[e]
+            b = np.int64(_hash(kkey) & mask)
+            p = count[b]
+            count[b] = p + 1
+            skey[p] = kkey
+            o = eobj[e]
+            sobj[p] = o
+            for q in range(8):
+                sbox[p, q] = boxes[o, q]
+        if stage == 5:
+            continue
+        # --- pairs sharing a cell: 4-D box test, owner cell, narrow phase
+        start = 0
+        for b in range(M_b):
+            end = count[b]
+            for p in range(start, end - 1):
+                kp = skey[p]
+                i = sobj[p]
+                pr0 = sbox[p, 0]
+                pr1 = sbox[p, 1]
+                pr2 = sbox[p, 2]
+                pr3 = sbox[p, 3]
+                pr4 = sbox[p, 4]
+                pr5 = sbox[p, 5]
+                pr6 = sbox[p, 6]
+                pr7 = sbox[p, 7]
+                for q in range(p + 1, end):
+                    if skey[q] != kp:
+                        continue
+                    j = sobj[q]
+                    if not all_vs_all and not (primary[i] or primary[j]):
+                        continue
+                    stats[STAT_BOX_TESTS] += 1
+                    if not ((pr6 <= sbox[q, 7]) & (sbox[q, 6] <= pr7) & (pr0 <= sbox[q, 1]) & (sbox[q, 0] <= pr1)
+                            & (pr2 <= sbox[q, 3]) & (sbox[q, 2] <= pr3) & (pr4 <= sbox[q, 5]) & (sbox[q, 4] <= pr5)):
+                        continue
+                    lr = max(pr6, sbox[q, 6])
+                    lx = max(pr0, sbox[q, 0])
+                    ly = max(pr2, sbox[q, 2])
+                    lz = max(pr4, sbox[q, 4])
+                    if _key(_rbin(lr, invW), _cell(lx, invC), _cell(ly, invC), _cell(lz, invC)) != kp:
+                        continue
+                    stats[STAT_PAIR_SEGMENTS] += 1
+                    if stage == 1:
+                        continue
+                    if stage == 2:
+                        continue
+                    if kexp[i] >= 0 and kexp[j] >= 0 and (s + 1) * S <= t_stop:
+                        # both arcs are single cubic pieces over the segment: reject on the Bernstein
+                        # lower bound of |delta|^2 from the control points of the box pass
+                        lo, _hi = _bern_sq_s(
+                            cpx[j, 0] - cpx[i, 0], cpx[j, 1] - cpx[i, 1], cpx[j, 2] - cpx[i, 2],
+                            cpx[j, 3] - cpx[i, 3], cpx[j, 4] - cpx[i, 4], cpx[j, 5] - cpx[i, 5],
+                            cpx[j, 6] - cpx[i, 6], cpx[j, 7] - cpx[i, 7], cpx[j, 8] - cpx[i, 8],
+                            cpx[j, 9] - cpx[i, 9], cpx[j, 10] - cpx[i, 10], cpx[j, 11] - cpx[i, 11])
+                        dd = d + eps[i] + eps[j]
+                        if lo > dd * dd:
+                            continue
+                    if stage == 4:
+                        continue
+                    a = min(i, j)
+                    bb = max(i, j)
+                    D2 = (d + eps[a] + eps[bb]) ** 2
+                    if nout + 256 > out_i.shape[0]:
+                        out_i = _grow(out_i, nout + 256)
+                        out_j = _grow(out_j, nout + 256)
+                        out_t = _grow(out_t, nout + 256)
+                        out_q = _grow(out_q, nout + 256)
+                        out_lo = _grow(out_lo, nout + 256)
+                        out_hi = _grow(out_hi, nout + 256)
+                        out_kind = _grow(out_kind, nout + 256)
+                    nout = _narrow(NODE, cpx, A, row0, stride, h, kexp, npieces, a, bb, s, S, t_stop, span_start, D2,
+                                   Qi, Qj, D, c, pi_, vi_, pj_, vj_, stack_c, stack_u, scratch, out_i, out_j, out_t,
+                                   out_q, out_lo, out_hi, out_kind, nout, stats)
+                    if nout > out_i.shape[0]:
+                        raise RuntimeError("screening kernel: candidate buffer overflow")
+            start = end
+    stats[STAT_CANDIDATES] = nout
+    return (out_i[:nout], out_j[:nout], out_t[:nout], out_q[:nout], out_lo[:nout], out_hi[:nout], out_kind[:nout],
+            stats)
+
+
+@njit(**_JIT)
+def fill_nodes(r, v, st, base, RX, VX, NODE, OK):
+    """Copy one class's propagated nodes r, v (M, T, 3), status (M, T) into the window tables
+    (column base + n * M + j), in both layouts (SoA for the box pass, AoS for the narrow phase)."""
+    M = r.shape[0]
+    T = r.shape[1]
+    for n in range(T):
+        for j in range(M):
+            col = base + n * M + j
+            good = st[j, n] == 0
+            OK[col] = good
+            for c in range(3):
+                x = r[j, n, c] if good else 0.0
+                y = v[j, n, c] if good else 0.0
+                RX[c, col] = x
+                VX[c, col] = y
+                NODE[col, c] = x
+                NODE[col, 3 + c] = y

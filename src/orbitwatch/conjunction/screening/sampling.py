@@ -1,0 +1,351 @@
+"""Exact SGP4 states for the screening, through any propagation backend, and the interpolation
+steps and error bounds of every object.
+
+Two access patterns are needed, and both are batched:
+
+* a *grid*: a set of objects at common instants (the interpolation nodes of a window);
+* *points*: one row of instants per evaluation (the exact refinement of times of closest
+  approach, where every pair has its own instants).
+
+:class:`StateSource` wraps a backend and its prepared state and serves both. The numba
+backend has native entries for both; python-sgp4 (the reference) is driven per object; any
+other backend works through ``prepare``/``propagate_ns`` on subsets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...constants import MU_WGS72_KM3_S2
+from ...elements.sets import ElementSets
+from ...propagation.backends import PropagationBackend, SGP4ReferenceBackend
+from ...timeutil import JD_UNIX_EPOCH, NS_PER_DAY, NS_PER_S
+
+#: status code given to states SGP4 returned without error but which cannot be right:
+#: an unbound state (positive two-body energy) or a radius more than 1.5 times the
+#: element set's apogee radius (old element sets of decaying objects drift to millions of km).
+STATUS_IMPLAUSIBLE = 7
+
+
+def plausible(r_km: np.ndarray, v_km_s: np.ndarray, apogee_radius_km: np.ndarray) -> np.ndarray:
+    """Mask of states that are physically possible for the object (see STATUS_IMPLAUSIBLE).
+
+    ``r``/``v`` shaped (N, T, 3) (or (N, 3)); ``apogee_radius_km`` (N,)."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        rn = np.sqrt(np.einsum("...k,...k->...", r_km, r_km))
+        v2 = np.einsum("...k,...k->...", v_km_s, v_km_s)
+        lim = 1.5 * apogee_radius_km.reshape((-1,) + (1,) * (rn.ndim - 1))
+        return np.isfinite(rn) & (0.5 * v2 - MU_WGS72_KM3_S2 / rn < 0.0) & (rn < lim)
+
+
+def _mark_implausible_py(r, v, st, rmax, mu, code):
+    """In place: status ``code`` and NaN states where SGP4 said ok but the state is implausible
+    (see :func:`plausible`); NaN states wherever status != 0."""
+    m, t = st.shape
+    for a in range(m):
+        for b in range(t):
+            if st[a, b] == 0:
+                rr = np.sqrt(r[a, b, 0] ** 2 + r[a, b, 1] ** 2 + r[a, b, 2] ** 2)
+                v2 = v[a, b, 0] ** 2 + v[a, b, 1] ** 2 + v[a, b, 2] ** 2
+                if not (rr < rmax[a] and 0.5 * v2 - mu / rr < 0.0):
+                    st[a, b] = code
+            if st[a, b] != 0:
+                for c in range(3):
+                    r[a, b, c] = np.nan
+                    v[a, b, c] = np.nan
+
+
+def _jit_mark():
+    from numba import njit
+
+    return njit(cache=True, nogil=True, error_model="numpy")(_mark_implausible_py)
+
+
+_mark_implausible = _jit_mark()
+
+
+class StateSource:
+    """Exact SGP4 states of a catalog through a backend (see module docstring).
+
+    Parameters
+    ----------
+    backend : PropagationBackend
+    elements : ElementSets
+        The N element sets (object index i is row i).
+    prepared : optional
+        ``backend.prepare(elements)`` if already done.
+    threads : int, optional
+        For the numba backend: CPU threads of each propagation call (1 inside executor
+        workers, which are already parallel).
+    """
+
+    def __init__(self, backend: PropagationBackend, elements: ElementSets, prepared=None, threads: int | None = None):
+        self.backend = backend
+        self.elements = elements
+        self.prepared = backend.prepare(elements) if prepared is None else prepared
+        self.threads = threads
+        self.apogee_radius_km = elements.semi_major_axis_km * (1.0 + elements.eccentricity)
+        self._kind = self._detect()
+        self._subsets: dict = {}
+
+    def _detect(self) -> str:
+        try:
+            from ...propagation.sgp4_numba import SGP4State
+        except Exception:  # pragma: no cover - numba missing
+            SGP4State = ()
+        if SGP4State and isinstance(self.prepared, SGP4State):
+            return "numba"
+        if isinstance(self.backend, SGP4ReferenceBackend) and isinstance(self.prepared, dict) \
+                and "sats" in self.prepared:
+            return "sgp4"
+        return "generic"
+
+    def __len__(self) -> int:
+        return len(self.elements)
+
+    # ------------------------------------------------------------------ grid
+    def grid(self, idx: np.ndarray, times_ns: np.ndarray):
+        """States of objects ``idx`` at the common instants ``times_ns`` (T,):
+        r, v (M, T, 3), status (M, T) with STATUS_IMPLAUSIBLE applied."""
+        idx = np.asarray(idx, dtype=np.int64)
+        times_ns = np.asarray(times_ns, dtype=np.int64)
+        if self._kind == "numba":
+            from ...propagation import sgp4_numba as sn
+
+            sub = self._subset(idx)
+            m, t = len(idx), times_ns.size
+            r, v, st = np.empty((m, t, 3)), np.empty((m, t, 3)), np.empty((m, t), np.uint8)
+            sn.propagate_ns_into(sub, times_ns, r, v, st, threads=self.threads)
+        elif self._kind == "sgp4":
+            from sgp4.api import SatrecArray
+
+            sats = [self.prepared["sats"][i] for i in idx]
+            if not sats:
+                return (np.zeros((0, times_ns.size, 3)), np.zeros((0, times_ns.size, 3)),
+                        np.zeros((0, times_ns.size), np.uint8))
+            days, rem = np.divmod(times_ns, NS_PER_DAY)
+            e, r, v = SatrecArray(sats).sgp4((days + JD_UNIX_EPOCH).astype(np.float64), rem / NS_PER_DAY)
+            st = np.asarray(e, dtype=np.uint8)
+        else:
+            key = idx.tobytes()
+            sub = self._subsets.get(key)
+            if sub is None:
+                sub = self.backend.prepare(self.elements[idx])
+                self._subsets = {key: sub}
+            r, v, st = self.backend.propagate_ns(sub, times_ns)
+            st = np.asarray(st, dtype=np.uint8).copy()
+        return self._finish(idx, r, v, st)
+
+    def _subset(self, idx):
+        """Prepared state of some objects (numba), cached: windows ask for the same step classes."""
+        key = (idx.size, hash(idx.tobytes()))
+        sub = self._subsets.get(key)
+        if sub is None:
+            sub = self.prepared.subset(idx)
+            if len(self._subsets) > 16:
+                self._subsets.clear()
+            self._subsets[key] = sub
+        return sub
+
+    # ------------------------------------------------------------------ points
+    def points(self, idx: np.ndarray, times_ns: np.ndarray, with_velocity: bool = True):
+        """States of object ``idx[m]`` at instants ``times_ns[m, :]``: r, v (M, K, 3), status (M, K)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        times_ns = np.asarray(times_ns, dtype=np.int64)
+        if times_ns.ndim == 1:
+            times_ns = times_ns[:, None]
+        m, k = times_ns.shape
+        if m == 0:
+            return np.zeros((0, k, 3)), np.zeros((0, k, 3)), np.zeros((0, k), np.uint8)
+        if self._kind == "numba":
+            from ...propagation import sgp4_numba as sn
+
+            r = np.empty((m, k, 3))
+            v = np.empty((m, k, 3))
+            st = np.empty((m, k), np.uint8)
+            # subsets copy coefficient rows (88 floats each): go in batches to bound memory
+            batch = 200_000
+            for a in range(0, m, batch):
+                b = min(m, a + batch)
+                sub = self.prepared.subset(idx[a:b])
+                sn.propagate_ns_matrix(sub, np.ascontiguousarray(times_ns[a:b]), r[a:b], v[a:b], st[a:b],
+                                       threads=self.threads)
+        else:
+            r = np.empty((m, k, 3))
+            v = np.empty((m, k, 3))
+            st = np.empty((m, k), np.uint8)
+            order = np.argsort(idx, kind="stable")
+            uniq, starts = np.unique(idx[order], return_index=True)
+            ends = np.r_[starts[1:], m]
+            if self._kind == "sgp4":
+                sats = self.prepared["sats"]
+                for o, a, b in zip(uniq, starts, ends):
+                    rows = order[a:b]
+                    tt = times_ns[rows].ravel()
+                    days, rem = np.divmod(tt, NS_PER_DAY)
+                    e, rr, vv = sats[o].sgp4_array((days + JD_UNIX_EPOCH).astype(np.float64), rem / NS_PER_DAY)
+                    r[rows] = rr.reshape(len(rows), k, 3)
+                    v[rows] = vv.reshape(len(rows), k, 3)
+                    st[rows] = np.asarray(e, dtype=np.uint8).reshape(len(rows), k)
+            else:
+                for o, a, b in zip(uniq, starts, ends):
+                    rows = order[a:b]
+                    tt = times_ns[rows].ravel()
+                    sub = self.backend.prepare(self.elements[np.array([o])])
+                    rr, vv, e = self.backend.propagate_ns(sub, tt)
+                    r[rows] = rr[0].reshape(len(rows), k, 3)
+                    v[rows] = vv[0].reshape(len(rows), k, 3)
+                    st[rows] = np.asarray(e[0], dtype=np.uint8).reshape(len(rows), k)
+        return self._finish(idx, r, v, st)
+
+    def _finish(self, idx, r, v, st):
+        _mark_implausible(r, v, st, self.apogee_radius_km[idx] * 1.5, MU_WGS72_KM3_S2, STATUS_IMPLAUSIBLE)
+        return r, v, st
+
+
+# ---------------------------------------------------------------------------- interpolation steps
+
+
+@dataclass
+class Sampling:
+    """Interpolation of every object: node step ``segment_s * 2**k`` and error bound.
+
+    ``k`` (N,) int; ``eps_km`` (N,) bound on |SGP4 position - Hermite interpolant| (measured
+    over one orbit at the start of the span, times ``safety``, plus ``floor_km``);
+    ``measured_km`` the raw measurement.
+    """
+
+    segment_s: float
+    k: np.ndarray
+    eps_km: np.ndarray
+    measured_km: np.ndarray
+
+    @property
+    def step_s(self) -> np.ndarray:
+        return self.segment_s * np.exp2(self.k)
+
+
+def _hermite_mid(r0, v0, r1, v1, h):
+    """Cubic Hermite interpolant at the middle of [t0, t0 + h]."""
+    return 0.5 * (r0 + r1) + (h / 8.0) * (v0 - v1)
+
+
+def analytic_step_exponent(elements: ElementSets, segment_s: float, target_km: float, kmin: int, kmax: int):
+    """First guess of the step exponent from the cubic Hermite error term h^4/384 |r''''|.
+
+    |r''''| is estimated at perigee as (mu / r_p^2) * (v_p / r_p)^2 (exact, n^4 a, for a circular
+    orbit); the measured error then decides (see :func:`calibrate`)."""
+    a = elements.semi_major_axis_km
+    e = np.clip(elements.eccentricity, 0.0, 0.99)
+    rp = np.maximum(a * (1.0 - e), 6378.0)
+    vp = np.sqrt(MU_WGS72_KM3_S2 * (2.0 / rp - 1.0 / a))
+    f4 = MU_WGS72_KM3_S2 / rp**2 * (vp / rp) ** 2 * (1.0 + 10.0 * e)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hmax = (384.0 * target_km / f4) ** 0.25
+        k = np.floor(np.log2(hmax / segment_s))
+    k = np.where(np.isfinite(k), k, kmin)
+    return np.clip(k, kmin, kmax).astype(np.int64)
+
+
+def measure_errors(src: StateSource, start_ns: int, step_s: np.ndarray, max_pieces: int = 96,
+                   max_orbit_pieces: int = 1024) -> np.ndarray:
+    """Largest distance (km) between SGP4 and the Hermite interpolant at piece midpoints over one
+    orbit from ``start_ns`` (the error of a cubic Hermite piece peaks near its middle, both for
+    the h^4 smoothness term and for the term from SGP4's velocity not being exactly the
+    derivative of its position).
+
+    Orbits of more than ``max_pieces`` pieces (deep space, eccentric) are measured at the
+    ``max_pieces / 2`` pieces nearest perigee plus an even spread of the others, over at most
+    ``max_orbit_pieces`` pieces. NaN where SGP4 fails over that orbit."""
+    es = src.elements
+    n = len(es)
+    out = np.full(n, np.nan)
+    if n == 0:
+        return out
+    period_s = 86400.0 / np.maximum(es.mean_motion_rev_per_day, 1e-3)
+    npieces = np.maximum(np.ceil(period_s / step_s).astype(np.int64), 1)
+    short = npieces <= max_pieces
+    step_ns_all = np.round(step_s * NS_PER_S).astype(np.int64)
+    # batches: same step, similar number of pieces (short orbits), or all long orbits of a step
+    bucket = np.where(short, -(-npieces // 8) * 8, -1)
+    for h_ns in np.unique(step_ns_all):
+        h = h_ns / NS_PER_S
+        for bk in np.unique(bucket[step_ns_all == h_ns]):
+            members = np.flatnonzero((step_ns_all == h_ns) & (bucket == bk))
+            is_short = bk > 0
+            npc = int(min(npieces[members].max(), max_orbit_pieces))
+            nodes_t = start_ns + np.arange(npc + 1, dtype=np.int64) * h_ns
+            r, v, st = src.grid(members, nodes_t)
+            if is_short:
+                rm, _, stm = src.grid(members, nodes_t[:-1] + h_ns // 2)
+                interp = _hermite_mid(r[:, :-1], v[:, :-1], r[:, 1:], v[:, 1:], h)
+                err = np.linalg.norm(interp - rm, axis=-1)
+                bad = (st[:, :-1] != 0) | (st[:, 1:] != 0) | (stm != 0)
+                # pieces beyond the object's own orbit are measured too (harmless)
+            else:
+                rad = np.linalg.norm(r, axis=-1)
+                rad = np.where(st == 0, rad, np.inf)
+                piece_r = np.minimum(rad[:, :-1], rad[:, 1:])
+                near = np.argsort(piece_r, axis=1)[:, : max_pieces // 2]
+                spread = np.linspace(0, npc - 1, max_pieces - max_pieces // 2).astype(np.int64)
+                pick = np.concatenate([near, np.broadcast_to(spread, (members.size, spread.size))], axis=1)
+                rows = np.repeat(np.arange(members.size), pick.shape[1])
+                pk = pick.ravel()
+                mids = (nodes_t[pk] + h_ns // 2).reshape(members.size, -1)
+                rm, _, stm = src.points(members, mids, with_velocity=False)
+                shp = (members.size, -1, 3)
+                interp = _hermite_mid(r[rows, pk].reshape(shp), v[rows, pk].reshape(shp),
+                                      r[rows, pk + 1].reshape(shp), v[rows, pk + 1].reshape(shp), h)
+                err = np.linalg.norm(interp - rm, axis=-1)
+                bad = ((st[rows, pk] != 0) | (st[rows, pk + 1] != 0)).reshape(members.size, -1) | (stm != 0)
+            err = np.where(bad, -np.inf, err)
+            m = err.max(axis=1)
+            out[members] = np.where(np.isfinite(m), m, np.nan)
+    return out
+
+
+def calibrate(src: StateSource, start_ns: int, segment_s: float, target_km: float, *, kmin: int = -3,
+              kmax: int = 3, safety: float = 1.5, floor_km: float = 0.002) -> Sampling:
+    """Choose every object's node step (``segment_s * 2**k``, kmin <= k <= kmax) and error bound.
+
+    Start from :func:`analytic_step_exponent`, measure (:func:`measure_errors`), and halve the
+    step of objects whose bound ``safety * measured + floor_km`` exceeds ``target_km`` until it
+    does not or k = kmin. Objects whose SGP4 fails during the measurement orbit keep the
+    largest bound of their step class (or the target if there is none)."""
+    k = analytic_step_exponent(src.elements, segment_s, target_km, kmin, kmax)
+    measured = np.full(len(k), np.nan)
+    todo = np.arange(len(k))
+    for _ in range(kmax - kmin + 1):
+        if todo.size == 0:
+            break
+        sub = _Sub(src, todo)
+        m = measure_errors(sub, start_ns, segment_s * np.exp2(k[todo]))
+        measured[todo] = m
+        too_big = (safety * m + floor_km > target_km) & (k[todo] > kmin)
+        todo = todo[too_big]
+        k[todo] -= 1
+    eps = safety * measured + floor_km
+    # objects without a measurement: the worst bound of their step class, at least the target
+    missing = ~np.isfinite(eps)
+    for kk in np.unique(k[missing]):
+        cls = (k == kk) & ~missing
+        fill = max(target_km, float(np.max(eps[cls]))) if cls.any() else target_km
+        eps[missing & (k == kk)] = fill
+    return Sampling(segment_s=segment_s, k=k, eps_km=eps, measured_km=measured)
+
+
+class _Sub:
+    """A view of a StateSource on some of its objects (same interface as StateSource)."""
+
+    def __init__(self, src: StateSource, idx: np.ndarray):
+        self.src = src
+        self.idx = np.asarray(idx, dtype=np.int64)
+        self.elements = src.elements[self.idx]
+
+    def grid(self, idx, times_ns):
+        return self.src.grid(self.idx[np.asarray(idx, dtype=np.int64)], times_ns)
+
+    def points(self, idx, times_ns, with_velocity=True):
+        return self.src.points(self.idx[np.asarray(idx, dtype=np.int64)], times_ns, with_velocity)
