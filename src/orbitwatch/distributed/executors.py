@@ -11,8 +11,9 @@ the calling thread as each one arrives (progress bars). Work is split by the cal
 tasks small enough to balance the load; executors never hold global state.
 
 * :class:`InProcessExecutor` uses a thread pool by default: the numeric kernels are compiled
-  with ``nogil`` and run in parallel on threads. ``kind="process"`` uses a process pool (for
-  work that holds the GIL); ``shared`` is then sent once to each process.
+  with ``nogil`` and run in parallel on threads. ``kind="process"`` uses a pool of spawned
+  processes (for work that holds the GIL, e.g. python-sgp4); ``shared`` is then sent once to
+  each process.
 * :class:`DaskExecutor` uses ``dask.distributed``: pass a ``Client``, or a scheduler address
   (``"tcp://host:8786"``) for a real cluster. ``shared`` is scattered (broadcast) once.
 """
@@ -83,8 +84,11 @@ class InProcessExecutor:
             pool = ThreadPoolExecutor(max_workers=self._workers)
             submit = lambda t: pool.submit(fn, t, shared)  # noqa: E731
         else:
-            pool = ProcessPoolExecutor(max_workers=self._workers, initializer=_set_process_shared,
-                                       initargs=(shared,))
+            # spawn, not fork: forking a process whose OpenMP runtime (numba) is running is unsafe
+            import multiprocessing
+
+            pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=_set_process_shared, initargs=(shared,))
             submit = lambda t: pool.submit(_call_with_process_shared, fn, t)  # noqa: E731
         with pool:
             _drain(tasks, submit, results, on_result)
