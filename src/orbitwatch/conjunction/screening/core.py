@@ -210,6 +210,8 @@ def _run_window(task, ctx: _Context) -> dict:
     VX = np.empty((3, total))
     NODE = np.empty((total, 6))
     OKn = np.empty(total, np.bool_)
+    JMP = np.zeros(total)
+    n_jumps = 0
     first_bad = np.full(N, np.inf)
     bad_status = np.zeros(N, np.uint8)
     n_props = 0
@@ -221,7 +223,15 @@ def _run_window(task, ctx: _Context) -> dict:
         times = ctx.span_start_ns + np.round((w0 + np.arange(n_p + 1) * step) * NS_PER_S).astype(np.int64)
         r, v, st = src.grid(members, times)
         n_props += r.shape[0] * r.shape[1]
-        K.fill_nodes(r, v, st, int(cls_base[c]), RX, VX, NODE, OKn)
+        # a failed object is not trusted again, even if SGP4 later returns states
+        after = times[None, :] >= ctx.sampling.usable_until_ns[members, None]
+        if after.any():
+            st = np.where(after & (st == 0), ctx.sampling.unusable_status[members, None], st)
+            st = np.where(after & (st == 0), STATUS_IMPLAUSIBLE, st).astype(np.uint8)
+        jumps = np.zeros((members.size, max(n_p, 1)))
+        K.piece_jumps(r, v, st, step, jumps)
+        n_jumps += int(np.count_nonzero(jumps))
+        K.fill_nodes(r, v, st, jumps, int(cls_base[c]), RX, VX, NODE, OKn, JMP)
         anybad = (st != 0).any(axis=1)
         if anybad.any():
             rr = np.flatnonzero(anybad)
@@ -233,7 +243,7 @@ def _run_window(task, ctx: _Context) -> dict:
     n_seg = int(np.ceil((min(w1, span_s) - w0) / S - 1e-12))
     order = ctx.order
     ci, cj, ct, cq, clo, chi, ckind, kstats = K.screen_window(
-        RX, VX, NODE, OKn, ctx.cls_start, ctx.cls_k, cls_base, cls_np, float(S), ctx.sampling.eps_km[order],
+        RX, VX, NODE, OKn, JMP, ctx.cls_start, ctx.cls_k, cls_base, cls_np, float(S), ctx.sampling.eps_km[order],
         ctx.primary[order], ctx.all_vs_all, n_seg, float(t_stop), w0 == 0.0, float(ctx.radius_km),
         float(opt.cell_km), float(opt.rbin_km))
     # back to catalog indices, object 1 the lower catalog index
@@ -251,6 +261,7 @@ def _run_window(task, ctx: _Context) -> dict:
               "STAT_NARROW_INTERVALS", "STAT_CANDIDATES")}
     stats = {k[5:].lower(): v for k, v in stats.items()}
     stats["propagations"] = n_props
+    stats["pieces_with_sgp4_jumps"] = n_jumps
     stats["refined_not_converged"] = int(np.sum(outcome == NOT_CONVERGED))
     stats["refined_invalid_state"] = int(np.sum(outcome == INVALID_STATE))
     return {
@@ -352,7 +363,7 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
     t1 = time.perf_counter()
     src = StateSource(be, elements, prepared)
     sampling = calibrate(src, start_ns, opt.segment_s, opt.interp_target_km, kmin=opt.kmin, kmax=opt.kmax,
-                         safety=opt.safety) if n else Sampling(opt.segment_s, np.zeros(0, np.int64), np.zeros(0),
+                         safety=opt.safety, stop_ns=stop_ns) if n else Sampling(opt.segment_s, np.zeros(0, np.int64), np.zeros(0),
                                                                np.zeros(0))
     timings["calibrate"] = time.perf_counter() - t1
     radius = vol.bounding_radius_km

@@ -126,7 +126,8 @@ class ConjunctionEvents:
 
     @property
     def pc_available(self) -> bool:
-        return bool(len(self) and np.isfinite(self.pc).any())
+        """Whether a collision probability has been filled in (``pc`` or ``pc_max``)."""
+        return bool(len(self) and (np.isfinite(self.pc).any() or np.isfinite(self.pc_max).any()))
 
     # ------------------------------------------------------------------ exports
     def flat_columns(self) -> dict[str, np.ndarray]:
@@ -213,7 +214,12 @@ def socrates_report(events: ConjunctionEvents, *, top: int = 10, by: str = "miss
         raise ValueError("by must be 'miss' or 'pc'")
     if by == "pc" and not events.pc_available:
         raise ValueError("no collision probability in these events: sort by 'miss' or compute Pc first")
-    ev = events.sort_by("miss_km") if by == "miss" else events.sort_by("pc_max", descending=True)
+    if by == "miss":
+        ev = events.sort_by("miss_km")
+    else:
+        key = np.where(np.isfinite(events.pc_max), events.pc_max, events.pc)
+        key = np.where(np.isfinite(key), -key, np.inf)
+        ev = events[np.lexsort((events.tca.astype(np.int64), key))]
     ev = ev[np.arange(min(top, len(ev)))]
     lines = []
     lines.append(title or "Close approaches")
@@ -226,7 +232,8 @@ def socrates_report(events: ConjunctionEvents, *, top: int = 10, by: str = "miss
     lines.append(head)
     lines.append("-" * len(head))
     for k in range(len(ev)):
-        pcs = f"{ev.pc_max[k]:9.2e}" if np.isfinite(ev.pc_max[k]) else f"{'-':>9}"
+        pk = ev.pc_max[k] if np.isfinite(ev.pc_max[k]) else ev.pc[k]
+        pcs = f"{pk:9.2e}" if np.isfinite(pk) else f"{'-':>9}"
         tca = format_iso(ev.tca[k], 3)
         tag = "  (" + BOUNDARY_NAMES[int(ev.boundary[k])] + ")" if ev.boundary[k] else ""
         lines.append(f"{k + 1:>3}  {ev.norad_1[k]:>6}  {str(ev.name_1[k])[:24]:<24} {ev.age_1_days[k]:5.1f}  "

@@ -405,7 +405,7 @@ def _emit(out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, n, i, j, t, q, l
 
 
 @njit(**_JIT)
-def _class_boxes(RX, VX, OK, A, i0, i1, base, k, h, s, pad, boxes, ok, cpx):
+def _class_boxes(RX, VX, OK, JMP, A, i0, i1, base, k, h, s, pad, boxes, ok, cpx, jump):
     """Boxes of the objects i0 <= i < i1 of a class with step >= the segment, over segment s.
 
     A straight loop over contiguous columns: numba/LLVM vectorise it."""
@@ -456,7 +456,9 @@ def _class_boxes(RX, VX, OK, A, i0, i1, base, k, h, s, pad, boxes, ok, cpx):
         cz = a20 * z0 + a21 * z1 + a22 * z2 + a23 * z3
         dz = a30 * z0 + a31 * z1 + a32 * z2 + a33 * z3
         lo, hi = _bern_sq_s(ax, ay, az, bx, by, bz, cx, cy, cz, dx, dy, dz)
-        pd = pad[i]
+        jp = JMP[ra + j]
+        jump[i] = jp
+        pd = pad[i] + jp
         boxes[i, 0] = _down(_min4(ax, bx, cx, dx) - pd)
         boxes[i, 1] = _up(_max4(ax, bx, cx, dx) + pd)
         boxes[i, 2] = _down(_min4(ay, by, cy, dy) - pd)
@@ -481,7 +483,7 @@ def _class_boxes(RX, VX, OK, A, i0, i1, base, k, h, s, pad, boxes, ok, cpx):
 
 
 @njit(**_JIT)
-def _fine_boxes(RX, VX, OK, A, i0, i1, base, k, h, s, pad, boxes, ok):
+def _fine_boxes(RX, VX, OK, JMP, A, i0, i1, base, k, h, s, pad, boxes, ok, jump):
     """Boxes of the objects of a class with step < the segment (2**-k pieces per segment)."""
     M = i1 - i0
     m = 1 << (-k)
@@ -496,9 +498,11 @@ def _fine_boxes(RX, VX, OK, A, i0, i1, base, k, h, s, pad, boxes, ok):
         rmin = np.inf
         rmax = 0.0
         good = True
+        jp = 0.0
         for p in range(s * m, s * m + m):
             ra = base + p * M + j
             good = good and OK[ra] and OK[ra + M]
+            jp = max(jp, JMP[ra])
             ax, bx, cx, dx = _part4(A, 0, RX[0, ra], h * VX[0, ra], RX[0, ra + M], h * VX[0, ra + M])
             ay, by, cy, dy = _part4(A, 0, RX[1, ra], h * VX[1, ra], RX[1, ra + M], h * VX[1, ra + M])
             az, bz, cz, dz = _part4(A, 0, RX[2, ra], h * VX[2, ra], RX[2, ra + M], h * VX[2, ra + M])
@@ -511,7 +515,8 @@ def _fine_boxes(RX, VX, OK, A, i0, i1, base, k, h, s, pad, boxes, ok):
             z1 = max(z1, _max4(az, bz, cz, dz))
             rmin = min(rmin, lo)
             rmax = max(rmax, hi)
-        pd = pad[i]
+        jump[i] = jp
+        pd = pad[i] + jp
         boxes[i, 0] = _down(x0 - pd)
         boxes[i, 1] = _up(x1 + pd)
         boxes[i, 2] = _down(y0 - pd)
@@ -668,7 +673,7 @@ def _narrow(NODE, cpx, A, row0, stride, h, kexp, npieces, i, j, s, S, t_stop, sp
 
 
 @njit(**_JIT)
-def screen_window(RX, VX, NODE, OK, cls_start, cls_k, cls_base, cls_np, S, eps, primary, all_vs_all, n_seg, t_stop,
+def screen_window(RX, VX, NODE, OK, JMP, cls_start, cls_k, cls_base, cls_np, S, eps, primary, all_vs_all, n_seg, t_stop,
                   span_start, d, cell_km, rbin_km, stage=3):
     """Screen one window.
 
@@ -710,6 +715,7 @@ def screen_window(RX, VX, NODE, OK, cls_start, cls_k, cls_base, cls_np, S, eps, 
     boxes = np.empty((N, 8), np.float32)
     cpx = np.empty((N, 12))
     ok = np.zeros(N, np.bool_)
+    jump = np.zeros(N)
     Qi = np.empty((4, 3))
     Qj = np.empty((4, 3))
     D = np.empty((4, 3))
@@ -751,9 +757,9 @@ def screen_window(RX, VX, NODE, OK, cls_start, cls_k, cls_base, cls_np, S, eps, 
             k = cls_k[cl]
             hh = S * 2.0 ** k
             if k >= 0:
-                _class_boxes(RX, VX, OK, A, i0, i1, cls_base[cl], k, hh, s, pad, boxes, ok, cpx)
+                _class_boxes(RX, VX, OK, JMP, A, i0, i1, cls_base[cl], k, hh, s, pad, boxes, ok, cpx, jump)
             else:
-                _fine_boxes(RX, VX, OK, A, i0, i1, cls_base[cl], k, hh, s, pad, boxes, ok)
+                _fine_boxes(RX, VX, OK, JMP, A, i0, i1, cls_base[cl], k, hh, s, pad, boxes, ok, jump)
         if stage < 0:
             continue
         # --- grid entries
@@ -850,14 +856,14 @@ def screen_window(RX, VX, NODE, OK, cls_start, cls_k, cls_base, cls_np, S, eps, 
                             cpx[j, 3] - cpx[i, 3], cpx[j, 4] - cpx[i, 4], cpx[j, 5] - cpx[i, 5],
                             cpx[j, 6] - cpx[i, 6], cpx[j, 7] - cpx[i, 7], cpx[j, 8] - cpx[i, 8],
                             cpx[j, 9] - cpx[i, 9], cpx[j, 10] - cpx[i, 10], cpx[j, 11] - cpx[i, 11])
-                        dd = d + eps[i] + eps[j]
+                        dd = d + eps[i] + eps[j] + jump[i] + jump[j]
                         if lo > dd * dd:
                             continue
                     if stage == 4:
                         continue
                     a = min(i, j)
                     bb = max(i, j)
-                    D2 = (d + eps[a] + eps[bb]) ** 2
+                    D2 = (d + eps[a] + eps[bb] + jump[a] + jump[bb]) ** 2
                     if nout + 256 > out_i.shape[0]:
                         out_i = _grow(out_i, nout + 256)
                         out_j = _grow(out_j, nout + 256)
@@ -878,11 +884,47 @@ def screen_window(RX, VX, NODE, OK, cls_start, cls_k, cls_base, cls_np, S, eps, 
 
 
 @njit(**_JIT)
-def fill_nodes(r, v, st, base, RX, VX, NODE, OK):
-    """Copy one class's propagated nodes r, v (M, T, 3), status (M, T) into the window tables
-    (column base + n * M + j), in both layouts (SoA for the box pass, AoS for the narrow phase)."""
+def piece_jumps(r, v, st, h, out):
+    """Discontinuities of SGP4 inside pieces (M, T-1 into ``out``, km; 0 when none).
+
+    SGP4 is not continuous everywhere: deep-space orbits whose perturbed inclination crosses
+    0.2 rad switch between two forms of the lunar-solar periodics (the Lyddane modification),
+    and the position jumps by up to ~10 km. A piece's trapezoid residual
+    |r1 - r0 - h (v0 + v1) / 2| is h^3 |d3r/dt3| / 12 for smooth motion; a piece whose residual
+    exceeds 20 times the object's median (and 10 m) is taken to hold a jump of that size, and
+    the screening widens its bounds there by as much."""
     M = r.shape[0]
     T = r.shape[1]
+    res = np.empty(max(T - 1, 1))
+    for j in range(M):
+        n = 0
+        for p in range(T - 1):
+            out[j, p] = 0.0
+            if st[j, p] != 0 or st[j, p + 1] != 0:
+                continue
+            e = 0.0
+            for c in range(3):
+                x = r[j, p + 1, c] - r[j, p, c] - 0.5 * h * (v[j, p, c] + v[j, p + 1, c])
+                e += x * x
+            res[n] = np.sqrt(e)
+            out[j, p] = res[n]
+            n += 1
+        med = np.median(res[:n]) if n > 0 else 0.0
+        for p in range(T - 1):
+            if not (out[j, p] > 20.0 * med and out[j, p] > 0.01):
+                out[j, p] = 0.0
+
+
+@njit(**_JIT)
+def fill_nodes(r, v, st, jumps, base, RX, VX, NODE, OK, JMP):
+    """Copy one class's propagated nodes r, v (M, T, 3), status (M, T) and piece jumps (M, T-1)
+    into the window tables (column base + n * M + j), in both layouts (SoA for the box pass,
+    AoS for the narrow phase)."""
+    M = r.shape[0]
+    T = r.shape[1]
+    for n in range(T):
+        for j in range(M):
+            JMP[base + n * M + j] = jumps[j, n] if n < T - 1 else 0.0
     for n in range(T):
         for j in range(M):
             col = base + n * M + j

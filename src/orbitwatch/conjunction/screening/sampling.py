@@ -212,24 +212,43 @@ class StateSource:
 class Sampling:
     """Interpolation of every object: node step ``segment_s * 2**k`` and error bound.
 
-    ``k`` (N,) int; ``eps_km`` (N,) bound on |SGP4 position - Hermite interpolant| (measured
-    over one orbit at the start of the span, times ``safety``, plus ``floor_km``);
-    ``measured_km`` the raw measurement.
+    ``k`` (N,) int; ``eps_km`` (N,) bound on |SGP4 position - Hermite interpolant| (the worst
+    measured over one orbit at the start of the span, one at its stop and, for objects SGP4
+    gives up on during the span, the last orbit before that; times ``safety``, plus
+    ``floor_km``); ``measured_km`` the raw measurement; ``usable_until_ns`` (N,) int64: the
+    object is screened before this instant only (SGP4 failed there; a failed object is not
+    trusted again even if SGP4 later returns states), ``unusable_status`` the code it gave.
     """
 
     segment_s: float
     k: np.ndarray
     eps_km: np.ndarray
     measured_km: np.ndarray
+    usable_until_ns: np.ndarray = None
+    unusable_status: np.ndarray = None
+
+    def __post_init__(self):
+        n = len(self.k)
+        if self.usable_until_ns is None:
+            self.usable_until_ns = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        if self.unusable_status is None:
+            self.unusable_status = np.zeros(n, dtype=np.uint8)
 
     @property
     def step_s(self) -> np.ndarray:
         return self.segment_s * np.exp2(self.k)
 
 
-def _hermite_mid(r0, v0, r1, v1, h):
-    """Cubic Hermite interpolant at the middle of [t0, t0 + h]."""
-    return 0.5 * (r0 + r1) + (h / 8.0) * (v0 - v1)
+def _hermite_at(r0, v0, r1, v1, h, tau):
+    """Cubic Hermite interpolant at the fraction ``tau`` of [t0, t0 + h]."""
+    t2, t3 = tau * tau, tau ** 3
+    return ((2 * t3 - 3 * t2 + 1) * r0 + (t3 - 2 * t2 + tau) * h * v0 + (-2 * t3 + 3 * t2) * r1
+            + (t3 - t2) * h * v1)
+
+
+#: where each piece is checked: the h^4 term peaks at the middle; the term from SGP4's velocity
+#: not being the derivative of its position can cancel there and peaks at the quarters
+TAUS = (0.25, 0.5, 0.75)
 
 
 def analytic_step_exponent(elements: ElementSets, segment_s: float, target_km: float, kmin: int, kmax: int):
@@ -249,79 +268,111 @@ def analytic_step_exponent(elements: ElementSets, segment_s: float, target_km: f
     return np.clip(k, kmin, kmax).astype(np.int64)
 
 
-def measure_errors(src: StateSource, start_ns: int, step_s: np.ndarray, max_pieces: int = 96,
-                   max_orbit_pieces: int = 1024) -> np.ndarray:
-    """Largest distance (km) between SGP4 and the Hermite interpolant at piece midpoints over one
-    orbit from ``start_ns`` (the error of a cubic Hermite piece peaks near its middle, both for
-    the h^4 smoothness term and for the term from SGP4's velocity not being exactly the
-    derivative of its position).
+def measure_errors(src: StateSource, start_ns: int, step_s: np.ndarray, max_orbit_pieces: int = 20000) -> np.ndarray:
+    """Largest distance (km) between SGP4 and the Hermite interpolant at the quarters and the middle
+    of every piece over one orbit from ``start_ns`` (see :data:`TAUS`; at most
+    ``max_orbit_pieces`` pieces). NaN where SGP4 fails over that orbit.
 
-    Orbits of more than ``max_pieces`` pieces (deep space, eccentric) are measured at the
-    ``max_pieces / 2`` pieces nearest perigee plus an even spread of the others, over at most
-    ``max_orbit_pieces`` pieces. NaN where SGP4 fails over that orbit."""
+    Objects are measured in batches of one step and a similar number of pieces per orbit (a
+    batch covers its longest orbit: shorter ones get more than one orbit)."""
     es = src.elements
     n = len(es)
     out = np.full(n, np.nan)
     if n == 0:
         return out
     period_s = 86400.0 / np.maximum(es.mean_motion_rev_per_day, 1e-3)
-    npieces = np.maximum(np.ceil(period_s / step_s).astype(np.int64), 1)
-    short = npieces <= max_pieces
+    npieces = np.minimum(np.maximum(np.ceil(period_s / step_s).astype(np.int64), 1), max_orbit_pieces)
+    # batches: pieces per orbit rounded up to 8 (up to 128) or to 1/16 of a power of two
+    scale = np.maximum(8, 2 ** np.floor(np.log2(np.maximum(npieces, 1))).astype(np.int64) // 16)
+    bucket = -(-npieces // scale) * scale
     step_ns_all = np.round(step_s * NS_PER_S).astype(np.int64)
-    # batches: same step, similar number of pieces (short orbits), or all long orbits of a step
-    bucket = np.where(short, -(-npieces // 8) * 8, -1)
     for h_ns in np.unique(step_ns_all):
         h = h_ns / NS_PER_S
         for bk in np.unique(bucket[step_ns_all == h_ns]):
             members = np.flatnonzero((step_ns_all == h_ns) & (bucket == bk))
-            is_short = bk > 0
-            npc = int(min(npieces[members].max(), max_orbit_pieces))
+            npc = int(bk)
             nodes_t = start_ns + np.arange(npc + 1, dtype=np.int64) * h_ns
             r, v, st = src.grid(members, nodes_t)
-            if is_short:
-                rm, _, stm = src.grid(members, nodes_t[:-1] + h_ns // 2)
-                interp = _hermite_mid(r[:, :-1], v[:, :-1], r[:, 1:], v[:, 1:], h)
-                err = np.linalg.norm(interp - rm, axis=-1)
-                bad = (st[:, :-1] != 0) | (st[:, 1:] != 0) | (stm != 0)
-                # pieces beyond the object's own orbit are measured too (harmless)
-            else:
-                rad = np.linalg.norm(r, axis=-1)
-                rad = np.where(st == 0, rad, np.inf)
-                piece_r = np.minimum(rad[:, :-1], rad[:, 1:])
-                near = np.argsort(piece_r, axis=1)[:, : max_pieces // 2]
-                spread = np.linspace(0, npc - 1, max_pieces - max_pieces // 2).astype(np.int64)
-                pick = np.concatenate([near, np.broadcast_to(spread, (members.size, spread.size))], axis=1)
-                rows = np.repeat(np.arange(members.size), pick.shape[1])
-                pk = pick.ravel()
-                mids = (nodes_t[pk] + h_ns // 2).reshape(members.size, -1)
-                rm, _, stm = src.points(members, mids, with_velocity=False)
-                shp = (members.size, -1, 3)
-                interp = _hermite_mid(r[rows, pk].reshape(shp), v[rows, pk].reshape(shp),
-                                      r[rows, pk + 1].reshape(shp), v[rows, pk + 1].reshape(shp), h)
-                err = np.linalg.norm(interp - rm, axis=-1)
-                bad = ((st[rows, pk] != 0) | (st[rows, pk + 1] != 0)).reshape(members.size, -1) | (stm != 0)
+            bad = (st[:, :-1] != 0) | (st[:, 1:] != 0)
+            err = np.zeros(bad.shape)
+            for tau in TAUS:
+                rm, _, stm = src.grid(members, nodes_t[:-1] + int(round(tau * h_ns)))
+                interp = _hermite_at(r[:, :-1], v[:, :-1], r[:, 1:], v[:, 1:], h, tau)
+                err = np.maximum(err, np.linalg.norm(interp - rm, axis=-1))
+                bad |= stm != 0
             err = np.where(bad, -np.inf, err)
             m = err.max(axis=1)
             out[members] = np.where(np.isfinite(m), m, np.nan)
     return out
 
 
+def usable_until(src, start_ns: int, stop_ns: int, scan_s: float = 600.0):
+    """When SGP4 stops giving usable states for each object: ``(until_ns, status)``.
+
+    ``until_ns`` is ``start_ns`` for objects unusable at the start, the first failing instant of
+    a ``scan_s`` grid for objects usable at the start but not at the stop, and int64 max for
+    the others (whose individual interpolation nodes are still checked)."""
+    n = len(src.elements)
+    until = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    code = np.zeros(n, dtype=np.uint8)
+    if n == 0:
+        return until, code
+    _, _, st = src.grid(np.arange(n), np.array([start_ns, stop_ns], dtype=np.int64))
+    bad0 = st[:, 0] != 0
+    until[bad0] = start_ns
+    code[bad0] = st[bad0, 0]
+    dying = np.flatnonzero(~bad0 & (st[:, 1] != 0))
+    if dying.size:
+        t = np.arange(start_ns, stop_ns + 1, int(scan_s * NS_PER_S), dtype=np.int64)
+        t = np.unique(np.r_[t, stop_ns])
+        _, _, sd = src.grid(dying, t)
+        first = np.argmax(sd != 0, axis=1)
+        until[dying] = t[first]
+        code[dying] = sd[np.arange(dying.size), first]
+    return until, code
+
+
 def calibrate(src: StateSource, start_ns: int, segment_s: float, target_km: float, *, kmin: int = -3,
-              kmax: int = 3, safety: float = 1.5, floor_km: float = 0.002) -> Sampling:
+              kmax: int = 3, safety: float = 1.5, floor_km: float = 0.002, stop_ns: int | None = None) -> Sampling:
     """Choose every object's node step (``segment_s * 2**k``, kmin <= k <= kmax) and error bound.
 
-    Start from :func:`analytic_step_exponent`, measure (:func:`measure_errors`), and halve the
-    step of objects whose bound ``safety * measured + floor_km`` exceeds ``target_km`` until it
-    does not or k = kmin. Objects whose SGP4 fails during the measurement orbit keep the
-    largest bound of their step class (or the target if there is none)."""
+    Start from :func:`analytic_step_exponent`, measure (:func:`measure_errors`) over one orbit
+    from ``start_ns``, one from ``stop_ns`` (orbits evolve over a span: decay, resonances) and,
+    for objects SGP4 gives up on during the span (:func:`usable_until`), the last orbit before
+    that; halve the step of objects whose bound ``safety * measured + floor_km`` exceeds
+    ``target_km`` until it does not or k = kmin."""
+    stop_ns = start_ns if stop_ns is None else stop_ns
+    until, code = usable_until(src, start_ns, stop_ns)
     k = analytic_step_exponent(src.elements, segment_s, target_km, kmin, kmax)
     measured = np.full(len(k), np.nan)
-    todo = np.arange(len(k))
+    alive = until > start_ns
+    todo = np.flatnonzero(alive)
+    period_ns = 86400e9 / np.maximum(src.elements.mean_motion_rev_per_day, 1e-3)
     for _ in range(kmax - kmin + 1):
         if todo.size == 0:
             break
-        sub = _Sub(src, todo)
-        m = measure_errors(sub, start_ns, segment_s * np.exp2(k[todo]))
+        steps = segment_s * np.exp2(k[todo])
+        ms = [measure_errors(_Sub(src, todo), start_ns, steps)]
+        at_stop = np.flatnonzero(until[todo] > stop_ns)
+        if stop_ns != start_ns and at_stop.size:
+            m = np.full(todo.size, np.nan)
+            m[at_stop] = measure_errors(_Sub(src, todo[at_stop]), stop_ns, steps[at_stop])
+            ms.append(m)
+        dying = np.flatnonzero(until[todo] <= stop_ns)
+        if dying.size:
+            # the error grows on the way down: measure the last orbit before SGP4 gives up, in
+            # groups by the hour it happens
+            m = np.full(todo.size, np.nan)
+            hour = 3600 * NS_PER_S
+            last = until[todo[dying]] - hour
+            ep = np.maximum(start_ns, ((last - 1.1 * period_ns[todo[dying]]).astype(np.int64) // hour) * hour)
+            for e in np.unique(ep):
+                g = dying[ep == e]
+                m[g] = measure_errors(_Sub(src, todo[g]), int(e), steps[g])
+            ms.append(m)
+        ms = np.stack(ms)
+        # the worst of the epochs, NaN only where every measurement failed
+        m = np.where(np.isnan(ms).all(axis=0), np.nan, np.max(np.where(np.isnan(ms), -np.inf, ms), axis=0))
         measured[todo] = m
         too_big = (safety * m + floor_km > target_km) & (k[todo] > kmin)
         todo = todo[too_big]
@@ -333,7 +384,8 @@ def calibrate(src: StateSource, start_ns: int, segment_s: float, target_km: floa
         cls = (k == kk) & ~missing
         fill = max(target_km, float(np.max(eps[cls]))) if cls.any() else target_km
         eps[missing & (k == kk)] = fill
-    return Sampling(segment_s=segment_s, k=k, eps_km=eps, measured_km=measured)
+    return Sampling(segment_s=segment_s, k=k, eps_km=eps, measured_km=measured, usable_until_ns=until,
+                    unusable_status=code)
 
 
 class _Sub:
