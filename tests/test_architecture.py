@@ -44,3 +44,15 @@ def test_core_does_not_import_outer_layers():
 def test_the_walker_sees_relative_imports():
     mods = {m for m, _ in _imports(PKG / "propagation" / "ephemeris.py")}
     assert "orbitwatch.elements.sets" in mods and "orbitwatch.propagation.backends" in mods
+
+
+def test_facade_exports_resolve_and_stay_light():
+    import subprocess
+    import sys
+
+    code = ("import sys, orbitwatch.api as api\n"
+            "missing = [n for n in api.__all__ if not hasattr(api, n)]\n"
+            "assert not missing, missing\n"
+            "heavy = [m for m in ('sqlalchemy', 'typer', 'rich', 'skyfield', 'matplotlib', 'dask') if m in sys.modules]\n"
+            "assert not heavy, heavy\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
