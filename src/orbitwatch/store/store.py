@@ -224,7 +224,8 @@ class StoreStats:
 
 
 # ======================================================================================= the store
-def open_store(url: str | None = None, *, migrate: bool = True, **engine_kw) -> "Store":
+def open_store(url: str | None = None, *, migrate: bool = True, batch_rows: int = BATCH_ROWS,
+               **engine_kw) -> "Store":
     """Open (creating and migrating if needed) the store at ``url``.
 
     ``url`` None means ``ORBITWATCH_DATABASE_URL``, else ``sqlite:///$ORBITWATCH_HOME/orbitwatch.db``
@@ -233,7 +234,7 @@ def open_store(url: str | None = None, *, migrate: bool = True, **engine_kw) -> 
     """
     engine = make_engine(url, **engine_kw)
     try:
-        return Store(engine, migrate=migrate, owns_engine=True)
+        return Store(engine, migrate=migrate, owns_engine=True, batch_rows=batch_rows)
     except BaseException:
         engine.dispose()
         raise
@@ -246,7 +247,11 @@ class Store:
     :func:`open_store`. ``migrate=True`` upgrades the schema to head first.
     """
 
-    def __init__(self, engine: Engine, *, migrate: bool = True, owns_engine: bool = False):
+    def __init__(self, engine: Engine, *, migrate: bool = True, owns_engine: bool = False,
+                 batch_rows: int = BATCH_ROWS):
+        if batch_rows < 1:
+            raise ValueError("batch_rows must be positive")
+        self.batch_rows = int(batch_rows)
         if engine.dialect.name not in ("sqlite", "postgresql"):
             raise StoreError(f"unsupported database backend {engine.dialect.name!r}")
         if engine.dialect.name == "sqlite":
@@ -359,7 +364,8 @@ class Store:
         try:
             with self._write() as conn:
                 for es, source, rejected, sha in items:
-                    reports.append(_import_one(conn, es, source, rejected, sha, on_conflict, step))
+                    reports.append(_import_one(conn, es, source, rejected, sha, on_conflict, step,
+                                               self.batch_rows))
                 if progress is not None:
                     progress(total, total)
         except DBAPIError as exc:
@@ -505,7 +511,8 @@ class Store:
 
 # ======================================================================================= import core
 def _import_one(conn: Connection, es: ElementSets, source: str, pre_rejected: list[ElementSetError],
-                sha: str | None, on_conflict: str, step: Callable[[int], None]) -> ImportReport:
+                sha: str | None, on_conflict: str, step: Callable[[int], None],
+                batch_rows: int = BATCH_ROWS) -> ImportReport:
     started = time.time_ns()
     n_offered = len(es) + len(pre_rejected)
     rejected = list(pre_rejected)
@@ -533,7 +540,7 @@ def _import_one(conn: Connection, es: ElementSets, source: str, pre_rejected: li
     dup_skipped = len(es) - n
     if dup_skipped:
         step(dup_skipped)
-    _load_stage(conn, cols, n, step)
+    _load_stage(conn, cols, n, step, batch_rows)
 
     # ---- compare with what is stored for the same (object, epoch)
     matched = _match_stored(conn)
@@ -609,7 +616,7 @@ def _dedupe_input(es: ElementSets, source: str, import_id: int, on_conflict: str
     """Unique (object, epoch) records sorted by both, the number of in-input duplicates, and conflicts.
 
     Records are applied in input order: with 'keep' the first of a clash stays, with
-    'replace' the last one wins.
+    'replace' each later one replaces the one before (so the last one wins).
     """
     n = len(es)
     if n == 0:
@@ -623,11 +630,12 @@ def _dedupe_input(es: ElementSets, source: str, import_id: int, on_conflict: str
     group = np.cumsum(new_group) - 1
     starts = np.flatnonzero(new_group)
     ends = np.r_[starts[1:], n]
-    keeper_pos = starts if on_conflict == "keep" else ends - 1
-    keepers = order[keeper_pos]
-    others_pos = np.setdiff1d(np.arange(n), keeper_pos)
+    keepers = order[starts if on_conflict == "keep" else ends - 1]
+    # every later record of a clash meets the record in force when it is applied: the first one
+    # (keep) or the one just before it (replace)
+    others_pos = np.flatnonzero(~new_group)
     others = order[others_pos]
-    their_keeper = keepers[group[others_pos]]
+    their_keeper = order[starts[group[others_pos]]] if on_conflict == "keep" else order[others_pos - 1]
     differs = np.zeros(len(others), dtype=bool)
     first_diff = np.full(len(others), "", dtype=object)
     for c in CONTENT_COLUMNS:
@@ -652,11 +660,20 @@ def _has_nul(arr: np.ndarray) -> np.ndarray:
     return ((codes == 0) & inside).any(axis=1)
 
 
+#: relative tolerance under which two float fields are the same value: far below the precision
+#: of any element-set format (TLE: 5-8 digits), above the last-bit differences between parsers
+#: of the same decimal text (TLE ``37082-3`` and OMM ``0.00037082`` may differ in the last bit)
+FLOAT_RTOL = 1e-12
+
+
 def _differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a = np.asarray(a)
     b = np.asarray(b)
     if a.dtype.kind == "f" or b.dtype.kind == "f":
-        return ~((a == b) | (np.isnan(a.astype(float)) & np.isnan(b.astype(float))))
+        a, b = a.astype(np.float64), b.astype(np.float64)
+        same = (a == b) | (np.abs(a - b) <= FLOAT_RTOL * np.maximum(np.abs(a), np.abs(b))) | (
+            np.isnan(a) & np.isnan(b))
+        return ~same
     return a != b
 
 
@@ -689,13 +706,14 @@ def _drop_stage(conn: Connection) -> None:
     conn.exec_driver_sql("DROP TABLE IF EXISTS ow_stage")
 
 
-def _load_stage(conn: Connection, cols: list[list], n: int, step: Callable[[int], None]) -> None:
+def _load_stage(conn: Connection, cols: list[list], n: int, step: Callable[[int], None],
+                batch_rows: int) -> None:
     dbapi = conn.connection.dbapi_connection
     names = ", ".join(_STAGE_COLUMNS)
     if conn.dialect.name == "postgresql":
         with dbapi.cursor() as cur:
-            for a in range(0, n, BATCH_ROWS):
-                b = min(n, a + BATCH_ROWS)
+            for a in range(0, n, batch_rows):
+                b = min(n, a + batch_rows)
                 with cur.copy(f"COPY ow_stage ({names}) FROM STDIN") as cp:
                     for row in zip(*(c[a:b] for c in cols)):
                         cp.write_row(row)
@@ -704,8 +722,8 @@ def _load_stage(conn: Connection, cols: list[list], n: int, step: Callable[[int]
         sql = f"INSERT INTO ow_stage ({names}) VALUES ({', '.join('?' * len(_STAGE_COLUMNS))})"
         cur = dbapi.cursor()
         try:
-            for a in range(0, n, BATCH_ROWS):
-                b = min(n, a + BATCH_ROWS)
+            for a in range(0, n, batch_rows):
+                b = min(n, a + batch_rows)
                 cur.executemany(sql, zip(*(c[a:b] for c in cols)))
                 step(b - a)
         finally:
