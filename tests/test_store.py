@@ -106,6 +106,27 @@ def write_lines(path: Path, lines: list[str]) -> Path:
     return path
 
 
+def expected_objects(es: ElementSets) -> dict[int, tuple]:
+    """Object metadata recomputed from element sets: (name, intl designator, type, first, last, count),
+    names from the latest element set with a name (the latest one when none has)."""
+    cat = Catalog(es)
+    out = {}
+    for nid in cat.norad_ids.tolist():
+        h = cat.history(nid)
+        named = np.flatnonzero(h.name != "")
+        r = named[-1] if len(named) else len(h) - 1
+        out[nid] = (str(h.name[r]), str(h.intl_designator[r]), int(h.object_type[r]),
+                    h.epoch[0], h.epoch[-1], len(h))
+    return out
+
+
+def stored_objects(store: Store) -> dict[int, tuple]:
+    t = store.objects()
+    return {int(t.norad_id[i]): (str(t.name[i]), str(t.intl_designator[i]), int(t.object_type[i]),
+                                 t.first_epoch[i], t.last_epoch[i], int(t.n_element_sets[i]))
+            for i in range(len(t))}
+
+
 # ============================================================================ schema
 def test_fresh_database_migrates_to_head(store):
     assert head_revision() == "0001"
@@ -212,6 +233,7 @@ def test_overlapping_files_merge(store, tmp_path):
     assert store.history(11).equals(cat.history(11))
     st = store.stats()
     assert (st.n_objects, st.n_element_sets, st.n_imports) == (40, 50, 3)
+    assert stored_objects(store) == expected_objects(store.load_elements())
 
 
 def test_latest_and_at(store):
@@ -272,6 +294,35 @@ def test_object_name_follows_the_latest_named_element_set(store, tmp_path):
     info = store.get_object(5)
     assert (info.name, info.n_element_sets) == ("VANGUARD ONE", 3)
     assert list(store.history(5).name) == ["VANGUARD 1", "VANGUARD ONE", ""]
+    assert stored_objects(store) == expected_objects(store.load_elements())
+
+
+def test_new_objects_with_several_epochs_in_one_import(store, tmp_path):
+    lines = tle_text(FILE_A)
+    later = [with_checksum(lines[1][:18] + "23300.00000000" + lines[1][32:]), lines[2]]   # VANGUARD 1, no name
+    f = write_lines(tmp_path / "all.3le", lines + tle_text(FILE_B) + later)
+    [rep] = store.import_files([f])
+    assert (rep.inserted, rep.objects_new) == (51, 40)
+    assert stored_objects(store) == expected_objects(store.load_elements())
+    assert store.get_object(5).name == "VANGUARD 1" and store.get_object(5).n_element_sets == 2
+    # and the same content arriving object by object through the update path agrees
+    other = tmp_path / "other"
+    other.mkdir()
+    with open_store(f"sqlite:///{other / 's.db'}") as s2:
+        s2.import_files([write_lines(tmp_path / "l.tle", later)])
+        s2.import_files([FILE_B])
+        s2.import_files([FILE_A])
+        assert stored_objects(s2) == stored_objects(store)
+
+
+def test_a_user_table_named_like_the_staging_table_is_left_alone(store):
+    with store.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE ow_stage (x INTEGER)"))
+        conn.execute(text("INSERT INTO ow_stage VALUES (42)"))
+    store.import_files([FILE_A])
+    store.import_files([FILE_A])
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT x FROM ow_stage")).scalars().all() == [42]
 
 
 # ============================================================================ bad input
@@ -402,6 +453,7 @@ def test_conflicts_replace_when_asked(store, tmp_path):
     info = store.get_object(11)
     assert info.n_element_sets == 2 and info.last_import_id == rep.import_id
     assert store.stats().n_element_sets == 50
+    assert stored_objects(store) == expected_objects(store.load_elements())
 
 
 def test_clashes_inside_one_input_apply_in_order(store, tmp_path):

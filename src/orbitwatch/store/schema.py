@@ -55,8 +55,10 @@ objects = Table(
     Column("first_epoch_ns", BigInteger, nullable=True),
     Column("last_epoch_ns", BigInteger, nullable=True),
     Column("n_element_sets", BigInteger, nullable=False, server_default="0"),
-    Column("first_import_id", IdType, ForeignKey("imports.id"), nullable=True),
-    Column("last_import_id", IdType, ForeignKey("imports.id"), nullable=True),
+    # informational links to the import log; not foreign keys, so that the per-row checks do not
+    # slow down the bulk insert and update of objects (element_sets.import_id is a foreign key)
+    Column("first_import_id", IdType, nullable=True, comment="import that first stored the object"),
+    Column("last_import_id", IdType, nullable=True, comment="last import that added element sets"),
 )
 
 #: ElementSets columns stored in ``element_sets`` and their SQL types (epoch and creation

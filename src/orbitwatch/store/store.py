@@ -45,7 +45,9 @@ CONTENT_COLUMNS = ("classification", "mean_motion_dot", "mean_motion_ddot", "bst
 _STRING_COLUMNS = [c for c, t in schema.ELEMENT_COLUMNS.items() if t is schema.Text]
 #: element_sets columns in load order (epoch and creation date as int64 ns)
 _LOAD_COLUMNS = ["norad_id", "epoch_ns", *schema.ELEMENT_COLUMNS, "creation_date_ns"]
-_STAGE_COLUMNS = ["row_idx", "is_last", *_LOAD_COLUMNS]
+#: staging columns: the row's index in the input, then (on one row per object, else NULL) the
+#: object's first/last epoch and count in this input and whether the row names the object
+_STAGE_COLUMNS = ["row_idx", "obj_first_ns", "obj_last_ns", "obj_n", *_LOAD_COLUMNS]
 _PG_LOCK_KEY = "hashtext('orbitwatch-import:' || current_schema())"
 
 
@@ -528,19 +530,19 @@ def _import_one(conn: Connection, es: ElementSets, source: str, pre_rejected: li
     uniq, dup_in, conflicts = _dedupe_input(es, source, import_id, on_conflict)
     n = len(uniq)
     epoch_ns = uniq.epoch.astype(np.int64)
-    is_last = np.ones(n, dtype=np.int64)
-    if n:
-        is_last[:-1] = uniq.norad_id[1:] != uniq.norad_id[:-1]
+    per_object = _per_object(uniq, epoch_ns)
 
     # ---- stage the unique records in a temporary table
     _create_stage(conn)
-    cols = _column_lists(uniq, epoch_ns, is_last)
+    cols = _column_lists(uniq, epoch_ns, per_object)
     if n_skipped_rejects:
         step(n_skipped_rejects)
     dup_skipped = len(es) - n
     if dup_skipped:
         step(dup_skipped)
     _load_stage(conn, cols, n, step, batch_rows)
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"ANALYZE {_stage(conn)}")  # a temporary table has no statistics otherwise
 
     # ---- compare with what is stored for the same (object, epoch)
     matched = _match_stored(conn)
@@ -677,18 +679,38 @@ def _differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a != b
 
 
-def _column_lists(es: ElementSets, epoch_ns: np.ndarray, is_last: np.ndarray) -> list[list]:
+def _per_object(es: ElementSets, epoch_ns: np.ndarray) -> list[list]:
+    """Stage columns obj_first_ns, obj_last_ns, obj_n: set on each object's representative row
+    (its latest named element set, else its latest one) and None elsewhere. ``es`` is sorted by
+    (object, epoch)."""
+    n = len(es)
+    out = [[None] * n for _ in range(3)]
+    if n == 0:
+        return out
+    starts = np.flatnonzero(np.r_[True, es.norad_id[1:] != es.norad_id[:-1]])
+    ends = np.r_[starts[1:], n]
+    named = np.where(es.name != "", np.arange(n), -1)
+    last_named = np.maximum.reduceat(named, starts)
+    rep = np.where(last_named >= starts, last_named, ends - 1)
+    for col, values in zip(out, (epoch_ns[starts], epoch_ns[ends - 1], ends - starts)):
+        for r, v in zip(rep.tolist(), values.tolist()):
+            col[r] = v
+    return out
+
+
+def _column_lists(es: ElementSets, epoch_ns: np.ndarray, per_object: list[list]) -> list[list]:
     """Python lists in stage-column order (DBAPI drivers want Python scalars)."""
     cd = es.creation_date.astype(np.int64)
     cd_list = [None if v == _NAT else v for v in cd.tolist()] if (cd == _NAT).any() else cd.tolist()
-    out = [np.arange(len(es)).tolist(), is_last.tolist(), es.norad_id.tolist(), epoch_ns.tolist()]
+    out = [np.arange(len(es)).tolist(), *per_object, es.norad_id.tolist(), epoch_ns.tolist()]
     out += [getattr(es, c).tolist() for c in schema.ELEMENT_COLUMNS]
     out.append(cd_list)
     return out
 
 
 def _stage_ddl(conn: Connection) -> str:
-    types = {"row_idx": BigInteger(), "is_last": BigInteger(), "norad_id": BigInteger(),
+    types = {"row_idx": BigInteger(), "obj_first_ns": BigInteger(), "obj_last_ns": BigInteger(),
+             "obj_n": BigInteger(), "norad_id": BigInteger(),
              "epoch_ns": BigInteger(), "creation_date_ns": BigInteger()}
     types.update({c: t() for c, t in schema.ELEMENT_COLUMNS.items()})
     cols = ", ".join(f"{c} {types[c].compile(dialect=conn.dialect)}" for c in _STAGE_COLUMNS)
@@ -697,13 +719,18 @@ def _stage_ddl(conn: Connection) -> str:
     return f"CREATE TEMPORARY TABLE ow_stage ({cols})"
 
 
+def _stage(conn: Connection) -> str:
+    """The staging table, qualified so that no permanent table of the same name is ever touched."""
+    return "pg_temp.ow_stage" if conn.dialect.name == "postgresql" else "temp.ow_stage"
+
+
 def _create_stage(conn: Connection) -> None:
-    conn.exec_driver_sql("DROP TABLE IF EXISTS ow_stage")
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_stage(conn)}")
     conn.exec_driver_sql(_stage_ddl(conn))
 
 
 def _drop_stage(conn: Connection) -> None:
-    conn.exec_driver_sql("DROP TABLE IF EXISTS ow_stage")
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_stage(conn)}")
 
 
 def _load_stage(conn: Connection, cols: list[list], n: int, step: Callable[[int], None],
@@ -714,12 +741,12 @@ def _load_stage(conn: Connection, cols: list[list], n: int, step: Callable[[int]
         with dbapi.cursor() as cur:
             for a in range(0, n, batch_rows):
                 b = min(n, a + batch_rows)
-                with cur.copy(f"COPY ow_stage ({names}) FROM STDIN") as cp:
+                with cur.copy(f"COPY {_stage(conn)} ({names}) FROM STDIN") as cp:
                     for row in zip(*(c[a:b] for c in cols)):
                         cp.write_row(row)
                 step(b - a)
     else:
-        sql = f"INSERT INTO ow_stage ({names}) VALUES ({', '.join('?' * len(_STAGE_COLUMNS))})"
+        sql = f"INSERT INTO {_stage(conn)} ({names}) VALUES ({', '.join('?' * len(_STAGE_COLUMNS))})"
         cur = dbapi.cursor()
         try:
             for a in range(0, n, batch_rows):
@@ -734,7 +761,7 @@ def _match_stored(conn: Connection) -> dict[str, np.ndarray]:
     """Stored rows with the same (object, epoch) as a staged one: staged row index, id, import, content."""
     cols = ", ".join(f"e.{c}" for c in CONTENT_COLUMNS)
     rows = conn.exec_driver_sql(
-        f"SELECT s.row_idx, e.id, e.import_id, {cols} FROM ow_stage s JOIN element_sets e "
+        f"SELECT s.row_idx, e.id, e.import_id, {cols} FROM {_stage(conn)} s JOIN element_sets e "
         f"ON e.norad_id = s.norad_id AND e.epoch_ns = s.epoch_ns ORDER BY s.row_idx").all()
     names = ["row_idx", "id", "import_id", *CONTENT_COLUMNS]
     if not rows:
@@ -750,9 +777,12 @@ def _delete_ids(conn: Connection, ids: list[int]) -> None:
 
 
 def _insert_new_objects(conn: Connection, import_id: int) -> int:
+    """Objects not stored yet, complete: all their element sets are in this input."""
     r = conn.execute(text(
-        "INSERT INTO objects (norad_id, first_import_id, last_import_id) "
-        "SELECT norad_id, :iid, :iid FROM ow_stage WHERE is_last = 1 "
+        "INSERT INTO objects (norad_id, name, intl_designator, object_type, first_epoch_ns, last_epoch_ns,"
+        " n_element_sets, first_import_id, last_import_id) "
+        "SELECT norad_id, name, intl_designator, object_type, obj_first_ns, obj_last_ns, obj_n, :iid, :iid "
+        f"FROM {_stage(conn)} WHERE obj_n IS NOT NULL "
         "ON CONFLICT (norad_id) DO NOTHING"), {"iid": import_id})
     return max(int(r.rowcount), 0)
 
@@ -760,26 +790,28 @@ def _insert_new_objects(conn: Connection, import_id: int) -> int:
 def _insert_element_sets(conn: Connection, import_id: int) -> int:
     cols = ", ".join(_LOAD_COLUMNS)
     r = conn.execute(text(
-        f"INSERT INTO element_sets ({cols}, import_id) SELECT {cols}, :iid FROM ow_stage WHERE true "
+        f"INSERT INTO element_sets ({cols}, import_id) SELECT {cols}, :iid FROM {_stage(conn)} WHERE true "
         f"ON CONFLICT (norad_id, epoch_ns) DO NOTHING"), {"iid": import_id})
     return max(int(r.rowcount), 0)
 
 
 def _refresh_objects(conn: Connection, import_id: int) -> None:
-    """Recompute the aggregates of the objects this import added element sets to."""
+    """Recompute, from the stored history, the metadata of the objects that were stored before
+    this import and that it wrote to (new objects were inserted complete).
+
+    First/last epoch and count over all the object's element sets; name, designator and type
+    from its most recent element set that has a name (its most recent one when none has).
+    """
     conn.execute(text(
         "UPDATE objects SET "
-        " first_epoch_ns = (SELECT min(e.epoch_ns) FROM element_sets e WHERE e.norad_id = objects.norad_id),"
-        " last_epoch_ns = (SELECT max(e.epoch_ns) FROM element_sets e WHERE e.norad_id = objects.norad_id),"
-        " n_element_sets = (SELECT count(*) FROM element_sets e WHERE e.norad_id = objects.norad_id),"
-        " name = coalesce((SELECT e.name FROM element_sets e WHERE e.norad_id = objects.norad_id"
-        "   AND e.name <> '' ORDER BY e.epoch_ns DESC LIMIT 1), ''),"
-        " intl_designator = coalesce((SELECT e.intl_designator FROM element_sets e"
-        "   WHERE e.norad_id = objects.norad_id AND e.intl_designator <> '' ORDER BY e.epoch_ns DESC LIMIT 1), ''),"
-        " object_type = coalesce((SELECT e.object_type FROM element_sets e"
-        "   WHERE e.norad_id = objects.norad_id AND e.object_type <> 0 ORDER BY e.epoch_ns DESC LIMIT 1), 0),"
+        " (first_epoch_ns, last_epoch_ns, n_element_sets) = (SELECT min(e.epoch_ns), max(e.epoch_ns), count(*)"
+        "   FROM element_sets e WHERE e.norad_id = objects.norad_id),"
+        " (name, intl_designator, object_type) = (SELECT e.name, e.intl_designator, e.object_type"
+        "   FROM element_sets e WHERE e.norad_id = objects.norad_id"
+        "   ORDER BY CASE WHEN e.name = '' THEN 0 ELSE 1 END DESC, e.epoch_ns DESC LIMIT 1),"
         " last_import_id = :iid "
-        "WHERE norad_id IN (SELECT e.norad_id FROM element_sets e WHERE e.import_id = :iid)"), {"iid": import_id})
+        "WHERE norad_id IN (SELECT e.norad_id FROM element_sets e WHERE e.import_id = :iid)"
+        " AND (first_import_id IS NULL OR first_import_id <> :iid)"), {"iid": import_id})
 
 
 def _log_rejections(conn: Connection, import_id: int, source: str, rejected: list[ElementSetError],

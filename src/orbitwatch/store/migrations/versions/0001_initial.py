@@ -50,12 +50,8 @@ def upgrade() -> None:
         sa.Column("first_epoch_ns", sa.BigInteger(), nullable=True),
         sa.Column("last_epoch_ns", sa.BigInteger(), nullable=True),
         sa.Column("n_element_sets", sa.BigInteger(), nullable=False, server_default="0"),
-        sa.Column("first_import_id", _Id, nullable=True),
-        sa.Column("last_import_id", _Id, nullable=True),
-        sa.ForeignKeyConstraint(["first_import_id"], ["imports.id"],
-                                name=op.f("fk_objects_first_import_id_imports")),
-        sa.ForeignKeyConstraint(["last_import_id"], ["imports.id"],
-                                name=op.f("fk_objects_last_import_id_imports")),
+        sa.Column("first_import_id", _Id, nullable=True, comment="import that first stored the object"),
+        sa.Column("last_import_id", _Id, nullable=True, comment="last import that added element sets"),
         sa.PrimaryKeyConstraint("norad_id", name=op.f("pk_objects")),
     )
     op.create_table(
