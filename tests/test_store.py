@@ -161,6 +161,24 @@ def test_schema_metadata_matches_migrations(store):
         assert [d[0] for d in diff] == ["add_table"]
 
 
+def test_migrations_downgrade_and_upgrade_again(store):
+    from alembic import command
+
+    from orbitwatch.store.engine import _alembic_config, migrate
+
+    store.import_files([FILE_B])
+    cfg = _alembic_config()
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "base")
+    with store.engine.connect() as conn:
+        assert conn.dialect.has_table(conn, "element_sets") is False
+    assert current_revision(store.engine) is None
+    assert migrate(store.engine) == head_revision()
+    assert store.stats().n_element_sets == 0
+    assert store.import_files([FILE_B])[0].inserted == 10
+
+
 def test_newer_schema_revision_is_refused(db_url):
     with open_store(db_url) as s:
         with s.engine.begin() as conn:
@@ -470,6 +488,33 @@ def test_clashes_inside_one_input_apply_in_order(store, tmp_path):
         [rep2] = s2.import_files([twice], on_conflict="replace")
         assert (rep2.inserted, rep2.duplicates, rep2.conflicts) == (40, 2, 1)
         assert s2.history(11).mean_motion_rev_per_day[0] == new_mm
+
+
+def test_concurrent_imports_are_serialised(db_url):
+    import threading
+
+    stores = [open_store(db_url), open_store(db_url)]
+    barrier = threading.Barrier(2)
+    reports, errors = [], []
+
+    def run(s):
+        barrier.wait()
+        try:
+            reports.extend(s.import_files([FILE_A, FILE_B]))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(r.inserted for r in reports) == 50 and sum(r.duplicates for r in reports) == 50
+    assert sum(r.objects_new for r in reports) == 40
+    assert stored_objects(stores[0]) == expected_objects(stores[0].load_elements())
+    for s in stores:
+        s.close()
 
 
 # ============================================================================ killing an import
