@@ -481,6 +481,7 @@ def test_clashes_inside_one_input_apply_in_order(store, tmp_path):
     [rep] = store.import_files([twice])   # VANGUARD 1 again (same), VANGUARD 2 again (same) + changed
     assert (rep.n_records, rep.inserted, rep.duplicates, rep.conflicts) == (43, 40, 2, 1)
     assert rep.conflict_details[0].action == "kept-first"
+    assert "earlier record of the same input" in rep.conflict_details[0].reason
     assert store.history(11).mean_motion_rev_per_day[0] != new_mm
     other = tmp_path / "replace"
     other.mkdir()

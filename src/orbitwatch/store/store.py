@@ -66,15 +66,16 @@ class Conflict:
     incoming: object
     #: the import that stored the other record (this import's id for a clash inside the input)
     stored_import_id: int
-    #: 'kept' (the stored record stays) or 'replaced' (the incoming record replaced it)
+    #: 'kept' (the stored record stays) or 'replaced' (the incoming record replaced it); for a clash
+    #: between two records of the same input, 'kept-first' or 'replaced-by-last'
     action: str
 
     @property
     def reason(self) -> str:
-        where = ("an earlier record of the same input" if self.action == "kept-first"
+        where = ("an earlier record of the same input" if self.action in ("kept-first", "replaced-by-last")
                  else f"import {self.stored_import_id}")
         verb = {"kept": "kept the stored one", "replaced": "replaced the stored one",
-                "kept-first": "kept the first one", "replaced-by-last": "kept the last one"}[self.action]
+                "kept-first": "kept the earlier one", "replaced-by-last": "replaced the earlier one"}[self.action]
         return (f"object {self.norad_id} at {np.datetime_as_string(self.epoch, unit='ns')}Z differs from "
                 f"{where} in {self.field} (stored {self.stored!r}, incoming {self.incoming!r}); {verb}")
 
@@ -530,17 +531,16 @@ def _import_one(conn: Connection, es: ElementSets, source: str, pre_rejected: li
     uniq, dup_in, conflicts = _dedupe_input(es, source, import_id, on_conflict)
     n = len(uniq)
     epoch_ns = uniq.epoch.astype(np.int64)
-    per_object = _per_object(uniq, epoch_ns)
 
     # ---- stage the unique records in a temporary table
     _create_stage(conn)
-    cols = _column_lists(uniq, epoch_ns, per_object)
+    arrays = _stage_arrays(uniq, epoch_ns)
     if n_skipped_rejects:
         step(n_skipped_rejects)
     dup_skipped = len(es) - n
     if dup_skipped:
         step(dup_skipped)
-    _load_stage(conn, cols, n, step, batch_rows)
+    _load_stage(conn, arrays, n, step, batch_rows)
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"ANALYZE {_stage(conn)}")  # a temporary table has no statistics otherwise
 
@@ -679,32 +679,44 @@ def _differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a != b
 
 
-def _per_object(es: ElementSets, epoch_ns: np.ndarray) -> list[list]:
-    """Stage columns obj_first_ns, obj_last_ns, obj_n: set on each object's representative row
-    (its latest named element set, else its latest one) and None elsewhere. ``es`` is sorted by
-    (object, epoch)."""
+def _stage_arrays(es: ElementSets, epoch_ns: np.ndarray) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """(values, valid mask or None) per stage column, in stage-column order; invalid means NULL.
+
+    obj_first_ns, obj_last_ns and obj_n are set on each object's representative row (its
+    latest named element set, else its latest one) and NULL elsewhere. ``es`` is sorted by
+    (object, epoch).
+    """
     n = len(es)
-    out = [[None] * n for _ in range(3)]
-    if n == 0:
-        return out
-    starts = np.flatnonzero(np.r_[True, es.norad_id[1:] != es.norad_id[:-1]])
-    ends = np.r_[starts[1:], n]
-    named = np.where(es.name != "", np.arange(n), -1)
-    last_named = np.maximum.reduceat(named, starts)
-    rep = np.where(last_named >= starts, last_named, ends - 1)
-    for col, values in zip(out, (epoch_ns[starts], epoch_ns[ends - 1], ends - starts)):
-        for r, v in zip(rep.tolist(), values.tolist()):
-            col[r] = v
+    rep_mask = np.zeros(n, dtype=bool)
+    first = np.zeros(n, dtype=np.int64)
+    last = np.zeros(n, dtype=np.int64)
+    count = np.zeros(n, dtype=np.int64)
+    if n:
+        starts = np.flatnonzero(np.r_[True, es.norad_id[1:] != es.norad_id[:-1]])
+        ends = np.r_[starts[1:], n]
+        named = np.where(es.name != "", np.arange(n), -1)
+        last_named = np.maximum.reduceat(named, starts)
+        rep = np.where(last_named >= starts, last_named, ends - 1)
+        rep_mask[rep] = True
+        first[rep], last[rep], count[rep] = epoch_ns[starts], epoch_ns[ends - 1], ends - starts
+    cd = es.creation_date.astype(np.int64)
+    out = [(np.arange(n), None), (first, rep_mask), (last, rep_mask), (count, rep_mask),
+           (es.norad_id, None), (epoch_ns, None)]
+    out += [(getattr(es, c), None) for c in schema.ELEMENT_COLUMNS]
+    out.append((cd, cd != _NAT))
     return out
 
 
-def _column_lists(es: ElementSets, epoch_ns: np.ndarray, per_object: list[list]) -> list[list]:
-    """Python lists in stage-column order (DBAPI drivers want Python scalars)."""
-    cd = es.creation_date.astype(np.int64)
-    cd_list = [None if v == _NAT else v for v in cd.tolist()] if (cd == _NAT).any() else cd.tolist()
-    out = [np.arange(len(es)).tolist(), *per_object, es.norad_id.tolist(), epoch_ns.tolist()]
-    out += [getattr(es, c).tolist() for c in schema.ELEMENT_COLUMNS]
-    out.append(cd_list)
+def _batch_lists(arrays: list[tuple[np.ndarray, np.ndarray | None]], a: int, b: int) -> list[list]:
+    """Python lists of rows a..b of each stage column (DBAPI drivers want Python scalars)."""
+    out = []
+    for values, valid in arrays:
+        col = values[a:b].tolist()
+        if valid is not None:
+            ok = valid[a:b]
+            if not ok.all():
+                col = [v if k else None for v, k in zip(col, ok.tolist())]
+        out.append(col)
     return out
 
 
@@ -733,7 +745,7 @@ def _drop_stage(conn: Connection) -> None:
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_stage(conn)}")
 
 
-def _load_stage(conn: Connection, cols: list[list], n: int, step: Callable[[int], None],
+def _load_stage(conn: Connection, arrays: list, n: int, step: Callable[[int], None],
                 batch_rows: int) -> None:
     dbapi = conn.connection.dbapi_connection
     names = ", ".join(_STAGE_COLUMNS)
@@ -742,7 +754,7 @@ def _load_stage(conn: Connection, cols: list[list], n: int, step: Callable[[int]
             for a in range(0, n, batch_rows):
                 b = min(n, a + batch_rows)
                 with cur.copy(f"COPY {_stage(conn)} ({names}) FROM STDIN") as cp:
-                    for row in zip(*(c[a:b] for c in cols)):
+                    for row in zip(*_batch_lists(arrays, a, b)):
                         cp.write_row(row)
                 step(b - a)
     else:
@@ -751,7 +763,7 @@ def _load_stage(conn: Connection, cols: list[list], n: int, step: Callable[[int]
         try:
             for a in range(0, n, batch_rows):
                 b = min(n, a + batch_rows)
-                cur.executemany(sql, zip(*(c[a:b] for c in cols)))
+                cur.executemany(sql, zip(*_batch_lists(arrays, a, b)))
                 step(b - a)
         finally:
             cur.close()
