@@ -6,6 +6,7 @@ See docs/storage.md for the schema, the transaction rules and the conflict polic
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from contextlib import contextmanager
@@ -45,8 +46,8 @@ CONTENT_COLUMNS = ("classification", "mean_motion_dot", "mean_motion_ddot", "bst
 _STRING_COLUMNS = [c for c, t in schema.ELEMENT_COLUMNS.items() if t is schema.Text]
 #: element_sets columns in load order (epoch and creation date as int64 ns)
 _LOAD_COLUMNS = ["norad_id", "epoch_ns", *schema.ELEMENT_COLUMNS, "creation_date_ns"]
-#: staging columns: the row's index in the input, then (on one row per object, else NULL) the
-#: object's first/last epoch and count in this input and whether the row names the object
+#: staging columns: the row's index in the input; the object's first/last epoch and number of
+#: element sets in this input, set on the row that names the object (else NULL); the record
 _STAGE_COLUMNS = ["row_idx", "obj_first_ns", "obj_last_ns", "obj_n", *_LOAD_COLUMNS]
 _PG_LOCK_KEY = "hashtext('orbitwatch-import:' || current_schema())"
 
@@ -428,7 +429,6 @@ class Store:
             return column.in_(ids)
         if self.backend == "postgresql":
             return column == any_(cast(bindparam("ids_array", ids), ARRAY(BigInteger)))
-        import json
         each = select(literal_column("value")).select_from(func.json_each(bindparam("ids_json", json.dumps(ids))))
         return column.in_(each.scalar_subquery())
 
@@ -499,7 +499,7 @@ class Store:
 
     def stats(self) -> StoreStats:
         """Counts and the epoch span of the store."""
-        ob, es, im, rj = schema.objects, schema.element_sets, schema.imports, schema.import_rejections
+        ob, im, rj = schema.objects, schema.imports, schema.import_rejections
         with self._read() as conn:
             n_obj, first, last, n_es = conn.execute(select(
                 func.count(), func.min(ob.c.first_epoch_ns), func.max(ob.c.last_epoch_ns),
