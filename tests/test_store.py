@@ -651,6 +651,14 @@ def test_url_password_is_masked_and_errors_are_typed(tmp_path):
     assert mask_url("postgresql+psycopg://u:pw@h/db") == "postgresql+psycopg://u:***@h/db"
 
 
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path):
+    bad = tmp_path / "not-a.db"
+    bad.write_bytes(b"this is a text file, not SQLite" * 100)
+    with pytest.raises(StoreError, match=r"cannot open the database sqlite:///.*not-a\.db: file is not a database"):
+        open_store(f"sqlite:///{bad}")
+    assert bad.read_bytes() == b"this is a text file, not SQLite" * 100
+
+
 def test_store_from_an_engine(tmp_path):
     from sqlalchemy import create_engine
 

@@ -167,6 +167,9 @@ def migrate(engine: Engine) -> str:
     head = script.get_current_head()
     try:
         current = current_revision(engine)
+    except DBAPIError as exc:
+        raise StoreError(f"cannot open the database {mask_url(engine.url)}: {_short(exc)}") from exc
+    try:
         if current == head:
             return head
         if current is not None:
