@@ -172,3 +172,16 @@ def test_structural_errors_are_reported():
 def test_empty_input():
     assert len(parse_tle("").elements) == 0
     assert parse_tle("\n\n").rejected == []
+
+
+def test_implied_decimal_fields_are_correctly_rounded(shared_data):
+    """B* and n-ddot equal float() of the decimal they write, bit for bit."""
+    path = shared_data / "catalog" / "full-catalog-2023-10-09.3le"
+    es = read_elements(path).elements
+    line1 = path.read_text().splitlines()[1::3]
+
+    def dec(s):
+        return float(s[0].replace(" ", "").replace("+", "") + "0." + s[1:6] + "e" + s[6:8].replace(" ", "+"))
+
+    assert np.array_equal(es.bstar, [dec(x[53:61]) for x in line1])
+    assert np.array_equal(es.mean_motion_ddot, [dec(x[44:52]) for x in line1])

@@ -17,7 +17,7 @@ from ..errors import ElementSetError
 from .errors import exit_code_for
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # messages name files: never wrap them
 
 
 def fail(message: str, code: int) -> "typer.Exit":

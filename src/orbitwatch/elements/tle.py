@@ -204,8 +204,11 @@ def _implied_exp_field(mat: np.ndarray, a: int) -> tuple[np.ndarray, np.ndarray]
     sign = np.where(sgn_c == _MINUS, -1.0, 1.0)
     esign = np.where(esgn_c == _MINUS, -1, 1)
     e = esign * (exp_c.astype(np.int64) - _ZERO)
-    # mantissa*1e-5 * 10**e computed as one power of ten to keep the decimal exact-ish
-    val = sign * mant.astype(np.float64) * np.power(10.0, e - 5)
+    # 0.MMMMM x 10^e = MMMMM / 10^(5-e): dividing by an exactly representable power of ten
+    # gives the correctly rounded double, the same value float("0.MMMMMe<e>") gives
+    k = 5 - e
+    m = mant.astype(np.float64)
+    val = sign * np.where(k >= 0, m / np.power(10.0, np.maximum(k, 0)), m * np.power(10.0, np.maximum(-k, 0)))
     return np.where(bad, np.nan, val), bad
 
 
