@@ -62,8 +62,10 @@ def import_command(
             rej = list(getattr(r, "rejected", []) or [])
             n_rejected += len(rej)
             rows.append((r.source, r.inserted, r.duplicates, getattr(r, "conflicts", 0), len(rej)))
-        print_table(f"Imported into {store.url}", ["file", "new", "already present", "conflicts", "rejected"],
-                    rows, justify={c: "right" for c in ("new", "already present", "conflicts", "rejected")})
+        print_table(f"Imported into {store.url}", ["file", "new", "present", "conflicts", "rejected"],
+                    rows, justify={c: "right" for c in ("new", "present", "conflicts", "rejected")},
+                    caption="present: already in the database, unchanged; conflicts: same epoch, other "
+                            "elements (the stored set is kept)")
         if n_rejected:
             shown = [e for r in reports for e in (getattr(r, "rejected", []) or [])][:show_rejected]
             print_table(f"Rejected records (first {len(shown)} of {n_rejected})", ["file:line", "field", "reason"],

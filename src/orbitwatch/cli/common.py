@@ -49,8 +49,9 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
                 justify: dict[str, str] | None = None, caption: str | None = None) -> None:
     justify = justify or {}
     table = Table(title=title, caption=caption, header_style="bold cyan", show_lines=False)
-    for c in columns:
-        table.add_column(c, justify=justify.get(c, "left"), overflow="fold")
+    for i, c in enumerate(columns):
+        just = justify.get(c, "left")
+        table.add_column(c, justify=just, overflow="fold", no_wrap=(i == 0 or just == "right"))
     for r in rows:
         table.add_row(*[str(x) for x in r])
     console.print(table)

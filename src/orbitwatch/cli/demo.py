@@ -102,10 +102,9 @@ def section_where(cat, out: Path):
         rows.append([es.name[i], int(es.norad_id[i]), f"{lat[i, 0]:+.2f}", f"{lon[i, 0]:+.2f}", f"{alt[i, 0]:.1f}",
                      f"{np.linalg.norm(teme.velocity_km_s[i, 0]):.3f}", "north" if vz[i] > 0 else "south",
                      "sunlit" if sunlit[i] else "eclipse", f"{(t0 - es.epoch[i]) / np.timedelta64(1, 'h'):+.1f}"])
-    print_table(None, ["object", "norad_id", "lat_deg", "lon_deg", "alt_km", "speed_km_s", "heading", "light",
-                       "elset_age_h"], rows, justify={c: "right" for c in ("lat_deg", "lon_deg", "alt_km",
-                                                                          "speed_km_s", "elset_age_h")},
-                caption=f"propagated with backend {teme.backend}")
+    cols = ["object", "NORAD", "lat deg", "lon deg", "alt km", "km/s", "going", "light", "age h"]
+    print_table(None, cols, rows, justify={c: "right" for c in cols[2:6] + ["age h"]},
+                caption=f"SGP4 backend: {teme.backend}; age h = hours from the element set's epoch")
     # ground tracks over one ISS orbit
     times = time_range(t0, t0 + np.timedelta64(100, "m"), 30.0)
     track = propagate(es, times, frame="ITRF")
@@ -123,13 +122,14 @@ def _plot_tracks(names, glat, glon, lat0, lon0, path: Path, title: str) -> None:
 
     fig, ax = plt.subplots(figsize=(11, 5.6), dpi=110)
     _draw_basemap(ax)
+    colors = plt.get_cmap("tab20").colors
     for i, nm in enumerate(names):
         lo = glon[i].copy()
         la = glat[i].copy()
         jump = np.abs(np.diff(lo)) > 180
         lo = np.insert(lo, np.flatnonzero(jump) + 1, np.nan)
         la = np.insert(la, np.flatnonzero(jump) + 1, np.nan)
-        (line,) = ax.plot(lo, la, lw=1.2, label=str(nm))
+        (line,) = ax.plot(lo, la, lw=1.2, label=str(nm), color=colors[(2 * i) % 20 + (2 * i) // 20 % 2])
         ax.plot(lon0[i], lat0[i], "o", color=line.get_color(), ms=5)
     ax.set_xlim(-180, 180)
     ax.set_ylim(-90, 90)
