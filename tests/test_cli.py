@@ -17,6 +17,17 @@ runner = CliRunner()
 SAMPLE = str(sample_catalog_path())
 
 
+@pytest.fixture(autouse=True)
+def wide_console():
+    """Tables fold long temporary paths at 80 columns; read them as a wide terminal would show them."""
+    from orbitwatch.cli import common
+
+    saved = common.console.width, common.err_console.width
+    common.console.width = common.err_console.width = 250
+    yield
+    common.console.width, common.err_console.width = saved
+
+
 def run(*args):
     return runner.invoke(app, list(args))
 
@@ -80,3 +91,32 @@ def test_bad_inputs_give_clear_errors(tmp_path):
     assert r.exit_code == 65 and "ISO-8601" in r.output
     r = run("propagate", "NO SUCH SAT", "--file", SAMPLE)
     assert r.exit_code == 66 and "no object name matches" in r.output
+
+
+def test_catalog_import_twice_and_rejections(tmp_home, tmp_path):
+    r = run("catalog", "import", SAMPLE)
+    assert r.exit_code == 0, r.output
+    assert "26140" in r.output
+    r = run("catalog", "import", SAMPLE)
+    assert r.exit_code == 0 and "26140" in r.output  # all present, nothing new
+    from orbitwatch.store import open_store
+    with open_store() as st:
+        assert st.stats().n_element_sets == 26140
+    bad = tmp_path / "mixed.tle"
+    bad.write_text(
+        "GOOD\n1 25544U 98067A   23283.51782528 -.00002182  00000-0 -11606-4 0  2921\n"
+        "2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537\n"
+        "BAD\n1 25545U 98067A   23283.51782528 -.00002182  00000-0 -11606-4 0  2920\n"
+        "2 25545  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563538\n")
+    r = run("catalog", "import", str(bad), "--strict")
+    assert r.exit_code == 65 and "checksum" in r.output
+    with open_store() as st:
+        assert st.stats().n_element_sets == 26140  # strict: nothing imported
+    r = run("catalog", "import", str(bad))
+    assert r.exit_code == 3 and "checksum is '8', computed 7" in r.output
+    row = [line for line in r.output.splitlines() if "checksum is" in line][0]
+    assert [c.strip() for c in row.split("│")][1:3] == ["5", "checksum"] and "mixed.tle" in row
+    with open_store() as st:
+        assert st.stats().n_element_sets == 26141
+    r = run("catalog", "list", "--name", "ISS (ZARYA)", "--format", "json")
+    assert r.exit_code == 0 and json.loads(r.stdout)[0]["norad_id"] == 25544

@@ -68,8 +68,9 @@ def import_command(
                             "elements (the stored set is kept)")
         if n_rejected:
             shown = [e for r in reports for e in (getattr(r, "rejected", []) or [])][:show_rejected]
-            print_table(f"Rejected records (first {len(shown)} of {n_rejected})", ["file:line", "field", "reason"],
-                        [(f"{e.source}:{e.line if e.line is not None else '-'}", e.field, e.reason) for e in shown])
+            print_table(f"Rejected records (first {len(shown)} of {n_rejected})", ["line", "field", "reason", "file"],
+                        [(e.line if e.line is not None else "-", e.field, e.reason, e.source) for e in shown],
+                        justify={"line": "right"})
             raise typer.Exit(EXIT_PARTIAL)
     finally:
         store.close()

@@ -51,7 +51,7 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
     table = Table(title=title, caption=caption, header_style="bold cyan", show_lines=False)
     for i, c in enumerate(columns):
         just = justify.get(c, "left")
-        table.add_column(c, justify=just, overflow="fold", no_wrap=(i == 0 or just == "right"))
+        table.add_column(c, justify=just, overflow="fold", no_wrap=(just == "right"))
     for r in rows:
         table.add_row(*[str(x) for x in r])
     console.print(table)
