@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .build import ObjectInfo, conjunction_cdm
 from .errors import CDMError
 from .kvn import parse_kvn, read_kvn, write_kvn
 from .model import Block, Cdm, CdmObject
@@ -24,7 +25,7 @@ from .xml import NDM_NAMESPACE, parse_xml, read_xml, write_xml
 __all__ = [
     "CDMError", "Cdm", "CdmObject", "Block", "Keyword", "KEYWORDS", "NDM_NAMESPACE",
     "read_cdm", "parse_cdm", "write_cdm", "read_kvn", "parse_kvn", "write_kvn", "read_xml",
-    "parse_xml", "write_xml", "detect_format",
+    "parse_xml", "write_xml", "detect_format", "conjunction_cdm", "ObjectInfo",
 ]
 
 

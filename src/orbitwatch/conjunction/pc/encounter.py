@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit, prange
 
 __all__ = ["EncounterPlane", "encounter_plane", "rtn_basis", "cov_rtn_to_eci", "cov_eci_to_rtn",
            "relative_rtn", "EARTH_ROTATION_RAD_S"]
@@ -57,15 +58,30 @@ def rtn_basis(r: np.ndarray, v: np.ndarray) -> np.ndarray:
     return np.stack([R, T, N], axis=-1)
 
 
-def _block_rotation(M: np.ndarray, n: int) -> np.ndarray:
-    """Block-diagonal rotation acting on (position, velocity[, extra...]) of size n."""
-    out = np.zeros(M.shape[:-2] + (n, n))
-    out[..., :3, :3] = M
-    if n >= 6:
-        out[..., 3:6, 3:6] = M
-    for k in range(6, n):
-        out[..., k, k] = 1.0
+@njit(cache=True, parallel=True)
+def _rotate(M, C, transpose):
+    """out_n = B_n C_n B_n^T with B_n = blockdiag(M_n, M_n, I) (or B_n^T C_n B_n)."""
+    n, d, _ = C.shape
+    out = np.empty_like(C)
+    for i in prange(n):
+        B = np.eye(d)
+        for a in range(3):
+            for b in range(3):
+                m = M[i, b, a] if transpose else M[i, a, b]
+                B[a, b] = m
+                if d >= 6:
+                    B[a + 3, b + 3] = m
+        out[i] = B @ C[i] @ B.T
     return out
+
+
+def _rotate_any(C, r, v, transpose):
+    C = np.asarray(C, dtype=float)
+    M = rtn_basis(r, v)
+    lead = np.broadcast_shapes(C.shape[:-2], M.shape[:-2])
+    Cb = np.ascontiguousarray(np.broadcast_to(C, lead + C.shape[-2:]).reshape(-1, *C.shape[-2:]))
+    Mb = np.ascontiguousarray(np.broadcast_to(M, lead + (3, 3)).reshape(-1, 3, 3))
+    return _rotate(Mb, Cb, transpose).reshape(lead + C.shape[-2:])
 
 
 def cov_rtn_to_eci(C_rtn: np.ndarray, r: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -73,17 +89,13 @@ def cov_rtn_to_eci(C_rtn: np.ndarray, r: np.ndarray, v: np.ndarray) -> np.ndarra
 
     The velocity rows rotate with the same matrix as the position rows (the frame's
     own rotation rate is not added), which is how CDM covariances are exchanged and how
-    CARA's ``RIC2ECI`` converts them."""
-    C = np.asarray(C_rtn, dtype=float)
-    B = _block_rotation(rtn_basis(r, v), C.shape[-1])
-    return B @ C @ np.swapaxes(B, -1, -2)
+    CARA's ``RIC2ECI`` converts them; rows beyond 6 (drag, SRP, thrust) are unchanged."""
+    return _rotate_any(C_rtn, r, v, False)
 
 
 def cov_eci_to_rtn(C_eci: np.ndarray, r: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Inverse of :func:`cov_rtn_to_eci`."""
-    C = np.asarray(C_eci, dtype=float)
-    B = _block_rotation(rtn_basis(r, v), C.shape[-1])
-    return np.swapaxes(B, -1, -2) @ C @ B
+    return _rotate_any(C_eci, r, v, True)
 
 
 def relative_rtn(r1, v1, r2, v2) -> tuple[np.ndarray, np.ndarray]:

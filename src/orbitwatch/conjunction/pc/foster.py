@@ -38,10 +38,11 @@ import math
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["pc_circle", "pc_square", "pc_square_equal_area"]
+__all__ = ["pc_circle", "pc_circle_max", "pc_square", "pc_square_equal_area"]
 
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT_8PI = 1.0 / math.sqrt(8.0 * math.pi)
+_SQRT_PI_2 = math.sqrt(math.pi / 2.0)
 
 
 @njit(cache=True, inline="always")
@@ -54,57 +55,136 @@ def _erf_diff(a: float, b: float) -> float:
     return math.erf(a) - math.erf(b)
 
 
+_NMAX = 1 << 16
+# cos/sin of j*pi/_NMAX: every trapezoid level n <= _NMAX uses a sub-grid of these nodes
+_COS = np.cos(np.arange(_NMAX + 1) * (math.pi / _NMAX))
+_SIN = np.sin(np.arange(_NMAX + 1) * (math.pi / _NMAX))
+
+
 @njit(cache=True, inline="always")
-def _g(t: float, xm: float, zm: float, dx: float, dz: float, R: float) -> float:
-    st = math.sin(t)
-    if st <= 0.0:
-        return 0.0
-    x = xm + R * math.cos(t)
-    h = R * st
+def _node(c, s, xm, zm, dx, dz, sx, sz, R, want_q):
+    """Integrand at one node (cos t = c, sin t = s): returns (g, g_q) where g is the
+    Pc integrand and g_q its Mahalanobis-weighted companion (for the maximum Pc)."""
+    if s <= 0.0:
+        return 0.0, 0.0
+    x = xm + R * c
+    h = R * s
     e = math.exp(-(x / dx) ** 2)
     if e == 0.0:
-        return 0.0
-    return st * e * _erf_diff((zm + h) / dz, (zm - h) / dz)
+        return 0.0, 0.0
+    a = (zm - h) / dz
+    b = (zm + h) / dz
+    de = _erf_diff(b, a)
+    g = s * e * de
+    if not want_q:
+        return g, 0.0
+    # int w^2 exp(-w^2/2) dw over [a', b'] (w = z/sz) = a' e^{-a'^2/2} - b' e^{-b'^2/2} + sqrt(pi/2) derf,
+    # so q = x^2/sx^2 + w^2 integrates to ((x/sx)^2 + 1) derf + (that bracket)/sqrt(pi/2), times sqrt(pi/2) sz
+    ap = a * _SQRT2
+    bp = b * _SQRT2
+    i2 = ap * math.exp(-0.5 * ap * ap) - bp * math.exp(-0.5 * bp * bp)
+    gq = s * e * (((x / sx) ** 2 + 1.0) * de + i2 / _SQRT_PI_2)
+    return g, gq
 
 
 @njit(cache=True)
-def _foster_one(xm: float, zm: float, sx: float, sz: float, R: float, rtol: float, nmax: int) -> float:
+def _disk(xm, zm, sx, sz, R, rtol, nmax, want_q, COS, SIN):
+    """(Pc, <q> Pc) over the disk by the nested trapezoid rule in t (see module doc)."""
+    dx = _SQRT2 * sx
+    dz = _SQRT2 * sz
+    need = 2.0 * R / min(sx, sz)
+    n = 8
+    while n < need and n < nmax:
+        n *= 2
+    stride = _NMAX // n
+    s = 0.0
+    sq = 0.0
+    for k in range(1, n):
+        g, gq = _node(COS[k * stride], SIN[k * stride], xm, zm, dx, dz, sx, sz, R, want_q)
+        s += g
+        sq += gq
+    T = s / n
+    Tq = sq / n
+    while n < nmax:
+        stride2 = stride // 2
+        for k in range(n):
+            j = (2 * k + 1) * stride2
+            g, gq = _node(COS[j], SIN[j], xm, zm, dx, dz, sx, sz, R, want_q)
+            s += g
+            sq += gq
+        n *= 2
+        stride = stride2
+        T_new = s / n
+        Tq_new = sq / n
+        done = abs(T_new - T) <= rtol * abs(T_new) or (T_new == 0.0 and T == 0.0)
+        if want_q:
+            done = done and abs(Tq_new - Tq) <= rtol * abs(Tq_new)
+        T = T_new
+        Tq = Tq_new
+        if done:
+            break
+    f = math.pi * R * _INV_SQRT_8PI / sx
+    return T * f, Tq * f
+
+
+@njit(cache=True)
+def _foster_one(xm, zm, sx, sz, R, rtol, nmax, COS, SIN):
     if not (R > 0.0):
         return 0.0
     if math.isinf(R):
         return 1.0
-    dx = _SQRT2 * sx
-    dz = _SQRT2 * sz
-    # starting order: resolve the narrowest feature (scale sz or sx against R)
-    need = 2.0 * R / min(sx, sz)
-    n = 16
-    while n < need and n < nmax:
-        n *= 2
-    h = math.pi / n
-    s = 0.0
-    for k in range(1, n):
-        s += _g(k * h, xm, zm, dx, dz, R)
-    T = s * h
-    while n < nmax:
-        # nested doubling: add the midpoints
-        s_mid = 0.0
-        for k in range(n):
-            s_mid += _g((k + 0.5) * h, xm, zm, dx, dz, R)
-        s += s_mid
-        n *= 2
-        h *= 0.5
-        T_new = s * h
-        if abs(T_new - T) <= rtol * abs(T_new) or T_new == 0.0 and T == 0.0:
-            T = T_new
-            break
-        T = T_new
-    return min(1.0, max(0.0, R * T * _INV_SQRT_8PI / sx))
+    p, _ = _disk(xm, zm, sx, sz, R, rtol, nmax, False, COS, SIN)
+    return min(1.0, max(0.0, p))
 
 
 @njit(cache=True, parallel=True)
-def _foster_many(xm, zm, sx, sz, R, rtol, nmax, out):
+def _foster_many(xm, zm, sx, sz, R, rtol, nmax, out, COS, SIN):
     for i in prange(xm.shape[0]):
-        out[i] = _foster_one(xm[i], zm[i], sx[i], sz[i], R[i], rtol, nmax)
+        out[i] = _foster_one(xm[i], zm[i], sx[i], sz[i], R[i], rtol, nmax, COS, SIN)
+
+
+@njit(cache=True)
+def _max_one(xm, zm, sx, sz, R, rtol, COS, SIN):
+    """Maximum over k of Pc with sigmas (k sx, k sz): solve <q_k> = 2 (d log Pc/d log k = 0)
+    by the fixed-point step s <- s + log(<q>/2)/2 in s = log k.  Returns (Pc_max, k)."""
+    if not (R > 0.0):
+        return 0.0, math.nan
+    if xm * xm + zm * zm <= R * R:
+        return 1.0, 0.0
+    # small-disk start, with the disk-average correction of q
+    k2 = 0.5 * ((xm / sx) ** 2 + (zm / sz) ** 2 + 0.25 * R * R * (1.0 / sx ** 2 + 1.0 / sz ** 2))
+    logk = 0.5 * math.log(k2)
+    p = 0.0
+    for _ in range(60):
+        k = math.exp(logk)
+        p, pq = _disk(xm, zm, k * sx, k * sz, R, rtol, _NMAX, True, COS, SIN)
+        if p <= 0.0 or pq <= 0.0:
+            break
+        step = 0.5 * math.log((pq / p) / 2.0)
+        step = max(-1.0, min(1.0, step))
+        logk += step
+        if abs(step) < 1e-9:
+            break
+    k = math.exp(logk)
+    p, _ = _disk(xm, zm, k * sx, k * sz, R, rtol, _NMAX, False, COS, SIN)
+    return min(1.0, p), k
+
+
+@njit(cache=True, parallel=True)
+def _max_many(xm, zm, sx, sz, R, rtol, pc, kk, COS, SIN):
+    for i in prange(xm.shape[0]):
+        pc[i], kk[i] = _max_one(xm[i], zm[i], sx[i], sz[i], R[i], rtol, COS, SIN)
+
+
+def pc_circle_max(xm, zm, sx, sz, hbr, rtol: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
+    """Maximum over ``k`` of :func:`pc_circle` with sigmas ``k*sx, k*sz`` and the
+    maximiser ``k`` (0 when the miss is inside the disk: the maximum, 1, is approached
+    as the covariance shrinks).  See :mod:`.maxpc`."""
+    shape, (xm, zm, sx, sz, R) = _arrays(xm, zm, sx, sz, hbr)
+    pc = np.empty_like(xm)
+    kk = np.empty_like(xm)
+    _max_many(np.abs(xm), np.abs(zm), sx, sz, R, float(rtol), pc, kk, _COS, _SIN)
+    return pc.reshape(shape), kk.reshape(shape)
 
 
 def _arrays(*args):
@@ -121,7 +201,7 @@ def pc_circle(xm, zm, sx, sz, hbr, rtol: float = 1e-13, nmax: int = 1 << 16) -> 
     if np.any(sx <= 0) or np.any(sz <= 0):
         raise ValueError("principal sigmas must be positive (remediate the covariance first)")
     out = np.empty_like(xm)
-    _foster_many(np.abs(xm), np.abs(zm), sx, sz, R, float(rtol), int(nmax), out)
+    _foster_many(np.abs(xm), np.abs(zm), sx, sz, R, float(rtol), int(min(nmax, _NMAX)), out, _COS, _SIN)
     return out.reshape(shape)
 
 

@@ -37,63 +37,20 @@ import math
 
 import numpy as np
 
-from .foster import pc_circle
+from .foster import pc_circle, pc_circle_max
 
 __all__ = ["pc_max_scaled", "pc_max_aspect", "socrates_aspect_ratio"]
-
-_SMALL = 0.05   # R / (k* sz) below which the small-disk maximiser is used
-
-
-def _golden_max(f, lo, hi, iters=50):
-    """Vectorised golden-section search for the maximiser of f on [lo, hi]."""
-    g = (math.sqrt(5.0) - 1.0) / 2.0
-    a, b = lo.copy(), hi.copy()
-    for _ in range(iters):
-        c = b - g * (b - a)
-        d = a + g * (b - a)
-        left = f(c) >= f(d)
-        b = np.where(left, d, b)
-        a = np.where(left, a, c)
-    return 0.5 * (a + b)
-
 
 def pc_max_scaled(xm, zm, sx, sz, hbr) -> tuple[np.ndarray, np.ndarray]:
     """Maximum over ``k > 0`` of the Foster Pc with sigmas ``k*sx, k*sz``.
 
     Returns ``(pc_max, k_max)``.  ``k_max < 1`` means the actual covariance is larger
-    than the one that maximises Pc: the event sits in the dilution region."""
-    xm, zm, sx, sz, R = np.broadcast_arrays(*(np.abs(np.asarray(a, dtype=float)) for a in (xm, zm, sx, sz, hbr)))
-    shape = xm.shape
-    xm, zm, sx, sz, R = (a.ravel().copy() for a in (xm, zm, sx, sz, R))
-    n = xm.size
-    pc = np.zeros(n)
-    k = np.zeros(n)
-    miss = np.hypot(xm, zm)
-    inside = miss <= R
-    pc[inside] = 1.0
-    d2 = (xm / sx) ** 2 + (zm / sz) ** 2
-    ks = np.sqrt(np.maximum(d2, 1e-300) / 2.0)
-    small = (~inside) & (R < _SMALL * ks * sz)
-    if np.any(small):
-        i = small
-        k[i] = ks[i]
-        pc[i] = pc_circle(xm[i], zm[i], ks[i] * sx[i], ks[i] * sz[i], R[i])
-    rest = ~(inside | small)
-    if np.any(rest):
-        i = np.flatnonzero(rest)
-        lx, lz, lsx, lsz, lR = xm[i], zm[i], sx[i], sz[i], R[i]
-
-        def logpc(s):
-            kk = np.exp(s)
-            return np.log(np.maximum(pc_circle(lx, lz, kk * lsx, kk * lsz, lR), 1e-320))
-
-        # the maximiser lies between "sigma_minor ~ R/100" and "sigma_major ~ 100 miss"
-        lo = np.log(lR / (100.0 * lsz))
-        hi = np.log(100.0 * np.maximum(miss[i], lR) / lsz)
-        s = _golden_max(logpc, lo, hi)
-        k[i] = np.exp(s)
-        pc[i] = pc_circle(lx, lz, k[i] * lsx, k[i] * lsz, lR)
-    return pc.reshape(shape), k.reshape(shape)
+    than the one that maximises Pc: the event sits in the dilution region.  The
+    stationarity condition ``d log Pc / d log k = <q>_k - 2 = 0`` (``<q>_k`` the mean
+    squared Mahalanobis distance over the disk under the scaled density) is solved by
+    the fixed-point step ``log k += log(<q>_k / 2) / 2`` from the small-disk start, with
+    ``<q>_k`` integrated by the same quadrature as the Pc (:func:`pc_circle_max`)."""
+    return pc_circle_max(xm, zm, sx, sz, hbr)
 
 
 def pc_max_aspect(miss, hbr, aspect_ratio) -> tuple[np.ndarray, np.ndarray]:
