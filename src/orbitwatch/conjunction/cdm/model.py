@@ -197,6 +197,7 @@ class CdmObject:
 
 _HBR_COMMENT = re.compile(r"^\s*(?:OPERATOR\s+)?(?:HARD\s+BODY\s+RADIUS|HBR)\s*=\s*([-+0-9.eE]+)\s*(?:\[\s*m\s*\])?",
                           re.IGNORECASE)
+_EXCLUSION_COMMENT = re.compile(r"^\s*EXCLUSION[ _]VOLUME[ _]RADIUS\s*=\s*([-+0-9.eE]+)", re.IGNORECASE)
 
 
 @dataclass(eq=False)
@@ -303,29 +304,37 @@ class Cdm:
 
     @property
     def hbr_m(self) -> float | None:
-        """The combined hard-body radius the message states, or None.
+        """The combined hard-body radius the message states, or None (see :meth:`hbr_stated`)."""
+        return self.hbr_stated()[0]
 
-        Looked for, in order: the CDM 2.0 ``HBR`` of both objects (summed); a comment
-        ``HBR = 10 [m]`` (NASA CARA's convention); one ``Operator Hard Body Radius =``
-        comment per object (Space-Track's, summed when both are present).
+    def hbr_stated(self) -> tuple[float | None, str]:
+        """(combined HBR in m, where it was found), looked for in this order:
+
+        1. the CDM 2.0 ``HBR`` of both objects (summed);
+        2. a comment ``HBR = 10 [m]`` (NASA CARA's convention);
+        3. one ``Operator Hard Body Radius =`` comment per object (Space-Track), summed;
+        4. one ``Exclusion Volume Radius =`` comment per object (CSpOC CDMs), summed -
+           the radii CSpOC's own Pc uses (see docs/collision-probability.md).
         """
         h1, h2 = self.object1.hbr_m, self.object2.hbr_m
         if h1 is not None and h2 is not None:
-            return h1 + h2
+            return h1 + h2, "CDM HBR keywords"
         for c in list(self.header.comments) + list(self.relative.comments) + self.object1.comments:
             m = _HBR_COMMENT.match(c)
             if m and not c.upper().lstrip().startswith("OPERATOR"):
-                return float(m.group(1))
-        per_object = []
-        for o in self.objects:
-            for c in o.comments:
-                m = _HBR_COMMENT.match(c)
-                if m:
-                    per_object.append(float(m.group(1)))
-                    break
-        if len(per_object) == 2:
-            return sum(per_object)
-        return None
+                return float(m.group(1)), "CDM HBR comment"
+        for pattern, label in ((_HBR_COMMENT, "CDM operator hard-body radii"),
+                               (_EXCLUSION_COMMENT, "CDM exclusion volume radii")):
+            per_object = []
+            for o in self.objects:
+                for c in o.comments:
+                    m = pattern.match(c)
+                    if m:
+                        per_object.append(float(m.group(1)))
+                        break
+            if len(per_object) == 2:
+                return sum(per_object), label
+        return None, ""
 
     def check(self) -> None:
         """Raise :class:`CDMError` unless every mandatory keyword is present."""

@@ -51,9 +51,9 @@ def resolve_hbr_m(cdm, hbr_m: float | None = None, hbr_table=None) -> tuple[floa
 
     if hbr_m is not None:
         return float(hbr_m), "given"
-    h = cdm.hbr_m
+    h, where = cdm.hbr_stated()
     if h is not None:
-        return float(h), "CDM"
+        return float(h), where
     table = hbr_table if hbr_table is not None else HbrTable.packaged()
     ids, types = [], []
     for o in cdm.objects:
