@@ -97,3 +97,13 @@ def test_slow_encounter_where_2d_fails(cara):
     assert float(r["PcSDMCLo"]) <= hall.pc <= float(r["PcSDMCHi"])
     v = usage_violations(*args, pc2, hall)
     assert v.any_2d and v.extended_2d and v.offset_2d and v.inaccurate_2d
+
+
+def test_vectorised_wrappers_match_single_calls(cara):
+    from orbitwatch.conjunction.pc import nc3d_many
+
+    sel = cara[:3]
+    stack = lambda k: np.array([x[2][k] for x in sel])
+    pc, ok = nc3d_many(*(stack(k) for k in range(6)), np.array([x[2][6] for x in sel]))
+    assert ok.all()
+    np.testing.assert_array_equal(pc, [x[3].pc for x in sel])

@@ -20,15 +20,15 @@ from .flags import UsageViolations, usage_violations
 from .foster import pc_circle, pc_square, pc_square_equal_area
 from .inputs import ConjunctionStates, states_from_cdm
 from .maxpc import pc_max_aspect, pc_max_scaled, socrates_aspect_ratio
-from .montecarlo import MonteCarloResult, pc_monte_carlo
-from .nc3d import Nc3DResult, coppola_bounds, nc3d
+from .montecarlo import MonteCarloResult, pc_monte_carlo, pc_monte_carlo_many
+from .nc3d import Nc3DResult, coppola_bounds, nc3d, nc3d_many
 from .patera import pc_patera
 
 __all__ = [
     "pc_circle", "pc_square", "pc_square_equal_area", "pc_chan", "pc_patera", "pc_alfano", "pc_max_scaled",
     "pc_max_aspect", "socrates_aspect_ratio", "pc_at_tca", "pc_for_events", "pc_encounter", "PcTable",
     "METHODS_2D", "DEFAULT_METHODS", "EncounterPlane", "encounter_plane", "rtn_basis", "cov_rtn_to_eci",
-    "cov_eci_to_rtn", "relative_rtn", "nc3d", "Nc3DResult", "coppola_bounds", "pc_monte_carlo",
+    "cov_eci_to_rtn", "relative_rtn", "nc3d", "nc3d_many", "pc_monte_carlo_many", "Nc3DResult", "coppola_bounds", "pc_monte_carlo",
     "MonteCarloResult", "usage_violations", "UsageViolations", "assess_cdm", "assess_states",
     "ConjunctionAssessment", "resolve_hbr_m", "states_from_cdm", "ConjunctionStates",
 ]

@@ -31,7 +31,7 @@ from scipy.stats import beta
 
 from .equinoctial import MU_EGM96_KM3_S2, cart_to_eq, eq_to_cart, orbit_period
 
-__all__ = ["MonteCarloResult", "pc_monte_carlo", "clopper_pearson"]
+__all__ = ["MonteCarloResult", "pc_monte_carlo", "pc_monte_carlo_many", "clopper_pearson"]
 
 
 def clopper_pearson(hits: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -151,3 +151,20 @@ def pc_monte_carlo(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km: flo
     lo, hi = clopper_pearson(hits, samples, confidence)
     return MonteCarloResult(pc=hits / samples, pc_low=lo, pc_high=hi, hits=hits, samples=samples,
                             confidence=confidence, window_s=(ta, tb))
+
+
+def pc_monte_carlo_many(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km, samples: int = 100_000,
+                        seed: int | None = 0, confidence: float = 0.95):
+    """:func:`pc_monte_carlo` over N conjunctions; returns ``(pc, pc_low, pc_high)`` arrays."""
+    r1, v1, r2, v2 = (np.atleast_2d(np.asarray(a, float)) for a in (r1_km, v1_km_s, r2_km, v2_km_s))
+    n = len(r1)
+    C1 = np.broadcast_to(np.asarray(cov1_km, float), (n, 6, 6))
+    C2 = np.broadcast_to(np.asarray(cov2_km, float), (n, 6, 6))
+    H = np.broadcast_to(np.asarray(hbr_km, float), (n,))
+    out = np.full((3, n), np.nan)
+    rng = np.random.default_rng(seed)
+    for i in range(n):
+        m = pc_monte_carlo(r1[i], v1[i], C1[i], r2[i], v2[i], C2[i], float(H[i]), samples=samples,
+                           seed=int(rng.integers(2**31)), confidence=confidence)
+        out[:, i] = (m.pc, m.pc_low, m.pc_high)
+    return out[0], out[1], out[2]

@@ -53,7 +53,7 @@ from scipy.special import erfcinv
 
 from .equinoctial import MU_EGM96_KM3_S2, cart_to_eq, eq_jacobian, eq_to_cart, jacobian_e0_to_xt, orbit_period
 
-__all__ = ["Nc3DResult", "nc3d", "coppola_bounds"]
+__all__ = ["Nc3DResult", "nc3d", "nc3d_many", "coppola_bounds"]
 
 _MD2_CUT = 1491.0          # exp(-MD2/2) underflows to zero beyond this
 _FCLIP = 1e-4
@@ -132,8 +132,10 @@ def _pop(dt, Eb1, Q1, Eb2, Q2, H, mu, maxiter, fclip):
             break
         if it > avgiter:
             mup = 0.5 * (mup + mup_old)
-        v1p = xu1[3:] + P1[3:, :3] @ (A1inv @ (mup - xu1[:3]))
-        v2p = xu2[3:] + P2[3:, :3] @ (A2inv @ (mup - xu2[:3]))
+        B1 = np.ascontiguousarray(P1[3:, :3])
+        B2 = np.ascontiguousarray(P2[3:, :3])
+        v1p = xu1[3:] + B1 @ (A1inv @ (mup - xu1[:3]))
+        v2p = xu2[3:] + B2 @ (A2inv @ (mup - xu2[:3]))
         rm = math.sqrt(mup[0] ** 2 + mup[1] ** 2 + mup[2] ** 2)
         if 0.5 * (v1p @ v1p) - mu / rm >= 0.0 or 0.5 * (v2p @ v2p) - mu / rm >= 0.0:
             status = -1
@@ -517,3 +519,21 @@ def nc3d(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km: float, method
         out.duration_s = (float(ta), float(tb))
         out.peak_s = float(grid[int(np.argmax(f))])
     return out
+
+
+def nc3d_many(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km, method: str = "hall"):
+    """:func:`nc3d` over N conjunctions (arrays (N,3), (N,6,6), hbr scalar or (N,)).
+
+    Returns ``(pc, converged)`` arrays (N,).  Each conjunction is integrated on its own
+    adaptive time grid, so this is a loop (~0.1 s per conjunction): a CDM-level method."""
+    r1, v1, r2, v2 = (np.atleast_2d(np.asarray(a, float)) for a in (r1_km, v1_km_s, r2_km, v2_km_s))
+    n = len(r1)
+    C1 = np.broadcast_to(np.asarray(cov1_km, float), (n, 6, 6))
+    C2 = np.broadcast_to(np.asarray(cov2_km, float), (n, 6, 6))
+    H = np.broadcast_to(np.asarray(hbr_km, float), (n,))
+    pc = np.full(n, np.nan)
+    ok = np.zeros(n, dtype=bool)
+    for i in range(n):
+        res = nc3d(r1[i], v1[i], C1[i], r2[i], v2[i], C2[i], float(H[i]), method=method)
+        pc[i], ok[i] = res.pc, res.converged
+    return pc, ok
