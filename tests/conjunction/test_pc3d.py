@@ -15,6 +15,9 @@ from orbitwatch.conjunction.pc import nc3d, pc_at_tca, states_from_cdm, usage_vi
 from orbitwatch.conjunction.pc.equinoctial import (MU_EGM96_KM3_S2, cart_to_eq, eq_jacobian, eq_to_cart,
                                                    jacobian_e0_to_xt)
 
+# one worker computes the 53 x 2 integrations once for the whole module (make test: -n 2 --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("cara-3d")
+
 
 @pytest.fixture(scope="module")
 def cara(shared_data):
