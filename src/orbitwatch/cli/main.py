@@ -30,6 +30,7 @@ app.command("propagate")(propagate_command)
 app.command("demo")(demo_command)
 
 # --- further domains register here (one line each) ---
+from .pc import app as pc_app; app.add_typer(pc_app)  # noqa: E402,E702  orbitwatch pc ..., orbitwatch cdm ...
 
 
 def main() -> None:  # pragma: no cover - console entry point
