@@ -30,6 +30,7 @@ app.command("propagate")(propagate_command)
 app.command("demo")(demo_command)
 
 # --- further domains register here (one line each) ---
+app.add_typer(__import__("orbitwatch.cli.respond", fromlist=["app"]).app, name="respond")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -46,7 +46,7 @@ class AccessConfig:
     #: optical acquisitions need the Sun at least this high at the target
     min_sun_elevation_deg: float = 10.0
     #: bisection tolerance of cone-window edges
-    tol_s: float = 1e-3
+    tol_s: float = 1e-2
     #: smallest subdivision of the cone search (a window shorter than this that dips less than
     #: L*min_step_s/2 rad into the field of regard may be missed; see the docs)
     min_step_s: float = 0.5
@@ -117,6 +117,7 @@ class AccessResult:
     opt_sun_elevation_deg: np.ndarray
     opt_ok: np.ndarray           # feasible (daylight for optical)
     missing: list = field(default_factory=list)
+    element_epochs: np.ndarray = field(default_factory=lambda: np.zeros(0, "datetime64[ns]"))
     timings_s: dict = field(default_factory=dict)
     config: AccessConfig = field(default_factory=AccessConfig)
 
@@ -360,6 +361,7 @@ def compute_access(activation: Activation, fleet: Fleet, elements: ElementSets |
     result = _geometry(activation, sats, by_platform, passes, cfg, t0, t1)
     timings["geometry"] = _time.perf_counter() - tt
     result.missing = list(missing)
+    result.element_epochs = es.epoch.copy()
     result.timings_s = timings
     timings["total"] = _time.perf_counter() - t_all
     return result
@@ -465,7 +467,7 @@ def _geometry(activation: Activation, sats, by_platform, passes: Passes, cfg: Ac
     Pc = geo.ground_points(area.cell_lat_deg, area.cell_lon_deg)
     Uc = geo.ground_normals(area.cell_lat_deg, area.cell_lon_deg)
     tau_c, eta_c, th_c, roll_c = geo.map_points(passes.n0[used], passes.n[used], dt, passes.R, passes.V, Pc, Uc,
-                                                guess[used])
+                                                guess[used], 2)
     row_of = np.full(npass, -1, dtype=np.int64)
     row_of[used] = np.arange(len(used))
 

@@ -183,7 +183,7 @@ def _polygons_from_geojson(geom: dict, source: str) -> tuple[list[list[np.ndarra
 
 
 def build_area(geojson: dict, *, radius_km: float | None = None, source: str = "<area>",
-               densify_km: float = 5.0, n_cells: int = 1200) -> Area:
+               densify_km: float = 5.0, n_cells: int = 800) -> Area:
     """Validate a GeoJSON area (FeatureCollection, Feature or geometry) and prepare it for geometry.
 
     A Point becomes a circle when ``radius_km`` (argument, or the feature's ``radius_km``
@@ -368,7 +368,7 @@ def _props_of(obj) -> dict:
 
 def make_activation(geojson: dict, *, hazard: str | None = None, start=None, hours: float | None = None,
                     radius_km: float | None = None, name: str | None = None, source: str = "<activation>",
-                    n_cells: int = 1200) -> Activation:
+                    n_cells: int = 800) -> Activation:
     """An :class:`Activation` from a GeoJSON object; arguments override its properties
     (``hazard``, ``start``, ``hours``, ``radius_km``, ``name``)."""
     props = _props_of(geojson)

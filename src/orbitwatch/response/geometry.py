@@ -145,7 +145,7 @@ def zero_doppler(n0, n, dt, R, V, px, py, pz, t_guess, st):
             if (t <= 0.0 and step < 0) or (t >= tmax and step > 0):
                 return np.nan
         t = t_new
-        if abs(step) < 1e-7:
+        if abs(step) < 1e-6:
             break
     if t < 0.0 or t > tmax:
         return np.nan
@@ -153,9 +153,12 @@ def zero_doppler(n0, n, dt, R, V, px, py, pz, t_guess, st):
 
 
 @nb.njit(cache=True, parallel=True)
-def map_points(pass_n0, pass_n, dt, R, V, P, U, t_guess):
+def map_points(pass_n0, pass_n, dt, R, V, P, U, t_guess, iters=0):
     """Zero-Doppler time and look angles of every point for every pass.
 
+    Newton on (p - r(t)) . v(t) = 0 from ``t_guess[pass]`` (the first step reuses the state at
+    the guess for every point). ``iters = 0``: iterate to 1e-6 s; ``iters = k``: exactly k steps
+    (from a guess within ~20 s two steps leave < 1e-4 s, enough for coverage cells).
     Returns (tau, eta, theta, roll) arrays of shape (n_pass, n_point); NaN where the point's
     zero-Doppler time is outside the pass's samples.
     """
@@ -167,14 +170,36 @@ def map_points(pass_n0, pass_n, dt, R, V, P, U, t_guess):
     roll = np.full((npass, npt), np.nan)
     for j in nb.prange(npass):
         st = np.empty(9)
+        st0 = np.empty(9)
         res = np.empty(6)
-        tg = t_guess[j]
+        n0 = pass_n0[j]
+        n = pass_n[j]
+        tmax = (n - 1) * dt
+        tg = min(max(t_guess[j], 0.0), tmax)
+        hermite(tg, n0, n, dt, R, V, st0)
         for k in range(npt):
-            t = zero_doppler(pass_n0[j], pass_n[j], dt, R, V, P[k, 0], P[k, 1], P[k, 2], tg, st)
-            if t != t:
+            px, py, pz = P[k, 0], P[k, 1], P[k, 2]
+            lx, ly, lz = px - st0[0], py - st0[1], pz - st0[2]
+            f = lx * st0[3] + ly * st0[4] + lz * st0[5]
+            fp = -(st0[3] * st0[3] + st0[4] * st0[4] + st0[5] * st0[5]) + lx * st0[6] + ly * st0[7] + lz * st0[8]
+            if fp >= 0.0:
                 continue
-            hermite(t, pass_n0[j], pass_n[j], dt, R, V, st)
-            look_angles(st, P[k, 0], P[k, 1], P[k, 2], U[k, 0], U[k, 1], U[k, 2], res)
+            t = tg - f / fp
+            if iters == 0:
+                t = zero_doppler(n0, n, dt, R, V, px, py, pz, t, st)
+            else:
+                for _ in range(iters - 1):
+                    if t < 0.0 or t > tmax:
+                        break
+                    hermite(t, n0, n, dt, R, V, st)
+                    lx, ly, lz = px - st[0], py - st[1], pz - st[2]
+                    f = lx * st[3] + ly * st[4] + lz * st[5]
+                    fp = -(st[3] * st[3] + st[4] * st[4] + st[5] * st[5]) + lx * st[6] + ly * st[7] + lz * st[8]
+                    t = t - f / fp
+            if t != t or t < 0.0 or t > tmax:
+                continue
+            hermite(t, n0, n, dt, R, V, st)
+            look_angles(st, px, py, pz, U[k, 0], U[k, 1], U[k, 2], res)
             tau[j, k] = t
             eta[j, k] = res[0]
             theta[j, k] = res[1]
@@ -272,24 +297,31 @@ def cone_g(t, n0, n, dt, R, V, P, U, XY, ring_start, lat0, lon0, R0, use_inc, lo
     """g(t) = max(min_p a - hi, lo - max_p a) over the area (a: off-nadir or incidence, rad).
 
     Access in a cone field of regard <=> g <= 0. The minimum is 0 when the nadir point lies
-    inside the area (the boundary holds the extremes otherwise).
+    inside the area (the boundary holds the extremes otherwise). Extremes are taken on the
+    cosines, so only two arc-cosines are evaluated per call.
     """
     if not hermite(t, n0, n, dt, R, V, st):
         return np.inf
-    amin = np.inf
-    amax = -np.inf
+    rx, ry, rz = st[0], st[1], st[2]
+    ux, uy, uz = geodetic_up(rx, ry, rz)
+    cmax = -2.0  # largest cosine = smallest angle
+    cmin = 2.0
     for k in range(P.shape[0]):
-        look_angles(st, P[k, 0], P[k, 1], P[k, 2], U[k, 0], U[k, 1], U[k, 2], res)
-        a = res[1] if use_inc else res[0]
-        if a < amin:
-            amin = a
-        if a > amax:
-            amax = a
+        lx, ly, lz = P[k, 0] - rx, P[k, 1] - ry, P[k, 2] - rz
+        rng = math.sqrt(lx * lx + ly * ly + lz * lz)
+        if use_inc:
+            c = -(lx * U[k, 0] + ly * U[k, 1] + lz * U[k, 2]) / rng
+        else:
+            c = -(lx * ux + ly * uy + lz * uz) / rng
+        if c > cmax:
+            cmax = c
+        if c < cmin:
+            cmin = c
+    amin = math.acos(min(1.0, max(-1.0, cmax)))
+    amax = math.acos(min(1.0, max(-1.0, cmin)))
     if P.shape[0] >= 3:
-        ux, uy, uz = geodetic_up(st[0], st[1], st[2])
         lat = math.asin(max(-1.0, min(1.0, uz)))
         lon = math.atan2(uy, ux)
-        # bring lon next to lon0
         while lon - lon0 > math.pi:
             lon -= 2 * math.pi
         while lon - lon0 < -math.pi:
@@ -352,7 +384,9 @@ def cone_windows(job_pass, job_lo, job_hi, job_inc, pass_n0, pass_n, dt, R, V, P
                 ga = stack_ga[sp]
                 gb = stack_gb[sp]
                 excluded = ga > 0 and gb > 0 and (ga + gb) > L * (b - a)
-                if excluded or (b - a) <= min_step_s or (ga <= 0 and gb <= 0) or sp >= 250 or cnt >= 4090:
+                change = (ga <= 0) != (gb <= 0)
+                if excluded or change or (b - a) <= min_step_s or (ga <= 0 and gb <= 0) or sp >= 250 \
+                        or cnt >= 4090:
                     if cnt < 4096:
                         ts[cnt] = b
                         gs[cnt] = gb
