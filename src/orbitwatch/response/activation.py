@@ -328,7 +328,7 @@ def _collect_geometries(obj, source):
         if obj.get("geometry") is None:
             raise ActivationError(source, "geometry", "Feature has no geometry")
         return [obj["geometry"]], [obj.get("properties") or {}]
-    if t in ("Polygon", "MultiPolygon", "Point"):
+    if "coordinates" in obj:
         return [obj], [{}]
     if t == "GeometryCollection":
         return list(obj.get("geometries") or []), [{}]
