@@ -197,6 +197,36 @@ def _reach_central_angle(sensor: Sensor, r_km: float, R_km: float) -> float:
     return min(math.asin(x) - hi, horizon)
 
 
+def _propagate_rows(be, prepared, es: ElementSets, rows):
+    """TEME states of object ``i`` at its own instants, for each (i, times_ns) row.
+
+    One batched call when the backend's state supports per-object times (the numba backend's
+    ``propagate_ns_matrix``), else one small call per object (any backend).
+    """
+    if not rows:
+        return [], []
+    try:
+        from ..propagation import sgp4_numba as _sn
+    except ImportError:  # pragma: no cover - numba is a dependency
+        _sn = None
+    if _sn is not None and isinstance(prepared, _sn.SGP4State):
+        idx = np.array([i for i, _ in rows], dtype=np.int64)
+        T = max(len(t) for _, t in rows)
+        mat = np.empty((len(rows), T), dtype=np.int64)
+        for k, (_, t) in enumerate(rows):
+            mat[k, :len(t)] = t
+            mat[k, len(t):] = t[-1]
+        r, v, _st = _sn.propagate_ns_matrix(prepared.subset(idx), mat, threads=getattr(be, "threads", None))
+        return [r[k, :len(t)] for k, (_, t) in enumerate(rows)], [v[k, :len(t)] for k, (_, t) in enumerate(rows)]
+    out_r, out_v = [], []
+    for i, t in rows:
+        p1 = be.prepare(es[np.array([i])])
+        rr, vv, _st = be.propagate_ns(p1, t)
+        out_r.append(rr[0])
+        out_v.append(vv[0])
+    return out_r, out_v
+
+
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, stop) of each run of True."""
     if not mask.any():
@@ -315,41 +345,41 @@ def compute_access(activation: Activation, fleet: Fleet, elements: ElementSets |
         if times:
             fine_calls.append((i, times))
     all_times = np.concatenate([np.concatenate(ts) for _, ts in fine_calls]) if fine_calls else np.zeros(0, np.int64)
-    # one TEME->ITRF rotation for all fine samples
-    fine_r, fine_v = [], []
-    for i, times in fine_calls:
-        tcat = np.concatenate(times)
-        p1 = be.prepare(es[np.array([i])])
-        rr, vv, _st = be.propagate_ns(p1, tcat)
-        fine_r.append(rr[0])
-        fine_v.append(vv[0])
+    fine_r, fine_v = _propagate_rows(be, prep, es, [(i, np.concatenate(ts)) for i, ts in fine_calls])
     timings["propagate_fine"] = _time.perf_counter() - tt
     if fine_calls:
         R_all, V_all = teme_to_itrf_fast(np.concatenate(fine_r), np.concatenate(fine_v), all_times)
-    off = 0
-    for (i, times), rr in zip(fine_calls, fine_r):
-        for ts in times:
-            m = len(ts)
-            Rs = R_all[off:off + m]
-            Vs = V_all[off:off + m]
-            off += m
-            ok = np.isfinite(Rs).all(axis=1)
-            rn1 = np.linalg.norm(Rs, axis=1)
-            d1 = np.where(ok, np.arccos(np.clip((Rs / rn1[:, None]) @ c_hat, -1, 1)), np.pi)
-            low1 = 0.5 * (d1[1:] + d1[:-1]) - omega[i] * cfg.fine_step_s / 2
-            keep = low1 <= thr[i]
-            for a, b in _runs(keep):
-                a = max(0, a - 2)
-                b = min(m - 1, b + 2)
-                if b - a < 2 or not ok[a:b + 1].all():
-                    continue
-                pass_sat.append(i)
-                pass_t0.append(ts[a])
-                pass_n0.append(total)
-                pass_n.append(b - a + 1)
-                Rn.append(Rs[a:b + 1])
-                Vn.append(Vs[a:b + 1])
-                total += b - a + 1
+        # one segment per candidate interval; screen every fine interval at once
+        seg_len = np.array([len(ts) for _, times in fine_calls for ts in times], dtype=np.int64)
+        seg_sat = np.array([i for i, times in fine_calls for _ in times], dtype=np.int64)
+        seg_start = np.r_[0, np.cumsum(seg_len)[:-1]]
+        sample_sat = np.repeat(seg_sat, seg_len)
+        ok = np.isfinite(R_all).all(axis=1)
+        rn1 = np.linalg.norm(R_all, axis=1)
+        with np.errstate(invalid="ignore"):
+            d1 = np.where(ok, np.arccos(np.clip((R_all / rn1[:, None]) @ c_hat, -1, 1)), np.pi)
+        low1 = 0.5 * (d1[1:] + d1[:-1]) - omega[sample_sat[:-1]] * cfg.fine_step_s / 2
+        last = np.zeros(len(d1), bool)
+        last[seg_start + seg_len - 1] = True          # interval k joins samples k, k+1 of one segment
+        keep = (low1 <= thr[sample_sat[:-1]]) & ~last[:-1] & ok[:-1] & ok[1:]
+        m = np.r_[False, keep, False].astype(np.int8)
+        dm = np.diff(m)
+        ra, rb = np.flatnonzero(dm == 1), np.flatnonzero(dm == -1)   # intervals [ra, rb)
+        seg_of = np.searchsorted(seg_start, ra, side="right") - 1
+        s0, s1 = seg_start[seg_of], seg_start[seg_of] + seg_len[seg_of] - 1
+        a = np.maximum(s0, ra - 2)
+        b = np.minimum(s1, rb + 2)
+        good = (b - a) >= 2
+        a, b, seg_of = a[good], b[good], seg_of[good]
+        # runs are disjoint and ordered; nodes a..b of each become a pass
+        cnt = b - a + 1
+        take = np.repeat(a - np.r_[0, np.cumsum(cnt)[:-1]], cnt) + np.arange(cnt.sum())
+        pass_sat = seg_sat[seg_of].tolist()
+        pass_t0 = all_times[a].tolist()
+        pass_n = cnt.tolist()
+        pass_n0 = np.r_[0, np.cumsum(cnt)[:-1]].tolist()
+        Rn = [R_all[take]]
+        Vn = [V_all[take]]
     passes = Passes(sat=np.array(pass_sat, dtype=np.int64), t0_ns=np.array(pass_t0, dtype=np.int64),
                     n0=np.array(pass_n0, dtype=np.int64), n=np.array(pass_n, dtype=np.int64), dt_s=cfg.fine_step_s,
                     R=np.ascontiguousarray(np.concatenate(Rn)) if Rn else np.zeros((0, 3)),
@@ -411,13 +441,44 @@ def _geometry(activation: Activation, sats, by_platform, passes: Passes, cfg: Ac
     sun_pass = sun_elevation_at(np.full(npass, area.center_lat_deg), np.full(npass, area.center_lon_deg),
                                 mid_ns.astype("datetime64[ns]"))
     night = sun_pass < cfg.min_sun_elevation_deg - 5.0 - area.radius_deg
-    tau_b, eta_b, th_b, roll_b = geo.map_points(passes.n0, passes.n, dt, passes.R, passes.V, P, U, guess)
+    # which passes can any sensor use? The look angles at zero Doppler of any area point differ
+    # from the centre's by at most rho_km (1/R + 1/h) (ground distance times the angles' rate
+    # of change with it); with a factor 1.5 of safety the passes outside are skipped.
+    eta_cn, th_cn, roll_cn = _e[:, 0], _t[:, 0], _r[:, 0]
+    sgn_cn = np.where(roll_cn >= 0, 1.0, -1.0)
+    h_min = np.minimum.reduceat(np.linalg.norm(passes.R, axis=1), passes.n0) - geo.A_KM
+    rho_km = math.radians(area.radius_deg) * geo.A_KM
+    slack = 1.5 * rho_km * (1.0 / geo.A_KM + 1.0 / np.maximum(h_min, 100.0)) + math.radians(0.5)
+    need = np.zeros(npass, dtype=bool)
+    for j in range(npass):
+        if not np.isfinite(tc[j, 0]):
+            need[j] = True  # the centre is not passed inside the samples: keep, be safe
+            continue
+        for sen in by_platform.get(sats[int(passes.sat[j])].platform, []):
+            if sen.type == "optical" and night[j]:
+                continue
+            a_c = th_cn[j] if sen.angle_kind == "incidence" else eta_cn[j]
+            if sen.pointing == "agile":
+                if eta_cn[j] - slack[j] <= math.radians(sen.angle_max_deg) + math.radians(2.0):
+                    need[j] = True
+                    break
+                continue
+            x = a_c * sgn_cn[j]
+            if any(x + slack[j] >= lo and x - slack[j] <= hi for _side, lo, hi in _bands(sen)):
+                need[j] = True
+                break
+    tau_b = np.full((npass, len(P)), np.nan)
+    eta_b, th_b, roll_b = tau_b.copy(), tau_b.copy(), tau_b.copy()
+    nz = np.flatnonzero(need)
+    if nz.size:
+        tb_, eb_, hb_, rb_ = geo.map_points(passes.n0[nz], passes.n[nz], dt, passes.R, passes.V, P, U, guess[nz])
+        tau_b[nz], eta_b[nz], th_b[nz], roll_b[nz] = tb_, eb_, hb_, rb_
     rel0 = (t0_ns - passes.t0_ns) / NS_PER_S   # horizon in pass-relative seconds
     rel1 = (t1_ns - passes.t0_ns) / NS_PER_S
 
     # --- windows: strip sensors by clipping the mapped polygon, cone sensors by search
     band_jobs, cone_jobs = [], []
-    for j in range(npass):
+    for j in nz:
         i = int(passes.sat[j])
         for sen in by_platform.get(sats[i].platform, []):
             if sen.type == "optical" and night[j]:

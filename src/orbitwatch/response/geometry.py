@@ -187,7 +187,11 @@ def map_points(pass_n0, pass_n, dt, R, V, P, U, t_guess, iters=0):
             t = tg - f / fp
             if iters == 0:
                 t = zero_doppler(n0, n, dt, R, V, px, py, pz, t, st)
+                if t != t or t < 0.0 or t > tmax:
+                    continue
+                hermite(t, n0, n, dt, R, V, st)
             else:
+                # fixed steps; the angles use the state of the last step (within ~1e-4 s of the root)
                 for _ in range(iters - 1):
                     if t < 0.0 or t > tmax:
                         break
@@ -196,9 +200,10 @@ def map_points(pass_n0, pass_n, dt, R, V, P, U, t_guess, iters=0):
                     f = lx * st[3] + ly * st[4] + lz * st[5]
                     fp = -(st[3] * st[3] + st[4] * st[4] + st[5] * st[5]) + lx * st[6] + ly * st[7] + lz * st[8]
                     t = t - f / fp
-            if t != t or t < 0.0 or t > tmax:
-                continue
-            hermite(t, n0, n, dt, R, V, st)
+                if t != t or t < 0.0 or t > tmax:
+                    continue
+                if iters == 1:
+                    hermite(t, n0, n, dt, R, V, st)
             look_angles(st, px, py, pz, U[k, 0], U[k, 1], U[k, 2], res)
             tau[j, k] = t
             eta[j, k] = res[0]
