@@ -59,7 +59,7 @@ def test_optimal_equals_exhaustive_search_on_a_tiny_case(fine_access):
     target = np.floor(best_cells * 0.9) / acc.n_cells
     need = int(np.ceil(target * acc.n_cells - 1e-9))
     pref = Preferences(coverage_target=target, penalty_h={}, min_gain=0.0)
-    o = plan_optimal(acc, pref)
+    o = plan_optimal(acc, pref, time_resolution_s=0.0)
     ok = [(t, len(c)) for c, n, t in subsets if n >= need]
     best = min(ok)
     assert need > 1

@@ -321,7 +321,7 @@ def replicate(fleet: Fleet, elements: ElementSets, n: int) -> tuple[Fleet, Eleme
     """Grow a fleet to ``n`` satellites by copying it (benchmarks: the Charter's ~270 satellites).
 
     ``elements`` must be in fleet order (as :func:`fleet_elements` returns them). Copy ``k``
-    gets NORAD number 900000+k and its mean anomaly advanced by k x 137.5 deg (the golden
+    gets NORAD number 300000+k (an Alpha-5 number, writable in a TLE) and its mean anomaly advanced by k x 137.5 deg (the golden
     angle), so copies fly the same planes at other places, like a real constellation.
     """
     sats, idx = [], []
@@ -329,12 +329,12 @@ def replicate(fleet: Fleet, elements: ElementSets, n: int) -> tuple[Fleet, Eleme
     for k in range(n):
         s = fleet.satellites[k % m]
         if k >= m:
-            s = replace(s, norad_id=900000 + k, name=f"{s.name} copy {k // m}")
+            s = replace(s, norad_id=300000 + k, name=f"{s.name} copy {k // m}")
         sats.append(s)
         idx.append(k % m)
     es = elements[np.array(idx, dtype=np.int64)]
     k = np.arange(n)
-    es.norad_id = np.where(k < m, es.norad_id, 900000 + k)
+    es.norad_id = np.where(k < m, es.norad_id, 300000 + k)
     es.mean_anomaly_deg = np.where(k < m, es.mean_anomaly_deg, (es.mean_anomaly_deg + 137.5 * k) % 360.0)
     return Fleet(tuple(sats), fleet.sensors), es
 

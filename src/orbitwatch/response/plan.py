@@ -228,11 +228,14 @@ def _finish(access, idx, cells, chosen, earliest, by_type, pref, target, method)
     return Plan(access, acqs, earliest, by_type, covered.sum() / n, completion, pref, method=method, notes=notes)
 
 
-def plan_optimal(access: AccessResult, preferences: Preferences | None = None, *, time_limit_s: float = 60.0) -> Plan:
+def plan_optimal(access: AccessResult, preferences: Preferences | None = None, *, time_limit_s: float = 60.0,
+                 time_resolution_s: float = 60.0) -> Plan:
     """Exact plan by integer programming: earliest completion, then fewest acquisitions.
 
-    Ignores hazard penalties (it optimises real times); intended for measuring the greedy's
-    gap and for small problems (hundreds of options).
+    Completion times within ``time_resolution_s`` of the earliest one count as equal when the
+    number of acquisitions is minimised (a plan one second later with half the acquisitions
+    is the better plan). Ignores hazard penalties (it optimises real times); intended for
+    measuring the greedy's gap and for small problems (hundreds of options).
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import csr_matrix, hstack, vstack, identity
@@ -290,7 +293,7 @@ def plan_optimal(access: AccessResult, preferences: Preferences | None = None, *
             hi_i = mid
         else:
             lo_i = mid + 1
-    mask = ends <= uniq[lo_i]
+    mask = ends <= uniq[lo_i] + int(time_resolution_s * 1e9)
     sel, _ = solve(mask, True)
     return _finish(access, idx, cells, list(sel) if sel is not None else [], earliest, by_type, pref, target,
                    "optimal")
