@@ -1,11 +1,13 @@
 """Acquisition plans: the earliest acquisition, and passes that cover the whole area soonest.
 
-Greedy (default, :func:`plan_acquisitions`): walk the satellite passes in order of their
-*effective* end time - the real end plus a hazard penalty for the less suited sensor type
-(optical counts as 6 h later for floods, storms and oil spills, where clouds and night hide
-the ground; radar counts as later for wildfires and damage mapping) - and on each pass keep
-the swath position that adds the most uncovered area, until the coverage target is reached;
-then drop acquisitions made redundant by later ones.
+Greedy (default, :func:`plan_acquisitions`): every swath option gets an *effective* end time -
+its real end plus a hazard penalty for the less suited sensor type (optical counts as 6 h later
+for floods, storms and oil spills, where clouds and night hide the ground; radar counts as later
+for wildfires and damage mapping). For a candidate completion time T, the classic max-coverage
+greedy (take the option adding the most uncovered area, one per satellite pass) runs over the
+options ending by T; the earliest T where it reaches the coverage target is found by an
+exponential then binary search over the options' end times. Acquisitions made redundant by
+others are then dropped.
 
 Exact (:func:`plan_optimal`): a mixed-integer programme (scipy/HiGHS) over the same strip
 options and cells - the earliest completion time for which the target is reachable (binary
@@ -176,27 +178,102 @@ def plan_acquisitions(access: AccessResult, preferences: Preferences | None = No
                                     access.opportunities[access.opt_opp[k]].sensor.resolution_m) * 3600e9
                        for k in idx], dtype=np.int64)
     eff = access.opt_end[idx].astype(np.int64) + pen_ns
-    # order groups by the earliest effective end of their options
-    g_eff = np.full(groups.max() + 1, np.iinfo(np.int64).max)
-    np.minimum.at(g_eff, groups, eff)
-    order = np.argsort(g_eff, kind="stable")
     cells = access.opt_cells[idx]
     res = np.array([access.opportunities[access.opt_opp[k]].sensor.resolution_m for k in idx])
-    covered = np.zeros(n_cells, dtype=bool)
-    chosen = []
     min_gain = max(1, int(math.ceil(pref.min_gain * n_cells)))
     target = int(math.ceil(pref.coverage_target * n_cells - 1e-9))
-    members = [np.flatnonzero(groups == g) for g in range(groups.max() + 1)]
-    for g in order:
-        m = members[g]
+    order = np.argsort(eff, kind="stable")
+    ends = eff[order]
+
+    def greedy_upto(k):
+        """Max-coverage greedy over the k options of earliest effective end (one per pass)."""
+        sel = order[:k]
+        c = cells[sel]
+        covered = np.zeros(n_cells, dtype=bool)
+        used = np.zeros(groups.max() + 1, dtype=bool)
+        chosen = []
+        while True:
+            gain = (c & ~covered).sum(axis=1)
+            gain[used[groups[sel]]] = -1
+            # most new area; ties: earlier effective end, then finer resolution
+            best = np.lexsort((res[sel], ends[:k], -gain))[0]
+            if gain[best] < min_gain:
+                break
+            chosen.append(sel[best])
+            used[groups[sel[best]]] = True
+            covered |= c[best]
+            if covered.sum() >= target:
+                break
+        return chosen, int(covered.sum())
+
+    # earliest effective completion: exponential then binary search over the options' end times
+    n_opt = len(order)
+    union = np.logical_or.accumulate(cells[order], axis=0).sum(axis=1)  # upper bound of coverage
+    k_min = int(np.searchsorted(union, target))  # fewer options cannot reach the target at all
+    chosen, best_k = None, None
+    if k_min < n_opt:
+        lo, k = k_min, max(k_min + 1, 1)
+        while True:
+            ch, cov = greedy_upto(k)
+            if cov >= target:
+                chosen, best_k = ch, k
+                break
+            if k >= n_opt:
+                break
+            lo, k = k, min(n_opt, 2 * k)
+        if chosen is not None:
+            hi = best_k
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                ch, cov = greedy_upto(mid)
+                if cov >= target:
+                    hi, chosen = mid, ch
+                else:
+                    lo = mid
+    if chosen is not None:
+        # the greedy is not monotone in T: also try up to 48 earlier cut-offs above the bound
+        for kk in np.unique(np.linspace(k_min, best_k - 1, 48).astype(int)):
+            if kk < 1 or kk >= best_k:
+                continue
+            ch, cov = greedy_upto(int(kk))
+            if cov >= target:
+                chosen, best_k = ch, int(kk)
+                break
+        # completions within a minute count as equal: take the fewest acquisitions
+        k2 = int(np.searchsorted(ends, ends[best_k - 1] + 60 * 10**9, side="right"))
+        ch, cov = greedy_upto(k2)
+        if cov >= target and len(ch) < len(chosen):
+            chosen = ch
+    # the chronological greedy (walk passes in time, keep the best swath of each) as a competitor
+    g_eff = np.full(groups.max() + 1, np.iinfo(np.int64).max)
+    np.minimum.at(g_eff, groups, eff)
+    covered = np.zeros(n_cells, dtype=bool)
+    chrono = []
+    for g in np.argsort(g_eff, kind="stable"):
+        m = np.flatnonzero(groups == g)
         gain = (cells[m] & ~covered).sum(axis=1)
         best = np.lexsort((res[m], -gain))[0]
         if gain[best] < min_gain:
             continue
-        chosen.append(m[best])
+        chrono.append(m[best])
         covered |= cells[m[best]]
         if covered.sum() >= target:
             break
+
+    def score(ch):
+        if not ch:
+            return (2, 0, 0)
+        cov = np.logical_or.reduce(cells[ch], axis=0).sum()
+        if cov < target:
+            return (1, -cov, len(ch))
+        return (0, int(eff[ch].max() // (60 * 10**9)), len(ch))
+
+    if chosen is None or score(chrono) < score(chosen):
+        chosen = chrono
+    if score(chosen)[0] == 1:  # the target is out of reach: best effort with everything
+        ch, _cov = greedy_upto(n_opt)
+        if score(ch) < score(chosen):
+            chosen = ch
     # prune: drop acquisitions whose cells the others already cover (latest first)
     chosen_arr = list(chosen)
     for c in sorted(chosen, key=lambda c: -access.opt_end[idx[c]].astype(np.int64)):
