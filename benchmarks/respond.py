@@ -98,7 +98,11 @@ def run_tatc(region_lonlat, tles, names, cones, start, end):
 
 
 def _naive(t) -> np.datetime64:
-    t = t.to_pydatetime() if hasattr(t, "to_pydatetime") else t
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = t.to_pydatetime() if hasattr(t, "to_pydatetime") else t
     if t.tzinfo is not None:
         t = t.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return np.datetime64(t, "ns")
@@ -204,12 +208,12 @@ def main(argv=None):
             results["TAT-C"] = w
         except ImportError:
             print("tatc not installed (pip install tatc)")
-    ref = warm_c
     print()
-    print(f"| tool | geometry | windows | time cold s | time warm s | ratio to orbitwatch cone (warm) |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("| tool | geometry | windows | time cold s | time warm s | / orbitwatch cone model | "
+          "/ orbitwatch full model + plan |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     for name, geom, n, c, w in rows:
-        print(f"| {name} | {geom} | {n} | {c:.2f} | {w:.2f} | {w / ref:.1f}x |")
+        print(f"| {name} | {geom} | {n} | {c:.2f} | {w:.2f} | {w / warm_c:.2f}x | {w / warm:.2f}x |")
     print()
     print("| peer vs orbitwatch cone model | matched windows | unmatched | median abs d(start) s | "
           "max abs d(start) s | median abs d(end) s | max abs d(end) s |")
@@ -217,8 +221,8 @@ def main(argv=None):
     for name, w in results.items():
         d0, d1, un = match(ours, w)
         if d0.size:
-            print(f"| {name} | {d0.size} | {un} | {np.median(np.abs(d0)):.2f} | {np.max(np.abs(d0)):.1f} | "
-                  f"{np.median(np.abs(d1)):.2f} | {np.max(np.abs(d1)):.1f} |")
+            print(f"| {name} | {d0.size} | {un} | {np.median(np.abs(d0)):.3f} | {np.max(np.abs(d0)):.3f} | "
+                  f"{np.median(np.abs(d1)):.3f} | {np.max(np.abs(d1)):.3f} |")
         else:
             print(f"| {name} | 0 | {un} | - | - | - | - |")
 
