@@ -8,6 +8,7 @@ from typing import List, Optional
 
 import numpy as np
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -59,8 +60,8 @@ def _fmt(t) -> str:
 
 
 def _short(t) -> str:
-    """MM-DD HH:MM:SS (tables)."""
-    return str(np.datetime64(t, "s"))[5:].replace("T", " ")
+    """MM-DD HH:MM (tables)."""
+    return str(np.datetime64(t, "m"))[5:].replace("T", " ")
 
 
 @app.callback(invoke_without_command=True)
@@ -160,18 +161,19 @@ def _print_plan(plan, acc, fleet, rows, rationale):
             if a.option != e.option:
                 line += f"; first {t}: {a.satellite.name} at {_fmt(a.start)}"
         console.print(line)
-    tab = Table(title=f"Plan ({plan.method}): {len(plan.acquisitions)} acquisitions", show_lines=False)
-    for c in ("#", "agency", "satellite", "sensor", "res m", "UTC", "pass", "look", "roll°", "incidence°",
-              "sun°", "covers", "total"):
-        tab.add_column(c, justify="right" if c in ("#", "res m", "roll°", "sun°", "covers", "total") else "left")
+    tab = Table(title=f"Plan ({plan.method}): {len(plan.acquisitions)} acquisitions", box=box.SIMPLE_HEAD,
+                pad_edge=False)
+    for c in ("#", "satellite (agency)", "sensor", "start UTC", "pass, look, inc°", "sun°", "total"):
+        tab.add_column(c, justify="right" if c in ("#", "sun°", "total") else "left",
+                       no_wrap=c != "satellite (agency)", min_width=14 if c == "satellite (agency)" else None)
     for n, a in enumerate(plan.acquisitions, 1):
         col = "cyan" if a.sensor.type == "SAR" else "yellow"
         sun = "" if not np.isfinite(a.sun_elevation_deg) else f"{a.sun_elevation_deg:.0f}"
-        look = ("right" if a.roll_deg >= 0 else "left") if a.sensor.is_sar else "-"
-        tab.add_row(str(n), a.satellite.agency, f"[{col}]{a.satellite.name}[/{col}]", a.sensor.sensor,
-                    f"{a.sensor.resolution_m:g}", _short(a.start), a.opportunity.direction[:4], look,
-                    f"{a.roll_deg:+.1f}", f"{a.incidence_deg[0]:.0f}-{a.incidence_deg[1]:.0f}", sun,
-                    f"{a.fraction:.0%}", f"{a.cumulative_fraction:.0%}")
+        look = "R" if a.roll_deg >= 0 else "L"
+        tab.add_row(str(n), f"[{col}]{a.satellite.name}[/{col}] ({a.satellite.agency})",
+                    a.sensor.sensor, _short(a.start),
+                    f"{a.opportunity.direction[:3]} {look}{abs(a.roll_deg):.0f}° {a.incidence_deg[0]:.0f}-"
+                    f"{a.incidence_deg[1]:.0f}", sun, f"{a.cumulative_fraction:.0%}")
     console.print(tab)
     if plan.completion is not None:
         console.print(f"[bold]{plan.preferences.coverage_target:.0%} of the area covered after "
@@ -180,17 +182,18 @@ def _print_plan(plan, acc, fleet, rows, rationale):
     for note in plan.notes:
         console.print(f"[yellow]{note}[/yellow]")
     if rows > 0:
-        t2 = Table(title=f"First {rows} feasible windows")
-        for c in ("satellite", "agency", "sensor", "type", "opens UTC", "dur s", "pass", "side", "off-nadir°",
-                  "incidence°", "sun°", "best cover"):
-            t2.add_column(c)
+        t2 = Table(title=f"First {rows} feasible windows", box=box.SIMPLE_HEAD, pad_edge=False)
+        for c in ("satellite (agency)", "sensor", "opens UTC", "dur s", "pass, side, inc°", "sun°", "cover"):
+            t2.add_column(c, no_wrap=c != "satellite (agency)", min_width=14 if c == "satellite (agency)" else None,
+                          justify="right" if c in ("dur s", "sun°", "cover") else "left")
         opps = sorted((o for o in acc.opportunities if o.daylight_ok), key=lambda o: o.window_start)[:rows]
         for o in opps:
             dur = float((o.window_end - o.window_start) / np.timedelta64(1, "ms")) / 1000
-            t2.add_row(o.satellite.name, o.satellite.agency, o.sensor.sensor, o.sensor.type, _short(o.window_start),
-                       f"{dur:.0f}", o.direction[:4], o.side, f"{o.off_nadir_min_deg:.0f}-{o.off_nadir_max_deg:.0f}",
-                       f"{o.incidence_min_deg:.0f}-{o.incidence_max_deg:.0f}", f"{o.sun_elevation_deg:.0f}",
-                       f"{o.best_fraction:.0%}")
+            col = "cyan" if o.sensor.type == "SAR" else "yellow"
+            t2.add_row(f"[{col}]{o.satellite.name}[/{col}] ({o.satellite.agency})", o.sensor.sensor,
+                       _short(o.window_start), f"{dur:.0f}",
+                       f"{o.direction[:3]} {o.side[0].upper()} {o.incidence_min_deg:.0f}-{o.incidence_max_deg:.0f}",
+                       f"{o.sun_elevation_deg:.0f}", f"{o.best_fraction:.0%}")
         console.print(t2)
 
 
