@@ -40,7 +40,9 @@ app = typer.Typer(help=HELP, rich_markup_mode="rich", invoke_without_command=Tru
 
 
 def _fail(exc: BaseException) -> None:
-    console.print(f"[bold red]error:[/bold red] {exc}")
+    from rich.markup import escape
+
+    console.print(f"[bold red]error:[/bold red] {escape(str(exc))}", soft_wrap=True)
     raise typer.Exit(exit_code_for(exc))
 
 
