@@ -27,12 +27,11 @@ import datetime as dt
 import math
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
 from orbitwatch.elements import format_elements
-from orbitwatch.response import (AccessConfig, Fleet, Sensor, compute_access, fleet_elements, load_fleet,
+from orbitwatch.response import (Fleet, Sensor, compute_access, fleet_elements, load_fleet,
                                  plan_acquisitions, read_activation, replicate, sample_activation_path)
 
 R_E = 6371.0
@@ -129,7 +128,8 @@ def run_brahe(region_lonlat, tles, names, cones, start, end):
         ws = bh.location_accesses(loc, props, t0, t0 + span, cons)
         ids = {p.norad_id: n for p, (n, _) in zip(props, group)}
         for w in ws:
-            wins.append((w.satellite_name or ids.get(w.satellite_id), _bh_time(w.window_open), _bh_time(w.window_close)))
+            wins.append((w.satellite_name or ids.get(w.satellite_id), _bh_time(w.window_open),
+                         _bh_time(w.window_close)))
     return wins, time.perf_counter() - t
 
 

@@ -1,9 +1,8 @@
 """Shared pieces of the disaster-response tests."""
 
 import numpy as np
-import pytest
 
-from orbitwatch.response import load_fleet, make_activation
+from orbitwatch.response import make_activation
 
 #: a ~90 km x 70 km quadrilateral on the Po plain (northern Italy), used by the window tests
 PO_PLAIN = {"type": "Polygon", "coordinates": [[[9.6, 44.95], [10.7, 44.85], [10.8, 45.45], [9.75, 45.55],

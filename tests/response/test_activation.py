@@ -1,6 +1,5 @@
 """Activation input: shapes accepted, bad input rejected with the field and the reason."""
 
-import json
 import math
 
 import numpy as np

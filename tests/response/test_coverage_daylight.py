@@ -15,11 +15,11 @@ import math
 
 import numpy as np
 import pytest
-from shapely.geometry import Polygon, shape
+from shapely.geometry import Polygon
 
 from orbitwatch.propagation import sun_elevation_deg
 from orbitwatch.response import (AccessConfig, compute_access, make_activation, plan_acquisitions, sun_elevation_at)
-from response_helpers import PO_PLAIN, activation, seconds
+from response_helpers import activation, seconds
 
 R_KM = 6371.0072
 
@@ -130,8 +130,6 @@ def test_daylight_rule_flips_at_sunrise(fleet):
     k = int(np.argmin(np.abs(acc.opt_sun_elevation_deg - 8.0)))  # an option near sunrise/sunset
     sun_k = acc.opt_sun_elevation_deg[k]
     assert abs(sun_k - 8.0) < 6.0
-    t_mid = acc.opt_start[k] + (acc.opt_end[k] - acc.opt_start[k]) // 2
-    # independent elevation at that instant and place
     o = acc.opportunities[acc.opt_opp[k]]
     assert o.sensor.type == "optical"
     for thr, expect in ((sun_k - 0.05, True), (sun_k + 0.05, False)):

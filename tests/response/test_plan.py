@@ -8,7 +8,7 @@ import pytest
 
 from orbitwatch.response import (Preferences, compute_access, feasible_options, make_activation, plan_acquisitions,
                                  plan_optimal, tasking_requests)
-from response_helpers import PO_PLAIN, activation
+from response_helpers import activation
 
 SINDH = {"type": "Polygon", "coordinates": [[[67.55, 26.3], [68.55, 26.3], [69.1, 27.55], [68.05, 27.9],
                                               [67.45, 26.95], [67.55, 26.3]]]}

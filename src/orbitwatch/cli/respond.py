@@ -91,7 +91,8 @@ def respond(
     max_resolution_m: Optional[float] = typer.Option(None, "--max-resolution-m",
                                                      help="Only sensors at least this fine (m)."),
     prefer_fine: float = typer.Option(0.0, "--prefer-fine-h",
-                                      help="Hours of penalty per decade of resolution above 1 m (favour fine sensors)."),
+                                      help="Hours of penalty per decade of resolution above 1 m "
+                                           "(favour fine sensors)."),
     coverage: float = typer.Option(0.99, "--coverage", help="Coverage target, fraction of the area."),
     min_sun: float = typer.Option(10.0, "--min-sun-elevation-deg", help="Optical needs the Sun this high."),
     optimal: bool = typer.Option(False, "--optimal", help="Exact integer-programming plan (slower; small problems)."),

@@ -329,7 +329,6 @@ def compute_access(activation: Activation, fleet: Fleet, elements: ElementSets |
     tt = _time.perf_counter()
     pass_sat, pass_t0, pass_n0, pass_n = [], [], [], []
     Rn, Vn = [], []
-    total = 0
     fine_calls = []
     for i in range(N):
         runs = _runs(cand[i])

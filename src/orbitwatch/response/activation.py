@@ -205,7 +205,8 @@ def build_area(geojson: dict, *, radius_km: float | None = None, source: str = "
         polys, pt = _polygons_from_geojson(g, source)
         if pt is not None:
             if point is not None or polygons:
-                raise ActivationError(source, "geometry", "mixing several points or points and polygons is not supported")
+                raise ActivationError(source, "geometry",
+                                      "mixing several points or points and polygons is not supported")
             point = pt
         else:
             if point is not None:

@@ -196,7 +196,8 @@ def parse_sensors(text: str, source: str = "<sensors>") -> list[Sensor]:
             raise FleetError(source, line, "pointing", f"{row['pointing']!r} is not one of {', '.join(POINTING)}")
         kind = row["angle_kind"].lower()
         if kind not in ANGLE_KINDS:
-            raise FleetError(source, line, "angle_kind", f"{row['angle_kind']!r} is not one of {', '.join(ANGLE_KINDS)}")
+            raise FleetError(source, line, "angle_kind",
+                             f"{row['angle_kind']!r} is not one of {', '.join(ANGLE_KINDS)}")
         lo = _float(row, "angle_min_deg", source, line, 0.0, 89.0)
         hi = _float(row, "angle_max_deg", source, line, 0.0, 89.9)
         if hi <= lo:
@@ -290,7 +291,8 @@ def default_fleet_elements() -> ElementSets:
     return es
 
 
-def fleet_elements(fleet: Fleet, elements: ElementSets | str | Path | None = None) -> tuple[ElementSets, list[Satellite]]:
+def fleet_elements(fleet: Fleet, elements: ElementSets | str | Path | None = None
+                   ) -> tuple[ElementSets, list[Satellite]]:
     """One element set per fleet satellite, in fleet order, and the satellites that have none.
 
     ``elements`` may be an :class:`ElementSets`, a file name, or None for the shipped sets.
@@ -321,8 +323,9 @@ def replicate(fleet: Fleet, elements: ElementSets, n: int) -> tuple[Fleet, Eleme
     """Grow a fleet to ``n`` satellites by copying it (benchmarks: the Charter's ~270 satellites).
 
     ``elements`` must be in fleet order (as :func:`fleet_elements` returns them). Copy ``k``
-    gets NORAD number 300000+k (an Alpha-5 number, writable in a TLE) and its mean anomaly advanced by k x 137.5 deg (the golden
-    angle), so copies fly the same planes at other places, like a real constellation.
+    gets NORAD number 300000+k (an Alpha-5 number, writable in a TLE) and its mean anomaly
+    advanced by k x 137.5 deg (the golden angle), so copies fly the same planes at other
+    places, like a real constellation.
     """
     sats, idx = [], []
     m = len(fleet.satellites)

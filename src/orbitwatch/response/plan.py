@@ -315,7 +315,7 @@ def plan_optimal(access: AccessResult, preferences: Preferences | None = None, *
     measuring the greedy's gap and for small problems (hundreds of options).
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import csr_matrix, hstack, vstack, identity
+    from scipy.sparse import csr_matrix, hstack, identity
 
     pref = preferences or Preferences()
     idx = feasible_options(access)
@@ -408,7 +408,8 @@ def tasking_requests(plan: Plan) -> dict[str, list[dict]]:
             "incidence_max_deg": round(a.incidence_deg[1], 2),
             "sun_elevation_deg": None if not np.isfinite(a.sun_elevation_deg) else round(a.sun_elevation_deg, 1),
             "area_fraction": round(a.fraction, 4),
-            "footprint": {"type": "Polygon", "coordinates": [[[round(float(x), 5), round(float(y), 5)] for x, y in ring]]},
+            "footprint": {"type": "Polygon",
+                          "coordinates": [[[round(float(x), 5), round(float(y), 5)] for x, y in ring]]},
         }
         out.setdefault(a.satellite.agency, []).append(req)
     return out
