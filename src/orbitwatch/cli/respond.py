@@ -86,8 +86,8 @@ def respond(
     sensors: Optional[Path] = typer.Option(None, "--sensors", help="CSV of sensors to add or replace."),
     elements: Optional[Path] = typer.Option(None, "--elements", "-e",
                                             help="Element sets (TLE/3LE/OMM) to use instead of the shipped ones."),
-    types: Optional[List[str]] = typer.Option(None, "--types", help="Sensor types to use: SAR, optical."),
-    agencies: Optional[List[str]] = typer.Option(None, "--agency", help="Only these agencies (repeatable)."),
+    types: Optional[List[str]] = typer.Option(None, "--types", help="Sensor types to use: SAR, optical (comma-separated or repeated)."),
+    agencies: Optional[List[str]] = typer.Option(None, "--agency", help="Only these agencies, e.g. ESA,JAXA (comma-separated or repeated)."),
     max_resolution_m: Optional[float] = typer.Option(None, "--max-resolution-m",
                                                      help="Only sensors at least this fine (m)."),
     prefer_fine: float = typer.Option(0.0, "--prefer-fine-h",
@@ -120,7 +120,8 @@ def respond(
             act = read_activation(path, hazard=hazard, start=start_value, hours=hours, radius_km=radius_km)
             prog.update(task, advance=1, description="loading the fleet")
             fleet = load_fleet(satellites, sensors)
-            fleet = fleet.select(agencies=agencies or None, types=types or None, max_resolution_m=max_resolution_m)
+            split = lambda xs: [y.strip() for x in xs for y in x.split(",") if y.strip()] if xs else None  # noqa: E731
+            fleet = fleet.select(agencies=split(agencies), types=split(types), max_resolution_m=max_resolution_m)
             prog.update(task, advance=1, description=f"finding windows for {len(fleet)} satellites")
             acc = compute_access(act, fleet, str(elements) if elements else None, backend=backend,
                                  config=AccessConfig(min_sun_elevation_deg=min_sun))
