@@ -165,9 +165,13 @@ def _print_plan(plan, acc, fleet, rows, rationale):
             if a.option != e.option:
                 line += f"; first {t}: {a.satellite.name} at {_fmt(a.start)}"
         console.print(line)
-    tab = Table(title=f"Plan ({plan.method}): {len(plan.acquisitions)} acquisitions", box=box.SIMPLE_HEAD,
+    n_acq = len(plan.acquisitions)
+    tab = Table(title=f"Plan ({plan.method}): {n_acq} acquisition{'s' if n_acq != 1 else ''}", box=box.SIMPLE_HEAD,
                 pad_edge=False)
-    for c in ("#", "satellite (agency)", "sensor", "start UTC", "pass, look, inc°", "sun°", "total"):
+    wide = console.width >= 100
+    cols = ("#", "satellite (agency)", "sensor", "start UTC", "pass, look, inc°") + (("sun°",) if wide else ()) + \
+        ("total",)
+    for c in cols:
         tab.add_column(c, justify="right" if c in ("#", "sun°", "total") else "left",
                        no_wrap=c != "satellite (agency)", min_width=14 if c == "satellite (agency)" else None)
     for n, a in enumerate(plan.acquisitions, 1):
@@ -177,17 +181,19 @@ def _print_plan(plan, acc, fleet, rows, rationale):
         tab.add_row(str(n), f"[{col}]{a.satellite.name}[/{col}] ({a.satellite.agency})",
                     a.sensor.sensor, _short(a.start),
                     f"{a.opportunity.direction[:3]} {look}{abs(a.roll_deg):.0f}° {a.incidence_deg[0]:.0f}-"
-                    f"{a.incidence_deg[1]:.0f}", sun, f"{a.cumulative_fraction:.0%}")
+                    f"{a.incidence_deg[1]:.0f}", *((sun,) if wide else ()), f"{a.cumulative_fraction:.0%}")
     console.print(tab)
     if plan.completion is not None:
         console.print(f"[bold]{plan.preferences.coverage_target:.0%} of the area covered after "
                       f"{plan.hours_to_coverage:.1f} h[/bold] ({_fmt(plan.completion)}) by "
-                      f"{len(plan.acquisitions)} acquisitions from {', '.join(plan.agencies)}")
+                      f"{n_acq} acquisition{'s' if n_acq != 1 else ''} from {', '.join(plan.agencies)}")
     for note in plan.notes:
         console.print(f"[yellow]{note}[/yellow]")
     if rows > 0:
         t2 = Table(title=f"First {rows} feasible windows", box=box.SIMPLE_HEAD, pad_edge=False)
-        for c in ("satellite (agency)", "sensor", "opens UTC", "dur s", "pass, side, inc°", "sun°", "cover"):
+        cols2 = ("satellite (agency)", "sensor", "opens UTC", "dur s", "pass, side, inc°") + \
+            (("sun°",) if wide else ()) + ("cover",)
+        for c in cols2:
             t2.add_column(c, no_wrap=c != "satellite (agency)", min_width=14 if c == "satellite (agency)" else None,
                           justify="right" if c in ("dur s", "sun°", "cover") else "left")
         opps = sorted((o for o in acc.opportunities if o.daylight_ok), key=lambda o: o.window_start)[:rows]
@@ -197,7 +203,7 @@ def _print_plan(plan, acc, fleet, rows, rationale):
             t2.add_row(f"[{col}]{o.satellite.name}[/{col}] ({o.satellite.agency})", o.sensor.sensor,
                        _short(o.window_start), f"{dur:.0f}",
                        f"{o.direction[:3]} {o.side[0].upper()} {o.incidence_min_deg:.0f}-{o.incidence_max_deg:.0f}",
-                       f"{o.sun_elevation_deg:.0f}", f"{o.best_fraction:.0%}")
+                       *((f"{o.sun_elevation_deg:.0f}",) if wide else ()), f"{o.best_fraction:.0%}")
         console.print(t2)
 
 
