@@ -64,3 +64,16 @@ def test_fast_teme_to_itrf_matches_library_to_a_millimetre():
     r2, v2 = teme_to_itrf_fast(eph.position_km, eph.velocity_km_s, t.astype(np.int64))
     assert np.nanmax(np.abs(r1 - r2)) < 1e-6      # km
     assert np.nanmax(np.abs(v1 - v2)) < 1e-9      # km/s
+
+
+def test_reference_and_numba_backends_give_the_same_windows(fleet):
+    from orbitwatch.response import compute_access, read_activation, sample_activation_path
+
+    act = read_activation(sample_activation_path(), hours=12)
+    a = compute_access(act, fleet, backend="numba")
+    b = compute_access(act, fleet, backend="sgp4")  # python-sgp4, one call per satellite
+    assert len(a.opportunities) == len(b.opportunities) > 10
+    for x, y in zip(a.opportunities, b.opportunities):
+        assert x.satellite.norad_id == y.satellite.norad_id and x.sensor == y.sensor
+        assert abs(float((x.window_start - y.window_start) / np.timedelta64(1, "us"))) < 1000.0
+        assert abs(float((x.window_end - y.window_end) / np.timedelta64(1, "us"))) < 1000.0
