@@ -10,8 +10,10 @@ from __future__ import annotations
 import typer
 
 from .catalog import app as catalog_app
-from .propagate import propagate_command
 from .demo import demo_command
+from .pc import app as pc_app
+from .propagate import propagate_command
+from .respond import app as respond_app
 
 app = typer.Typer(
     name="orbitwatch",
@@ -28,9 +30,10 @@ app = typer.Typer(
 app.add_typer(catalog_app, name="catalog")
 app.command("propagate")(propagate_command)
 app.command("demo")(demo_command)
+app.add_typer(pc_app)                       # orbitwatch pc ..., orbitwatch cdm ...
+app.add_typer(respond_app, name="respond")  # orbitwatch respond ...
 
 # --- further domains register here (one line each) ---
-from .pc import app as pc_app; app.add_typer(pc_app)  # noqa: E402,E702  orbitwatch pc ..., orbitwatch cdm ...
 
 
 def main() -> None:  # pragma: no cover - console entry point
