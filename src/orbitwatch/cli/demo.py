@@ -152,6 +152,29 @@ def _draw_basemap(ax) -> None:
     draw_land(ax)
 
 
+def section_respond(out: Path):
+    from ..response import Preferences, compute_access, load_fleet, plan_acquisitions, read_activation
+    from ..response import sample_activation_path
+    from ..response.outputs import write_all
+    from ..response.plan import HAZARD_RATIONALE
+    from .respond import _print_plan
+
+    _section("4. Disaster response: a Charter activation",
+             "An illustrative flood area on the Indus is activated; the member agencies' fleet (100 optical and\n"
+             "radar satellites, 19 agencies, element sets of June 2026) is searched for every pass that can image\n"
+             "any part of the polygon in the next 48 hours, and a plan that covers the whole area is built.")
+    t = time.perf_counter()
+    act = read_activation(sample_activation_path())
+    fleet = load_fleet()
+    acc = compute_access(act, fleet)
+    plan = plan_acquisitions(acc, Preferences())
+    files = write_all(plan, out / "respond")
+    dt = time.perf_counter() - t
+    _print_plan(plan, acc, fleet, 12, HAZARD_RATIONALE.get(act.hazard, ""))
+    console.print(f"planned in {dt:.1f} s; map, timeline, HTML page and per-agency tasking files in "
+                  f"[cyan]{out / 'respond'}[/cyan] ({len(files)} outputs)")
+
+
 @handle_errors
 def demo_command(
     out: Path = typer.Option(Path("orbitwatch-demo"), "--out", help="Folder for the demo's files (plots, reports)."),
@@ -169,5 +192,6 @@ def demo_command(
     cat = section_import(db)
     section_overview(cat)
     section_where(cat, out)
+    section_respond(out)
     console.rule()
     console.print(f"demo finished in {time.perf_counter() - t:.0f} s; files in [cyan]{out}[/cyan]")

@@ -131,3 +131,39 @@ def clip_box(lon_min, lon_max, lat_min, lat_max):
                 continue
             out_borders.append(b + np.array([shift, 0.0]))
     return out_land, out_borders
+
+
+def draw_land(ax, box=(-180.0, 180.0, -90.0, 90.0)) -> None:
+    """Draw Natural Earth land and borders on a matplotlib axis in plain lon/lat degrees.
+
+    Rings are unwrapped in longitude (a ring that crosses the antimeridian would
+    otherwise be drawn across the whole map) and repeated 360 deg either side."""
+    from matplotlib.patches import Polygon as MPoly
+
+    def unwrap(r):
+        r = np.array(r, dtype=float)
+        r[:, 0] = np.degrees(np.unwrap(np.radians(r[:, 0])))
+        return r
+
+    land, borders = load_basemap()
+    ax.set_facecolor("#dbe9f4")
+    lon0, lon1, lat0, lat1 = box
+    for p in land:
+        rings = [unwrap(q) for q in p]
+        for shift in (-360.0, 0.0, 360.0):
+            r0 = rings[0]
+            if r0[:, 0].max() + shift < lon0 or r0[:, 0].min() + shift > lon1:
+                continue
+            if r0[:, 1].max() < lat0 or r0[:, 1].min() > lat1:
+                continue
+            off = np.array([shift, 0.0])
+            ax.add_patch(MPoly(r0 + off, closed=True, facecolor="#f2efe6", edgecolor="#9a9a9a", lw=0.4, zorder=0))
+            for hole in rings[1:]:
+                ax.add_patch(MPoly(hole + off, closed=True, facecolor="#dbe9f4", edgecolor="#9a9a9a", lw=0.4,
+                                   zorder=0))
+    for b in borders:
+        b = unwrap(b)
+        for shift in (-360.0, 0.0, 360.0):
+            if b[:, 0].max() + shift < lon0 or b[:, 0].min() + shift > lon1:
+                continue
+            ax.plot(b[:, 0] + shift, b[:, 1], color="#b0a0b0", lw=0.4, ls="--", zorder=0)
