@@ -18,14 +18,8 @@ SAMPLE = str(sample_catalog_path())
 
 
 @pytest.fixture(autouse=True)
-def wide_console():
-    """Tables fold long temporary paths at 80 columns; read them as a wide terminal would show them."""
-    from orbitwatch.cli import common
-
-    saved = common.console.width, common.err_console.width
-    common.console.width = common.err_console.width = 250
-    yield
-    common.console.width, common.err_console.width = saved
+def _wide(wide_console):
+    return wide_console
 
 
 def run(*args):

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 from orbitwatch.cli.main import app
 
 
-def test_demo_runs_end_to_end(tmp_home, tmp_path):
+def test_demo_runs_end_to_end(tmp_home, tmp_path, wide_console):
     out = tmp_path / "demo"
     r = CliRunner().invoke(app, ["demo", "--out", str(out)])
     assert r.exit_code == 0, r.output
