@@ -30,6 +30,7 @@ app.command("propagate")(propagate_command)
 app.command("demo")(demo_command)
 
 # --- further domains register here (one line each) ---
+from .sgp4 import app as sgp4_app; app.add_typer(sgp4_app, name="sgp4")  # noqa: E402,E702  orbitwatch sgp4 info|verify|bench
 
 
 def main() -> None:  # pragma: no cover - console entry point
