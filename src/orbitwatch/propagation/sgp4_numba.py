@@ -319,19 +319,28 @@ def _outputs(n, t, r, v, status, with_v):
 
 
 class _Threads:
-    """Run with a given number of numba threads, restoring the previous setting."""
+    """Run with a given number of numba threads, restoring the previous setting; objects are
+    handed to threads in chunks of ``CHUNK_OBJECTS`` (deep-space objects cost twice as much
+    as near-Earth ones and cluster in the catalog, so equal static shares would not balance)."""
 
     def __init__(self, numba, threads):
-        self.numba, self.threads, self.prev = numba, threads, None
+        self.numba, self.threads, self.prev, self.prev_chunk = numba, threads, None, None
 
     def __enter__(self):
         if self.threads is not None:
             self.prev = self.numba.get_num_threads()
             self.numba.set_num_threads(max(1, min(int(self.threads), self.numba.config.NUMBA_NUM_THREADS)))
+        self.prev_chunk = self.numba.get_parallel_chunksize()
+        self.numba.set_parallel_chunksize(CHUNK_OBJECTS)
 
     def __exit__(self, *exc):
+        self.numba.set_parallel_chunksize(self.prev_chunk)
         if self.prev is not None:
             self.numba.set_num_threads(self.prev)
+
+
+#: objects per work item of the parallel loop over objects
+CHUNK_OBJECTS = 16
 
 
 #: CPU kernels: "simd" (default, vectorised blocks of instants) and "scalar" (instant by instant,
