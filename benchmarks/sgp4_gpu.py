@@ -103,7 +103,7 @@ def main(argv=None) -> dict:
     # --- first launch: JIT compile
     dstate = sgp4_cuda.to_device(state)
     t0 = time.perf_counter()
-    out = sgp4_cuda.propagate_ns_device(dstate, times[:2])
+    sgp4_cuda.propagate_ns_device(dstate, times[:2])
     cuda.synchronize()
     summary["cuda_first_launch_s"] = round(time.perf_counter() - t0, 2)
 

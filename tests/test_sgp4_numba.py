@@ -22,7 +22,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -296,7 +295,8 @@ def test_entries_agree_bitwise(catalog, catalog_state):
     assert np.array_equal(v3, v1[:, perm], equal_nan=True)
 
     times = np.datetime64("2023-10-09T06:00:00", "ns").astype(np.int64) + np.arange(0, 86400 * 10**9, 3600 * 10**9)
-    r4, v4, s4 = sn.propagate_ns_into(st, times, np.empty((n, times.size, 3)), None, np.empty((n, times.size), np.uint8))
+    r4, v4, s4 = sn.propagate_ns_into(st, times, np.empty((n, times.size, 3)), None,
+                                      np.empty((n, times.size), np.uint8))
     assert v4 is None
     r5, v5, s5 = sn.propagate_ns_matrix(st, np.broadcast_to(times, (n, times.size)))
     assert np.array_equal(s4, s5) and np.array_equal(r4, r5, equal_nan=True)

@@ -8,8 +8,8 @@ against the reference) and its coefficient table is copied to the device once.
 One GPU thread computes one (object, instant) state; consecutive threads take
 consecutive instants of the same object, so a warp follows one object (no divergence
 between SGP4 and SDP4 inside a warp) and writes contiguous memory. (``split=True`` runs
-near-Earth objects through an SGP4-only kernel with fewer registers; on an H100 it was no
-faster, 2.37 vs 2.43 G states/s, so one kernel is the default.) A deep-space thread
+near-Earth objects through an SGP4-only kernel with fewer registers; on an H100 it was within
+3 % of one kernel, either way, in two runs, so one kernel is the default.) A deep-space thread
 integrates the resonance terms from the epoch itself (at most a few dozen 720-min
 steps), which gives the same values as the reference's incremental integration.
 
