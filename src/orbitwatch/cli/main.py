@@ -34,6 +34,7 @@ app.add_typer(pc_app)                       # orbitwatch pc ..., orbitwatch cdm 
 app.add_typer(respond_app, name="respond")  # orbitwatch respond ...
 
 # --- further domains register here (one line each) ---
+from .sgp4 import app as sgp4_app; app.add_typer(sgp4_app, name="sgp4")  # noqa: E402,E702  orbitwatch sgp4 info|verify|bench
 
 
 def main() -> None:  # pragma: no cover - console entry point

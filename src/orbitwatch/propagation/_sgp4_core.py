@@ -216,12 +216,14 @@ def dpper(c, i, t, ep, inclp, nodep, argpp, mp):
 
 
 @register_jitable
-def sgp4_point(c, i, t, atime, xli, xni):
+def sgp4_point(c, i, t, atime, xli, xni, deep_ok):
     """TEME state of object ``i`` at ``t`` minutes since its epoch.
 
     Returns (rx, ry, rz, vx, vy, vz, error, atime, xli, xni): km, km/s, the SGP4 error
     code (0 ok) and the updated resonance-integrator state (pass it back in for the next
-    instant of the same object; atime = 0 starts afresh)."""
+    instant of the same object; atime = 0 starts afresh). ``deep_ok`` is a compile-time
+    constant in the kernels: False compiles a near-Earth-only variant (no SDP4 code, fewer
+    registers) that must only be given objects with period < 225 min."""
     nan = math.nan
     # ---- secular gravity and atmospheric drag
     xmdf = c[i, K_MO] + c[i, K_MDOT] * t
@@ -251,7 +253,7 @@ def sgp4_point(c, i, t, atime, xli, xni):
     nm = no
     em = c[i, K_ECCO]
     inclm = c[i, K_INCLO]
-    deep = c[i, K_METHOD] == 1.0
+    deep = deep_ok and c[i, K_METHOD] == 1.0
     if deep:
         atime, xli, xni, em, argpm, inclm, mm, nodem, nm = dspace(
             c, i, t, atime, xli, xni, em, argpm, inclm, mm, nodem, nm)
