@@ -19,3 +19,14 @@ def tmp_home(tmp_path, monkeypatch):
     monkeypatch.setenv("ORBITWATCH_HOME", str(tmp_path))
     monkeypatch.delenv("ORBITWATCH_DATABASE_URL", raising=False)
     return tmp_path
+
+
+@pytest.fixture()
+def wide_console():
+    """Tables fold long temporary paths at 80 columns; read them as a wide terminal would show them."""
+    from orbitwatch.cli import common
+
+    saved = common.console.width, common.err_console.width
+    common.console.width = common.err_console.width = 250
+    yield
+    common.console.width, common.err_console.width = saved

@@ -23,7 +23,7 @@ def orbit_regime(mean_motion_rev_per_day: np.ndarray, eccentricity: np.ndarray) 
 
     * HEO: e >= 0.25 (Molniya, GTO and other highly eccentric orbits);
     * GEO: 0.9 <= n <= 1.1 rev/day (geosynchronous, inclined or not);
-    * LEO: n >= 11.25 rev/day (period <= 128 min, i.e. a mean altitude below ~2,000 km,
+    * LEO: n >= 11.25 rev/day (period <= 128 min, i.e. a semi-major axis below 8,413 km, a mean altitude of ~2,000 km,
       the IADC LEO protected region boundary);
     * MEO: everything in between.
     """

@@ -10,8 +10,11 @@ from __future__ import annotations
 import typer
 
 from .catalog import app as catalog_app
-from .propagate import propagate_command
 from .demo import demo_command
+from .pc import app as pc_app
+from .propagate import propagate_command
+from .respond import app as respond_app
+from .sgp4 import app as sgp4_app
 
 app = typer.Typer(
     name="orbitwatch",
@@ -28,6 +31,9 @@ app = typer.Typer(
 app.add_typer(catalog_app, name="catalog")
 app.command("propagate")(propagate_command)
 app.command("demo")(demo_command)
+app.add_typer(pc_app)                       # orbitwatch pc ..., orbitwatch cdm ...
+app.add_typer(respond_app, name="respond")  # orbitwatch respond ...
+app.add_typer(sgp4_app, name="sgp4")        # orbitwatch sgp4 info|verify|bench
 
 # --- further domains register here (one line each) ---
 

@@ -1,6 +1,67 @@
-"""``orbitwatch propagate`` (filled in with the store)."""
+"""``orbitwatch propagate``: positions and velocities of chosen objects over a time span."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import numpy as np
+import typer
+
+from ..propagation import FRAMES, STATUS_MESSAGES, propagate
+from ..timeutil import as_datetime64, time_range
+from .common import console, err_console, handle_errors, iso_ms, load_catalog, print_table, resolve_objects, write_rows
 
 
-def propagate_command():
-    """Propagate objects over a time span."""
-    raise NotImplementedError
+@handle_errors
+def propagate_command(
+    objects: List[str] = typer.Argument(..., help="Catalog numbers, names, globs ('SENTINEL-1*') or /regex/."),
+    start: Optional[str] = typer.Option(None, help="UTC start, ISO-8601 (default: each catalog's latest epoch)."),
+    stop: Optional[str] = typer.Option(None, help="UTC stop, ISO-8601 (default: start + 90 minutes)."),
+    step_s: float = typer.Option(60.0, "--step", help="Step in seconds."),
+    frame: str = typer.Option("TEME", help=f"Output frame: {', '.join(FRAMES)}, or LLA (geodetic lat/lon/alt)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write CSV/JSON here instead of stdout."),
+    backend: Optional[str] = typer.Option(None, help="Propagator: numba (default when built) or sgp4 (reference)."),
+    file: Optional[List[Path]] = typer.Option(None, "--file", help="Read these element files instead of the database."),
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL.", envvar="ORBITWATCH_DATABASE_URL"),
+):
+    """Propagate objects with SGP4 from the element set in force at the start time.
+
+    Example: orbitwatch propagate 25544 --start 2023-10-09T12:00 --stop 2023-10-09T13:30 --step 300 --frame LLA
+    """
+    cat = load_catalog(file, db)
+    ids = resolve_objects(cat, objects)
+    sub = cat.select(norad_ids=ids)
+    t0 = as_datetime64(start) if start else sub.latest().epoch.max()
+    t1 = as_datetime64(stop) if stop else t0 + np.timedelta64(90, "m")
+    times = time_range(t0, t1, step_s)
+    if len(times) > 1_000_000:
+        raise ValueError(f"{len(times)} instants requested; use a larger --step")
+    es = sub.at(t0)
+    lla = frame.upper() == "LLA"
+    eph = propagate(es, times, frame="ITRF" if lla else frame.upper(), backend=backend)
+    err_console.print(f"[dim]{len(es)} object(s) x {len(times)} instant(s), backend {eph.backend}, "
+                      f"frame {'WGS-84 geodetic' if lla else eph.frame}[/dim]")
+    if lla:
+        from ..propagation import itrf_to_geodetic
+
+        lat, lon, alt = itrf_to_geodetic(eph.position_km)
+        columns = ["norad_id", "name", "time_utc", "lat_deg", "lon_deg", "alt_km", "speed_km_s", "status"]
+        speed = np.linalg.norm(eph.velocity_km_s, axis=-1)
+        vals = [lat, lon, alt, speed]
+    else:
+        columns = ["norad_id", "name", "time_utc", "x_km", "y_km", "z_km", "vx_km_s", "vy_km_s", "vz_km_s", "status"]
+        vals = [eph.position_km[..., k] for k in range(3)] + [eph.velocity_km_s[..., k] for k in range(3)]
+    rows = []
+    for i in range(len(es)):
+        for j in range(len(times)):
+            st = int(eph.status[i, j])
+            nums = [round(float(v[i, j]), 6) if st == 0 else None for v in vals]
+            rows.append([int(es.norad_id[i]), str(es.name[i]), iso_ms(times[j]), *nums,
+                         "ok" if st == 0 else f"{st}: {STATUS_MESSAGES.get(st, '?')}"])
+    if fmt == "table":
+        fmt_rows = [[*r[:3], *("-" if x is None else f"{x:.3f}" for x in r[3:-1]), r[-1]] for r in rows]
+        print_table(None, columns, fmt_rows, justify={c: "right" for c in columns[3:-1]})
+    else:
+        write_rows(columns, rows, fmt, output)

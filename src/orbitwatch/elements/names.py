@@ -22,21 +22,19 @@ _UNK = re.compile(r"^(OBJECT [A-Z]{1,3}|TBA\b|UNKNOWN\b|$)")
 def object_type_from_name(names) -> np.ndarray:
     """int8 codes (0 unknown, 1 payload, 2 rocket body, 3 debris) for an array of names."""
     names = np.asarray(names)
-    out = np.empty(names.shape, dtype=np.int8)
-    cache: dict[str, int] = {}
-    for i, nm in enumerate(names.ravel()):
-        nm = str(nm)
-        code = cache.get(nm)
-        if code is None:
-            up = nm.strip().upper()
-            if _RB.search(up):
-                code = 2
-            elif _DEB.search(up):
-                code = 3
-            elif _UNK.match(up):
-                code = 0
-            else:
-                code = 1
-            cache[nm] = code
-        out.flat[i] = code
-    return out
+    if names.size == 0:
+        return np.zeros(names.shape, dtype=np.int8)
+    uniq, inv = np.unique(names.ravel(), return_inverse=True)
+    codes = np.fromiter((_code(str(u)) for u in uniq), dtype=np.int8, count=len(uniq))
+    return codes[inv].reshape(names.shape)
+
+
+def _code(name: str) -> int:
+    up = name.strip().upper()
+    if _RB.search(up):
+        return 2
+    if _DEB.search(up):
+        return 3
+    if _UNK.match(up):
+        return 0
+    return 1

@@ -128,6 +128,27 @@ def _group_lines(lines: list[str], source: str, errors: list[ElementSetError]):
     return recs
 
 
+def _group_regular(lines: list[str]):
+    """Fast path for files that are strictly 3-line (name, 1, 2) or 2-line: None if irregular."""
+    n = len(lines)
+    while n and not lines[n - 1].strip():
+        n -= 1
+    if n == 0:
+        return []
+    if n % 3 == 0 and lines[1].startswith("1 "):
+        l0, l1, l2 = lines[0:n:3], lines[1:n:3], lines[2:n:3]
+        if (all(x.startswith("1 ") for x in l1) and all(x.startswith("2") for x in l2)
+                and not any(x.startswith(("1 ", "2 ")) or not x.strip() for x in l0)):
+            names = [x[2:].strip() if x.startswith("0 ") else x.strip() for x in l0]
+            return [(names[k], 3 * k + 1, l1[k].rstrip(), 3 * k + 2, l2[k].rstrip(), 3 * k + 3)
+                    for k in range(len(l1))]
+    if n % 2 == 0 and lines[0].startswith("1 "):
+        l1, l2 = lines[0:n:2], lines[1:n:2]
+        if all(x.startswith("1 ") for x in l1) and all(x.startswith("2") for x in l2):
+            return [(None, None, l1[k].rstrip(), 2 * k + 1, l2[k].rstrip(), 2 * k + 2) for k in range(len(l1))]
+    return None
+
+
 def _digits(mat: np.ndarray, a: int, b: int, allow_space: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Integer value of 1-based columns a..b (inclusive) and a per-row 'bad' mask.
 
@@ -183,8 +204,11 @@ def _implied_exp_field(mat: np.ndarray, a: int) -> tuple[np.ndarray, np.ndarray]
     sign = np.where(sgn_c == _MINUS, -1.0, 1.0)
     esign = np.where(esgn_c == _MINUS, -1, 1)
     e = esign * (exp_c.astype(np.int64) - _ZERO)
-    # mantissa*1e-5 * 10**e computed as one power of ten to keep the decimal exact-ish
-    val = sign * mant.astype(np.float64) * np.power(10.0, e - 5)
+    # 0.MMMMM x 10^e = MMMMM / 10^(5-e): dividing by an exactly representable power of ten
+    # gives the correctly rounded double, the same value float("0.MMMMMe<e>") gives
+    k = 5 - e
+    m = mant.astype(np.float64)
+    val = sign * np.where(k >= 0, m / np.power(10.0, np.maximum(k, 0)), m * np.power(10.0, np.maximum(-k, 0)))
     return np.where(bad, np.nan, val), bad
 
 
@@ -214,29 +238,36 @@ def parse_tle(text: str | bytes, source: str = "<string>", strict: bool = False,
         text = text.decode("utf-8", errors="replace")
     errors: list[ElementSetError] = []
     lines = text.splitlines()
-    recs = _group_lines(lines, source, errors)
+    recs = _group_regular(lines)
+    if recs is None:
+        recs = _group_lines(lines, source, errors)
     if strict and errors:
         raise errors[0]
 
-    # --- line-level checks in Python (cheap: one pass) ---
-    good = []
-    for r in recs:
-        name, name_no, l1, n1, l2, n2 = r
-        bad = None
-        for ln, no, which in ((l1, n1, "line 1"), (l2, n2, "line 2")):
-            if not ln.isascii():
-                bad = ElementSetError(source, no, which, "non-ASCII character in element line", text=ln)
-                break
-            if len(ln) != LINE_LEN:
-                bad = ElementSetError(source, no, which,
-                                      f"wrong line length: {len(ln)} characters, expected {LINE_LEN}", text=ln)
-                break
-        if bad is not None:
-            errors.append(bad)
-            if strict:
-                raise bad
-            continue
-        good.append(r)
+    # --- line-level checks (one cheap pass; a per-record loop only when something is off) ---
+    good = recs
+    all_l1 = [r[2] for r in recs]
+    all_l2 = [r[4] for r in recs]
+    if not (all(len(x) == LINE_LEN for x in all_l1) and all(len(x) == LINE_LEN for x in all_l2)
+            and "".join(all_l1).isascii() and "".join(all_l2).isascii()):
+        good = []
+        for r in recs:
+            name, name_no, l1, n1, l2, n2 = r
+            bad = None
+            for ln, no, which in ((l1, n1, "line 1"), (l2, n2, "line 2")):
+                if not ln.isascii():
+                    bad = ElementSetError(source, no, which, "non-ASCII character in element line", text=ln)
+                    break
+                if len(ln) != LINE_LEN:
+                    bad = ElementSetError(source, no, which,
+                                          f"wrong line length: {len(ln)} characters, expected {LINE_LEN}", text=ln)
+                    break
+            if bad is not None:
+                errors.append(bad)
+                if strict:
+                    raise bad
+                continue
+            good.append(r)
 
     m = len(good)
     if m == 0:
@@ -343,16 +374,13 @@ def parse_tle(text: str | bytes, source: str = "<string>", strict: bool = False,
          lambda i: f"mean motion {vals2['mean_motion'][i]} rev/day is not positive")
 
     # international designator cols 10-17 -> 'YYYY-NNNP'
-    intl_raw = A[:, 9:17].copy().view("S8").ravel()
-    intl = np.char.strip(intl_raw.astype("U8"))
-    intl_full = np.empty(m, dtype="U11")
-    for i in range(m):
-        s = intl[i]
-        if len(s) >= 5 and s[:2].isdigit():
-            y2 = int(s[:2])
-            intl_full[i] = f"{1900 + y2 if y2 >= 57 else 2000 + y2}-{s[2:5]}{s[5:]}"
-        else:
-            intl_full[i] = s
+    intl = np.char.strip(A[:, 9:17].copy().view("S8").ravel().astype("U8"))
+    yy_i, bad_yy_i = _digits(A, 10, 11, allow_space=False)
+    century = np.where(yy_i >= 57, "19", "20")
+    has_year = ~bad_yy_i & (np.char.str_len(intl) >= 5)
+    full = np.char.add(np.char.add(np.char.add(century, np.char.ljust(intl, 2).astype("U2")), "-"),
+                       np.array([x[2:] for x in intl.tolist()], dtype="U6") if m else np.zeros(0, "U6"))
+    intl_full = np.where(has_year, full, intl).astype("U11")
     classification = A[:, 7].copy().view("S1").astype("U1")
 
     names = np.array([r[0] if r[0] is not None else "" for r in good], dtype=object).astype(str)

@@ -1,0 +1,35 @@
+"""The typed error every CDM reader and writer raises."""
+
+from __future__ import annotations
+
+from ...errors import OrbitwatchError
+
+
+class CDMError(OrbitwatchError, ValueError):
+    """A CCSDS Conjunction Data Message that cannot be read or written.
+
+    Attributes
+    ----------
+    source : str
+        File name (or ``"<string>"``) the message came from.
+    line : int or None
+        1-based line number of the offending line (KVN and XML both), or None
+        when the problem is the absence of something (then ``line`` is where the
+        block that should have held it ends, when known).
+    keyword : str
+        The CDM keyword at fault, e.g. ``"TCA"``, ``"CRDOT_T"``; ``"-"`` for a
+        problem with the message as a whole.
+    reason : str
+        Human-readable reason.
+    """
+
+    def __init__(self, source: str, line: int | None, keyword: str, reason: str):
+        self.source = source
+        self.line = line
+        self.keyword = keyword
+        self.reason = reason
+        where = source if line is None else f"{source}:{line}"
+        super().__init__(f"{where}: {keyword}: {reason}")
+
+    def __reduce__(self):
+        return (type(self), (self.source, self.line, self.keyword, self.reason))

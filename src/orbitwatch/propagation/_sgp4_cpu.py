@@ -1,0 +1,515 @@
+"""SGP4/SDP4 for one object over a series of instants, written so that LLVM vectorises it.
+
+The scalar evaluation (``_sgp4_core.sgp4_point``) branches per instant and calls glibc's
+``sin``/``cos``/``atan2``, so it runs one instant at a time. Here the instants of one
+object are processed in blocks of ``B``: each stage is a straight loop over the block
+(selects instead of branches, the vectorisable ``sincos``/``atan2``/``fmod2pi`` of
+``_sgp4_vmath``), and LLVM turns it into AVX2/AVX-512 code.
+
+The equations and their operation order are those of ``_sgp4_core`` (Hoots & Roehrich
+1980; Vallado et al. 2006), with three exact rewritings:
+
+* ``atan2`` of the argument of latitude is not needed: sin/cos of ``su - du`` are
+  obtained by rotating the unit vector (sinu, cosu)/|.| by ``-du``;
+* the resonance terms of SDP4 are integrated in a scalar pre-pass per block (the
+  reference's own recurrence, with the derivatives cached while the integrator state is
+  unchanged), which also evaluates ``pow(xke / nm, 2/3)`` with glibc like the reference;
+* SGP4's Newton iteration for Kepler's equation runs on all lanes of a block until every
+  lane has met the reference's stopping rule (|step| < 1e-12 or 10 passes); a lane that
+  has stopped keeps its values.
+
+The results differ from the reference by the rounding of sin/cos (about 1 ulp): about
+1e-10 km. Instants where the kernel's assumptions do not hold are recomputed with the scalar
+reference path: an angle beyond 1e6 rad, a state faster than 20 km/s or farther than
+1e6 km (only decayed objects that SGP4 "resurrects" reach these, and there the reference
+amplifies last-bit differences), and the Lyddane branch of an object whose mean
+inclination is above 0.3 rad.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba.extending import register_jitable
+
+from ._sgp4_core import (FASX2, FASX4, FASX6, G22, G32, G44, G52, G54, RPTIM, STEP2, STEPN, STEPP, ZEL, ZES, ZNL,
+                         ZNS, sgp4_point)
+from ._sgp4_layout import (J2, J3OJ2, K_AYCOF, K_ARGPDOT, K_ARGPO, K_BSTAR, K_CC1, K_CC4, K_CC5, K_CON41, K_COSIO,
+                           K_D2, K_D3, K_D4, K_D2201, K_D2211, K_D3210, K_D3222, K_D4410, K_D4422, K_D5220, K_D5232,
+                           K_D5421, K_D5433, K_DEDT, K_DEL1, K_DEL2, K_DEL3, K_DELMO, K_DIDT, K_DMDT, K_DNODT,
+                           K_DOMDT, K_E3, K_ECCO, K_EE2, K_ETA, K_GSTO, K_INCLO, K_IREZ, K_ISIMP, K_MDOT, K_METHOD,
+                           K_MO, K_NO, K_NODECF, K_NODEDOT, K_NODEO, K_OMGCOF, K_PEO, K_PGHO, K_PHO, K_PINCO, K_PLO,
+                           K_SE2, K_SE3, K_SGH2, K_SGH3, K_SGH4, K_SH2, K_SH3, K_SI2, K_SI3, K_SINIO, K_SINMAO, K_SL2,
+                           K_SL3, K_SL4, K_T2COF, K_T3COF, K_T4COF, K_T5COF, K_X1MTH2, K_X7THM1, K_XFACT, K_XGH2,
+                           K_XGH3, K_XGH4, K_XH2, K_XH3, K_XI2, K_XI3, K_XL2, K_XL3, K_XL4, K_XLAMO, K_XLCOF,
+                           K_XMCOF, K_ZMOL, K_ZMOS, PI, RADIUS_EARTH_KM, TEMP4, TWOPI, VKMPERSEC, X2O3, XKE)
+from ._sgp4_vmath import atan2 as vatan2
+from ._sgp4_vmath import fmod2pi as vfmod2pi
+from ._sgp4_vmath import sincos
+
+#: instants per block
+B = 64
+#: beyond this |angle| (rad) the instant is recomputed by the scalar path
+BIG_ANGLE = 1.0e6
+#: states faster or farther than this are not Earth orbits (escape speed at the surface is
+#: 11.2 km/s; TESS, the farthest catalogued object, reaches 375,000 km): scalar path
+MAX_SPEED_KM_S = 20.0
+MAX_RADIUS_KM = 1.0e6
+
+# Scratch: one flat float64 array of NW rows of B lanes; row X starts at X * B. One base
+# pointer with constant row offsets lets LLVM prove that rows do not overlap (separate
+# arrays would need a runtime alias check per pair, and LLVM gives up beyond a few).
+(W_T, W_AM, W_NM, W_AXNL, W_AYNL, W_U, W_XINCP, W_NODEP, W_SINIP, W_COSIP, W_CON41, W_X1MTH2, W_X7THM1, W_ST,
+ W_REDO, W_EO1, W_SIN, W_COS, W_ACT, W_XLR, W_NMR, W_PW, W_RX, W_RY, W_RZ, W_VX, W_VY, W_VZ) = (
+    r * B for r in range(28))
+NW = 28
+
+
+def scratch():
+    """A scratch array for one object (pure Python helper for tests)."""
+    return np.empty(NW * B)
+
+
+@register_jitable
+def _resonance_derivatives(c, i, irez, atime, xli, xni):
+    """d(xni)/dt, d(xli)/dt and d2(xni)/dt2 of the resonance integrator (DPSEC), as the reference."""
+    xfact = c[i, K_XFACT]
+    if irez != 2.0:
+        del1, del2, del3 = c[i, K_DEL1], c[i, K_DEL2], c[i, K_DEL3]
+        xndt = (del1 * math.sin(xli - FASX2) + del2 * math.sin(2.0 * (xli - FASX4))
+                + del3 * math.sin(3.0 * (xli - FASX6)))
+        xldot = xni + xfact
+        xnddt = (del1 * math.cos(xli - FASX2) + 2.0 * del2 * math.cos(2.0 * (xli - FASX4))
+                 + 3.0 * del3 * math.cos(3.0 * (xli - FASX6)))
+        xnddt = xnddt * xldot
+    else:
+        d2201, d2211, d3210, d3222 = c[i, K_D2201], c[i, K_D2211], c[i, K_D3210], c[i, K_D3222]
+        d4410, d4422, d5220, d5232 = c[i, K_D4410], c[i, K_D4422], c[i, K_D5220], c[i, K_D5232]
+        d5421, d5433 = c[i, K_D5421], c[i, K_D5433]
+        xomi = c[i, K_ARGPO] + c[i, K_ARGPDOT] * atime
+        x2omi = xomi + xomi
+        x2li = xli + xli
+        xndt = (d2201 * math.sin(x2omi + xli - G22) + d2211 * math.sin(xli - G22)
+                + d3210 * math.sin(xomi + xli - G32) + d3222 * math.sin(-xomi + xli - G32)
+                + d4410 * math.sin(x2omi + x2li - G44) + d4422 * math.sin(x2li - G44)
+                + d5220 * math.sin(xomi + xli - G52) + d5232 * math.sin(-xomi + xli - G52)
+                + d5421 * math.sin(xomi + x2li - G54) + d5433 * math.sin(-xomi + x2li - G54))
+        xldot = xni + xfact
+        xnddt = (d2201 * math.cos(x2omi + xli - G22) + d2211 * math.cos(xli - G22)
+                 + d3210 * math.cos(xomi + xli - G32) + d3222 * math.cos(-xomi + xli - G32)
+                 + d5220 * math.cos(xomi + xli - G52) + d5232 * math.cos(-xomi + xli - G52)
+                 + 2.0 * (d4410 * math.cos(x2omi + x2li - G44) + d4422 * math.cos(x2li - G44)
+                          + d5421 * math.cos(xomi + x2li - G54) + d5433 * math.cos(-xomi + x2li - G54)))
+        xnddt = xnddt * xldot
+    return xndt, xldot, xnddt
+
+
+@register_jitable
+def _resonance_prepass(c, i, w, nb, state):
+    """Integrate the resonance terms to each instant of the block (scalar, exact recurrence).
+
+    ``state`` (float64[9], see :func:`new_state`): atime, xli, xni of the integrator, the
+    cached derivatives (xndt, xldot, xnddt) and the (atime, xli, xni) they belong to."""
+    irez = c[i, K_IREZ]
+    no = c[i, K_NO]
+    xlamo = c[i, K_XLAMO]
+    atime, xli, xni = state[0], state[1], state[2]
+    xndt, xldot, xnddt, c_atime, c_xli = state[3], state[4], state[5], state[6], state[7]
+    for k in range(nb):
+        t = w[W_T + k]
+        if atime == 0.0 or t * atime <= 0.0 or abs(t) < abs(atime):
+            atime = 0.0
+            xni = no
+            xli = xlamo
+        delt = STEPP if t > 0.0 else STEPN
+        while True:
+            if not (c_atime == atime and c_xli == xli and state[8] == xni):
+                xndt, xldot, xnddt = _resonance_derivatives(c, i, irez, atime, xli, xni)
+                c_atime = atime
+                c_xli = xli
+                state[8] = xni
+            if abs(t - atime) >= STEPP:
+                xli = xli + xldot * delt + xndt * STEP2
+                xni = xni + xndt * delt + xnddt * STEP2
+                atime = atime + delt
+            else:
+                break
+        ft = t - atime
+        nm = xni + xndt * ft + xnddt * ft * ft * 0.5
+        w[W_XLR + k] = xli + xldot * ft + xndt * ft * ft * 0.5
+        dndt = nm - no
+        nm = no + dndt
+        w[W_NMR + k] = nm
+        if nm <= 0.0:
+            w[W_ST + k] = 2.0
+            w[W_PW + k] = 1.0
+        else:
+            w[W_PW + k] = (XKE / nm) ** X2O3
+    state[0], state[1], state[2] = atime, xli, xni
+    state[3], state[4], state[5], state[6], state[7] = xndt, xldot, xnddt, c_atime, c_xli
+
+
+@register_jitable
+def _stage_near(c, i, w, nb):
+    """Secular, drag and long-period terms of SGP4 (near Earth) for the block; Kepler inputs."""
+    mo, mdot = c[i, K_MO], c[i, K_MDOT]
+    argpo, argpdot = c[i, K_ARGPO], c[i, K_ARGPDOT]
+    nodeo, nodedot, nodecf = c[i, K_NODEO], c[i, K_NODEDOT], c[i, K_NODECF]
+    cc1, cc4, cc5, bstar = c[i, K_CC1], c[i, K_CC4], c[i, K_CC5], c[i, K_BSTAR]
+    t2cof, t3cof, t4cof, t5cof = c[i, K_T2COF], c[i, K_T3COF], c[i, K_T4COF], c[i, K_T5COF]
+    omgcof, eta, xmcof, delmo = c[i, K_OMGCOF], c[i, K_ETA], c[i, K_XMCOF], c[i, K_DELMO]
+    d2, d3, d4, sinmao = c[i, K_D2], c[i, K_D3], c[i, K_D4], c[i, K_SINMAO]
+    no, ecco, inclo = c[i, K_NO], c[i, K_ECCO], c[i, K_INCLO]
+    sinio, cosio = c[i, K_SINIO], c[i, K_COSIO]
+    aycof, xlcof = c[i, K_AYCOF], c[i, K_XLCOF]
+    con41, x1mth2, x7thm1 = c[i, K_CON41], c[i, K_X1MTH2], c[i, K_X7THM1]
+    full = c[i, K_ISIMP] != 1.0
+    am0 = (XKE / no) ** X2O3  # the reference's pow(xke / nm, 2/3) with nm = no
+    for k in range(nb):
+        t = w[W_T + k]
+        xmdf = mo + mdot * t
+        argpdf = argpo + argpdot * t
+        nodedf = nodeo + nodedot * t
+        t2 = t * t
+        nodem = nodedf + nodecf * t2
+        tempa = 1.0 - cc1 * t
+        tempe = bstar * cc4 * t
+        templ = t2cof * t2
+        # full drag model (isimp = 0); a select on a per-object constant
+        delomg = omgcof * t
+        _s, cxm = sincos(xmdf)
+        delmtemp = 1.0 + eta * cxm
+        delm = xmcof * (delmtemp * delmtemp * delmtemp - delmo)
+        temp = delomg + delm
+        mm_f = xmdf + temp
+        t3 = t2 * t
+        t4 = t3 * t
+        smm, _c = sincos(mm_f)
+        mm = mm_f if full else xmdf
+        argpm = (argpdf - temp) if full else argpdf
+        tempa = (tempa - d2 * t2 - d3 * t3 - d4 * t4) if full else tempa
+        tempe = (tempe + bstar * cc5 * (smm - sinmao)) if full else tempe
+        templ = (templ + t3cof * t3 + t4 * (t4cof + t * t5cof)) if full else templ
+        am = am0 * tempa * tempa
+        nm = XKE / (am * math.sqrt(am))
+        em = ecco - tempe
+        err1 = (em >= 1.0) | (em < -0.001)
+        em = 1.0e-6 if em < 1.0e-6 else em
+        mm = mm + no * templ
+        xlm = mm + argpm + nodem
+        redo = ((abs(xmdf) > BIG_ANGLE) | (abs(mm_f) > BIG_ANGLE) | (abs(xlm) > BIG_ANGLE)
+                | (abs(nodem) > BIG_ANGLE) | (abs(argpm) > BIG_ANGLE))
+        nodem = vfmod2pi(nodem)
+        argpm = vfmod2pi(argpm)
+        xlm = vfmod2pi(xlm)
+        mm = vfmod2pi(xlm - argpm - nodem)
+
+        # long-period periodics
+        sa, ca = sincos(argpm)
+        axnl = em * ca
+        temp = 1.0 / (am * (1.0 - em * em))
+        aynl = em * sa + temp * aycof
+        xl = mm + argpm + nodem + temp * xlcof * axnl
+        w[W_U + k] = vfmod2pi(xl - nodem)
+        w[W_AM + k] = am
+        w[W_NM + k] = nm
+        w[W_AXNL + k] = axnl
+        w[W_AYNL + k] = aynl
+        w[W_XINCP + k] = inclo
+        w[W_NODEP + k] = nodem
+        w[W_SINIP + k] = sinio
+        w[W_COSIP + k] = cosio
+        w[W_CON41 + k] = con41
+        w[W_X1MTH2 + k] = x1mth2
+        w[W_X7THM1 + k] = x7thm1
+        w[W_ST + k] = 1.0 if err1 else 0.0
+        w[W_REDO + k] = 1.0 if redo else 0.0
+
+
+@register_jitable
+def _stage_deep(c, i, w, nb, lyddane):
+    """Secular (with lunar-solar rates and resonances), lunar-solar periodic and long-period
+    terms of SDP4 for the block; Kepler inputs. ``lyddane``: evaluate the small-inclination
+    form of the periodics too (objects whose mean inclination is below 0.3 rad)."""
+    mo, mdot = c[i, K_MO], c[i, K_MDOT]
+    argpo, argpdot = c[i, K_ARGPO], c[i, K_ARGPDOT]
+    nodeo, nodedot, nodecf = c[i, K_NODEO], c[i, K_NODEDOT], c[i, K_NODECF]
+    cc1, cc4, bstar, t2cof = c[i, K_CC1], c[i, K_CC4], c[i, K_BSTAR], c[i, K_T2COF]
+    no, ecco, inclo, gsto = c[i, K_NO], c[i, K_ECCO], c[i, K_INCLO], c[i, K_GSTO]
+    dedt, didt, domdt, dnodt, dmdt = c[i, K_DEDT], c[i, K_DIDT], c[i, K_DOMDT], c[i, K_DNODT], c[i, K_DMDT]
+    irez = c[i, K_IREZ]
+    res = irez != 0.0
+    res2 = irez == 2.0
+    zmos, zmol = c[i, K_ZMOS], c[i, K_ZMOL]
+    se2, se3, si2, si3 = c[i, K_SE2], c[i, K_SE3], c[i, K_SI2], c[i, K_SI3]
+    sl2, sl3, sl4 = c[i, K_SL2], c[i, K_SL3], c[i, K_SL4]
+    sgh2, sgh3, sgh4, sh2, sh3 = c[i, K_SGH2], c[i, K_SGH3], c[i, K_SGH4], c[i, K_SH2], c[i, K_SH3]
+    ee2, e3, xi2, xi3 = c[i, K_EE2], c[i, K_E3], c[i, K_XI2], c[i, K_XI3]
+    xl2, xl3, xl4 = c[i, K_XL2], c[i, K_XL3], c[i, K_XL4]
+    xgh2, xgh3, xgh4, xh2, xh3 = c[i, K_XGH2], c[i, K_XGH3], c[i, K_XGH4], c[i, K_XH2], c[i, K_XH3]
+    peo, pinco, plo, pgho, pho = c[i, K_PEO], c[i, K_PINCO], c[i, K_PLO], c[i, K_PGHO], c[i, K_PHO]
+    am0 = (XKE / no) ** X2O3
+    for k in range(nb):
+        t = w[W_T + k]
+        xmdf = mo + mdot * t
+        argpdf = argpo + argpdot * t
+        nodedf = nodeo + nodedot * t
+        t2 = t * t
+        nodem = nodedf + nodecf * t2
+        tempa = 1.0 - cc1 * t
+        tempe = bstar * cc4 * t
+        templ = t2cof * t2
+        # lunar-solar secular rates and the resonance (integrated in the pre-pass)
+        theta = vfmod2pi(gsto + t * RPTIM)
+        em = ecco + dedt * t
+        inclm = inclo + didt * t
+        argpm = argpdf + domdt * t
+        nodem = nodem + dnodt * t
+        mm = xmdf + dmdt * t
+        xl = w[W_XLR + k] if res else 0.0
+        mm_r = (xl - 2.0 * nodem + 2.0 * theta) if res2 else (xl - nodem - argpm + theta)
+        mm = mm_r if res else mm
+        nm = w[W_NMR + k] if res else no
+        pw = w[W_PW + k] if res else am0
+        st = w[W_ST + k] if res else 0.0  # 2 where the pre-pass found nm <= 0
+
+        am = pw * tempa * tempa
+        nm = XKE / (am * math.sqrt(am))
+        em = em - tempe
+        err1 = (em >= 1.0) | (em < -0.001)
+        em = 1.0e-6 if em < 1.0e-6 else em
+        mm = mm + no * templ
+        xlm = mm + argpm + nodem
+        redo = (abs(xmdf) > BIG_ANGLE) | (abs(xlm) > BIG_ANGLE) | (abs(nodem) > BIG_ANGLE) | (abs(argpm) > BIG_ANGLE)
+        nodem = vfmod2pi(nodem)
+        argpm = vfmod2pi(argpm)
+        xlm = vfmod2pi(xlm)
+        mm = vfmod2pi(xlm - argpm - nodem)
+
+        # lunar-solar periodics (DPPER)
+        zm = zmos + ZNS * t
+        szm, _c = sincos(zm)
+        zf = zm + 2.0 * ZES * szm
+        sinzf, coszf = sincos(zf)
+        f2 = 0.5 * sinzf * sinzf - 0.25
+        f3 = -0.5 * sinzf * coszf
+        ses = se2 * f2 + se3 * f3
+        sis = si2 * f2 + si3 * f3
+        sls = sl2 * f2 + sl3 * f3 + sl4 * sinzf
+        sghs = sgh2 * f2 + sgh3 * f3 + sgh4 * sinzf
+        shs = sh2 * f2 + sh3 * f3
+        zm = zmol + ZNL * t
+        szm, _c = sincos(zm)
+        zf = zm + 2.0 * ZEL * szm
+        sinzf, coszf = sincos(zf)
+        f2 = 0.5 * sinzf * sinzf - 0.25
+        f3 = -0.5 * sinzf * coszf
+        sel = ee2 * f2 + e3 * f3
+        sil = xi2 * f2 + xi3 * f3
+        sll = xl2 * f2 + xl3 * f3 + xl4 * sinzf
+        sghl = xgh2 * f2 + xgh3 * f3 + xgh4 * sinzf
+        shll = xh2 * f2 + xh3 * f3
+        pe = ses + sel - peo
+        pinc = sis + sil - pinco
+        pl = sls + sll - plo
+        pgh = sghs + sghl - pgho
+        ph = shs + shll - pho
+        inclp = inclm + pinc
+        ep = em + pe
+        sinip, cosip = sincos(inclp)
+        direct = inclp >= 0.2
+        # periodics applied directly
+        pha = ph / sinip
+        argpp = argpm + (pgh - cosip * pha)
+        nodep = nodem + pha
+        mp = mm + pl
+        if lyddane:
+            # Lyddane's form for small inclinations
+            sinop, cosop = sincos(nodem)
+            alfdp = sinip * sinop
+            betdp = sinip * cosop
+            dalf = ph * cosop + pinc * cosip * sinop
+            dbet = -ph * sinop + pinc * cosip * cosop
+            alfdp = alfdp + dalf
+            betdp = betdp + dbet
+            nodel = vfmod2pi(nodem)
+            xls = mm + argpm + pl + pgh + (cosip - pinc * sinip) * nodel
+            xnoh = nodel
+            nodel = vatan2(alfdp, betdp)
+            far = abs(xnoh - nodel) > PI
+            nodel = (nodel + TWOPI if nodel < xnoh else nodel - TWOPI) if far else nodel
+            argpl = xls - mp - cosip * nodel
+            argpp = argpp if direct else argpl
+            nodep = nodep if direct else nodel
+        else:
+            redo = redo | (not direct)
+        xincp = inclp
+        flip = xincp < 0.0
+        xincp = -xincp if flip else xincp
+        nodep = nodep + PI if flip else nodep
+        argpp = argpp - PI if flip else argpp
+        err3 = (ep < 0.0) | (ep > 1.0)
+        sinip, cosip = sincos(xincp)
+        aycof = -0.5 * J3OJ2 * sinip
+        den = (1.0 + cosip) if abs(cosip + 1.0) > 1.5e-12 else TEMP4
+        xlcof = -0.25 * J3OJ2 * sinip * (3.0 + 5.0 * cosip) / den
+        cosisq = cosip * cosip
+
+        # long-period periodics
+        sa, ca = sincos(argpp)
+        axnl = ep * ca
+        temp = 1.0 / (am * (1.0 - ep * ep))
+        aynl = ep * sa + temp * aycof
+        xl = mp + argpp + nodep + temp * xlcof * axnl
+        w[W_U + k] = vfmod2pi(xl - nodep)
+        w[W_AM + k] = am
+        w[W_NM + k] = nm
+        w[W_AXNL + k] = axnl
+        w[W_AYNL + k] = aynl
+        w[W_XINCP + k] = xincp
+        w[W_NODEP + k] = nodep
+        w[W_SINIP + k] = sinip
+        w[W_COSIP + k] = cosip
+        w[W_CON41 + k] = 3.0 * cosisq - 1.0
+        w[W_X1MTH2 + k] = 1.0 - cosisq
+        w[W_X7THM1 + k] = 7.0 * cosisq - 1.0
+        w[W_ST + k] = st if st != 0.0 else (1.0 if err1 else (3.0 if err3 else 0.0))
+        w[W_REDO + k] = 1.0 if redo else 0.0
+
+
+@register_jitable
+def _stage_kepler(w, nb):
+    """Newton on Kepler's equation for the block, lane by lane with the reference's stopping
+    rule; leaves sin/cos of the last iterate in W_SIN/W_COS."""
+    for k in range(nb):
+        w[W_EO1 + k] = w[W_U + k]
+        w[W_ACT + k] = 1.0
+        w[W_SIN + k] = 0.0
+        w[W_COS + k] = 0.0
+    for _ in range(10):
+        nact = 0
+        for k in range(nb):
+            e = w[W_EO1 + k]
+            s, c = sincos(e)
+            ax = w[W_AXNL + k]
+            ay = w[W_AYNL + k]
+            tem5 = 1.0 - c * ax - s * ay
+            tem5 = (w[W_U + k] - ay * c + ax * s - e) / tem5
+            tem5 = 0.95 if tem5 >= 0.95 else tem5
+            tem5 = -0.95 if tem5 <= -0.95 else tem5
+            a = w[W_ACT + k] != 0.0
+            w[W_SIN + k] = s if a else w[W_SIN + k]
+            w[W_COS + k] = c if a else w[W_COS + k]
+            w[W_EO1 + k] = e + tem5 if a else e
+            going = a & (abs(tem5) >= 1.0e-12)
+            w[W_ACT + k] = 1.0 if going else 0.0
+            nact += 1 if going else 0
+        if nact == 0:
+            break
+
+
+@register_jitable
+def _stage_short(w, nb):
+    """Short-period periodics, orientation and the TEME state for the block."""
+    for k in range(nb):
+        am = w[W_AM + k]
+        ax = w[W_AXNL + k]
+        ay = w[W_AYNL + k]
+        s = w[W_SIN + k]
+        c = w[W_COS + k]
+        con41 = w[W_CON41 + k]
+        x1mth2 = w[W_X1MTH2 + k]
+        cosip = w[W_COSIP + k]
+        ecose = ax * c + ay * s
+        esine = ax * s - ay * c
+        el2 = ax * ax + ay * ay
+        pl = am * (1.0 - el2)
+        err4 = pl < 0.0
+        rl = am * (1.0 - ecose)
+        rdotl = math.sqrt(am) * esine / rl
+        rvdotl = math.sqrt(pl) / rl
+        betal = math.sqrt(1.0 - el2)
+        temp = esine / (1.0 + betal)
+        sinu = am / rl * (s - ay - ax * temp)
+        cosu = am / rl * (c - ax + ay * temp)
+        sin2u = (cosu + cosu) * sinu
+        cos2u = 1.0 - 2.0 * sinu * sinu
+        temp = 1.0 / pl
+        temp1 = 0.5 * J2 * temp
+        temp2 = temp1 * temp
+        mrt = rl * (1.0 - 1.5 * temp2 * betal * con41) + 0.5 * temp1 * x1mth2 * cos2u
+        dsu = -(0.25 * temp2 * w[W_X7THM1 + k] * sin2u)
+        xnode = w[W_NODEP + k] + 1.5 * temp2 * cosip * sin2u
+        xinc = w[W_XINCP + k] + 1.5 * temp2 * cosip * w[W_SINIP + k] * cos2u
+        nm = w[W_NM + k]
+        mvt = rdotl - nm * temp1 * x1mth2 * sin2u / XKE
+        rvdot = rvdotl + nm * temp1 * (x1mth2 * cos2u + 1.5 * con41) / XKE
+        # sin/cos(atan2(sinu, cosu) + dsu) by rotating the unit vector
+        rho = math.sqrt(sinu * sinu + cosu * cosu)
+        su_s = sinu / rho
+        su_c = cosu / rho
+        sd, cd = sincos(dsu)
+        sinsu = su_s * cd + su_c * sd
+        cossu = su_c * cd - su_s * sd
+        snod, cnod = sincos(xnode)
+        sini, cosi = sincos(xinc)
+        xmx = -snod * cosi
+        xmy = cnod * cosi
+        ux = xmx * sinsu + cnod * cossu
+        uy = xmy * sinsu + snod * cossu
+        uz = sini * sinsu
+        vx = xmx * cossu - cnod * sinsu
+        vy = xmy * cossu - snod * sinsu
+        vz = sini * cossu
+        mr = mrt * RADIUS_EARTH_KM
+        w[W_RX + k] = mr * ux
+        w[W_RY + k] = mr * uy
+        w[W_RZ + k] = mr * uz
+        w[W_VX + k] = (mvt * ux + rvdot * vx) * VKMPERSEC
+        w[W_VY + k] = (mvt * uy + rvdot * vy) * VKMPERSEC
+        w[W_VZ + k] = (mvt * uz + rvdot * vz) * VKMPERSEC
+        st = w[W_ST + k]
+        w[W_ST + k] = st if st != 0.0 else (4.0 if err4 else (6.0 if mrt < 1.0 else 0.0))
+        big = (abs(dsu) > BIG_ANGLE) | (abs(xnode) > BIG_ANGLE) | (abs(xinc) > BIG_ANGLE)
+        # not an Earth orbit (only decayed objects that SGP4 "resurrects" get there): there the
+        # reference amplifies last-bit differences, so take its own (scalar) path
+        vv = w[W_VX + k] * w[W_VX + k] + w[W_VY + k] * w[W_VY + k] + w[W_VZ + k] * w[W_VZ + k]
+        wild = (vv > MAX_SPEED_KM_S * MAX_SPEED_KM_S) | (abs(mr) > MAX_RADIUS_KM)
+        w[W_REDO + k] = 1.0 if (w[W_REDO + k] != 0.0) | big | wild else 0.0
+
+
+@register_jitable
+def object_series(c, i, w, nb, state, lyddane):
+    """States of object i at the nb instants of w[W_T] (minutes since epoch) into w[W_RX..W_VZ]
+    and w[W_ST]; lanes flagged in w[W_REDO] must be recomputed with ``sgp4_point``."""
+    if c[i, K_METHOD] == 1.0:
+        for k in range(nb):
+            w[W_ST + k] = 0.0
+        if c[i, K_IREZ] != 0.0:
+            _resonance_prepass(c, i, w, nb, state)
+        _stage_deep(c, i, w, nb, lyddane)
+    else:
+        _stage_near(c, i, w, nb)
+    _stage_kepler(w, nb)
+    _stage_short(w, nb)
+
+
+@register_jitable
+def new_state():
+    """Resonance-integrator state for one object: atime, xli, xni, cached derivatives."""
+    s = np.zeros(9)
+    s[6] = math.nan  # no cached derivative yet
+    return s
+
+
+@register_jitable
+def needs_lyddane(c, i):
+    """Whether the small-inclination (Lyddane) periodics may be needed for object i."""
+    return c[i, K_METHOD] == 1.0 and c[i, K_INCLO] < 0.3
+
+
+@register_jitable
+def redo_lane(c, i, t):
+    """The scalar reference path for one instant (fresh resonance state)."""
+    return sgp4_point(c, i, t, 0.0, 0.0, 0.0, True)

@@ -1,0 +1,140 @@
+"""Branch-free sin/cos, atan2 and fmod(x, 2*pi) that LLVM can vectorise inside numba loops.
+
+glibc's ``sin``/``cos``/``atan2`` are opaque calls, so a loop that calls them runs one
+lane at a time; these are written as straight-line float arithmetic with selects, so a
+loop over instants becomes SIMD code (AVX2/AVX-512). They are accurate to about one
+unit in the last place of the result (measured in ``tests/test_sgp4_numba.py``):
+
+* ``sincos(x)``: Cody & Waite reduction by pi/2 with a three-part pi/2 (33 + 33 + 53
+  bits, so k*P1 and k*P2 are exact for |x| < 2**20 * pi/2), then the Taylor series of sin
+  to x**17 and of cos to x**16 on |r| <= pi/4 (truncation below 1e-17), quadrant by selects.
+* ``atan2(y, x)``: reduction to a = min/max in [0, 1], then to the nearest of the
+  centres c_j = j/4 (j = 0..4) with atan(a) = atan(c_j) + atan((a - c_j)/(1 + a c_j)),
+  |z| <= 0.123, Taylor series of atan to z**19; atan(j/4) and pi/2, pi are stored as
+  head + tail pairs (computed to 60 digits for this module).
+* ``fmod2pi(x)``: C's fmod(x, 2pi), exact (see ``_sgp4_core.fmod2pi``), without branches.
+
+The helpers are inlined into the calling kernel at numba-IR level (``inline='always'``),
+so LLVM sees straight-line code it can vectorise; their polynomials use explicit fused
+multiply-adds (:func:`fma`, the ``llvm.fma.f64`` intrinsic), while the kernels around them
+are compiled without any fastmath flag.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.core.extending import intrinsic
+
+_OPTS = dict(error_model="numpy", inline="always")
+
+
+@intrinsic
+def fma(typingctx, a, b, c):
+    """a * b + c with one rounding (llvm.fma.f64: one instruction on x86-64-v3 and later)."""
+    if not all(isinstance(x, types.Float) for x in (a, b, c)):
+        return None
+    sig = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context, builder, signature, args):
+        args = [context.cast(builder, v, t, types.float64) for v, t in zip(args, signature.args)]
+        fnty = ir.FunctionType(ir.DoubleType(), [ir.DoubleType()] * 3)
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.fma.f64")
+        return builder.call(fn, args)
+
+    return sig, codegen
+
+
+TWO_OVER_PI = float.fromhex("0x1.45f306dc9c883p-1")
+P1 = float.fromhex("0x1.921fb54400000p+0")   # pi/2, first 33 bits
+P2 = float.fromhex("0x1.0b4611a600000p-34")  # next 33 bits
+P3 = float.fromhex("0x1.3198a2e037073p-69")  # rest
+
+# 1/n! with alternating signs (sin: odd n from 3, cos: even n from 4)
+S3, S5, S7, S9 = -1.0 / 6.0, 1.0 / 120.0, -1.0 / 5040.0, 1.0 / 362880.0
+S11, S13, S15, S17 = -1.0 / 39916800.0, 1.0 / 6227020800.0, -1.0 / 1307674368000.0, 1.0 / 355687428096000.0
+C4, C6, C8, C10 = 1.0 / 24.0, -1.0 / 720.0, 1.0 / 40320.0, -1.0 / 3628800.0
+C12, C14, C16 = 1.0 / 479001600.0, -1.0 / 87178291200.0, 1.0 / 20922789888000.0
+
+# atan(j/4), j = 1..4, head and tail
+AT1_HI, AT1_LO = float.fromhex("0x1.f5b75f92c80ddp-3"), float.fromhex("0x1.8ab6e3cf7afbdp-57")
+AT2_HI, AT2_LO = float.fromhex("0x1.dac670561bb4fp-2"), float.fromhex("0x1.a2b7f222f65e2p-56")
+AT3_HI, AT3_LO = float.fromhex("0x1.4978fa3269ee1p-1"), float.fromhex("0x1.2419a87f2a458p-56")
+AT4_HI, AT4_LO = float.fromhex("0x1.921fb54442d18p-1"), float.fromhex("0x1.1a62633145c07p-55")
+PIO2_HI, PIO2_LO = float.fromhex("0x1.921fb54442d18p+0"), float.fromhex("0x1.1a62633145c07p-54")
+PI_HI, PI_LO = float.fromhex("0x1.921fb54442d18p+1"), float.fromhex("0x1.1a62633145c07p-53")
+A3, A5, A7, A9, A11, A13, A15, A17, A19 = (1.0 / n for n in (3, 5, 7, 9, 11, 13, 15, 17, 19))
+# switch centre at the angular midpoints between atan(j/4) and atan((j+1)/4)
+T01 = math.tan(0.5 * AT1_HI)
+T12 = math.tan(0.5 * (AT1_HI + AT2_HI))
+T23 = math.tan(0.5 * (AT2_HI + AT3_HI))
+T34 = math.tan(0.5 * (AT3_HI + AT4_HI))
+
+TWOPI_HI = float.fromhex("0x1.921fb50000000p+2")
+TWOPI_LO = float.fromhex("0x1.110b460000000p-24")
+TWOPI = 2.0 * math.pi
+
+
+@njit(**_OPTS)
+def sincos(x):
+    """(sin x, cos x) to about 1 ulp for |x| < 1e6; no branches."""
+    k = np.floor(x * TWO_OVER_PI + 0.5)
+    r = ((x - k * P1) - k * P2) - k * P3
+    r2 = r * r
+    ps = fma(fma(fma(fma(fma(fma(fma(S17, r2, S15), r2, S13), r2, S11), r2, S9), r2, S7), r2, S5), r2, S3)
+    s = fma(r * r2, ps, r)
+    pc = fma(fma(fma(fma(fma(fma(C16, r2, C14), r2, C12), r2, C10), r2, C8), r2, C6), r2, C4)
+    c = fma(r2 * r2, pc, fma(-0.5, r2, 1.0))
+    q = k - 4.0 * np.floor(k * 0.25)  # quadrant 0..3
+    odd = (q == 1.0) | (q == 3.0)
+    a = c if odd else s
+    b = s if odd else c
+    sn = -a if q >= 2.0 else a
+    cs = -b if (q == 1.0) | (q == 2.0) else b
+    return sn, cs
+
+
+@njit(**_OPTS)
+def atan2(y, x):
+    """atan2(y, x) to about 2 ulp; no branches."""
+    ax = abs(x)
+    ay = abs(y)
+    swap = ay > ax
+    num = ax if swap else ay
+    den = ay if swap else ax
+    a = num / den if den > 0.0 else 0.0
+    j = 0.0
+    j = j + (1.0 if a > T01 else 0.0)
+    j = j + (1.0 if a > T12 else 0.0)
+    j = j + (1.0 if a > T23 else 0.0)
+    j = j + (1.0 if a > T34 else 0.0)
+    cj = 0.25 * j
+    z = (a - cj) / (1.0 + a * cj)
+    z2 = z * z
+    pa = fma(fma(fma(fma(fma(fma(fma(fma(-A19, z2, A17), z2, -A15), z2, A13), z2, -A11), z2, A9), z2, -A7), z2, A5),
+             z2, -A3)
+    p = fma(z * z2, pa, z)
+    bh = AT4_HI if j == 4.0 else (AT3_HI if j == 3.0 else (AT2_HI if j == 2.0 else (AT1_HI if j == 1.0 else 0.0)))
+    bl = AT4_LO if j == 4.0 else (AT3_LO if j == 3.0 else (AT2_LO if j == 2.0 else (AT1_LO if j == 1.0 else 0.0)))
+    th = bh + (bl + p)
+    th = ((PIO2_HI - th) + PIO2_LO) if swap else th
+    xneg = (x < 0.0) | ((x == 0.0) & (1.0 / x < 0.0))  # -0.0 counts as negative, as in C
+    th = ((PI_HI - th) + PI_LO) if xneg else th
+    yneg = (y < 0.0) | ((y == 0.0) & (1.0 / y < 0.0))
+    return -th if yneg else th
+
+
+@njit(**_OPTS)
+def fmod2pi(x):
+    """C fmod(x, 2*pi), exact, without branches."""
+    q = np.trunc(x / TWOPI)
+    r = fma(-q, TWOPI_LO, x - q * TWOPI_HI)  # exact: see _sgp4_core.fmod2pi
+    up = (x >= 0.0) & (r < 0.0)
+    dn = (x < 0.0) & (r > 0.0)
+    r = (r + TWOPI_HI) + TWOPI_LO if up else r
+    r = (r - TWOPI_HI) - TWOPI_LO if dn else r
+    return r

@@ -1,0 +1,118 @@
+"""Database schema (SQLAlchemy Core metadata), kept identical to the Alembic migrations.
+
+Every instant is a BIGINT of nanoseconds since 1970-01-01T00:00:00 UTC (``*_ns``): exactly
+``datetime64[ns]`` as int64, on every backend (see docs/storage.md for why). A test
+checks that this metadata and the migrations at head agree (``compare_metadata``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (BigInteger, CheckConstraint, Column, Double, ForeignKey, Index, Integer, MetaData, text,
+                        SmallInteger, Table, Text, UniqueConstraint)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+#: an auto-incrementing 64-bit key (SQLite only auto-increments an INTEGER PRIMARY KEY: its rowid,
+#: which is 64-bit anyway)
+IdType = BigInteger().with_variant(Integer(), "sqlite")
+
+imports = Table(
+    "imports", metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("source", Text, nullable=False, comment="file name (as given) or caller's label"),
+    Column("source_sha256", Text, nullable=True, comment="SHA-256 of the file's bytes, when a file"),
+    Column("started_at_ns", BigInteger, nullable=False, comment="ns since 1970 UTC"),
+    Column("finished_at_ns", BigInteger, nullable=True, comment="ns since 1970 UTC"),
+    Column("status", Text, nullable=False, comment="'ok', or 'partial' when records were rejected"),
+    Column("on_conflict", Text, nullable=False, comment="'keep' or 'replace'"),
+    Column("n_records", BigInteger, nullable=False, server_default="0",
+           comment="records offered (accepted + rejected)"),
+    Column("n_inserted", BigInteger, nullable=False, server_default="0"),
+    Column("n_duplicates", BigInteger, nullable=False, server_default="0"),
+    Column("n_conflicts", BigInteger, nullable=False, server_default="0"),
+    Column("n_rejected", BigInteger, nullable=False, server_default="0"),
+    Column("n_objects_new", BigInteger, nullable=False, server_default="0"),
+    CheckConstraint("status IN ('running', 'ok', 'partial')", name="status"),
+    CheckConstraint("on_conflict IN ('keep', 'replace')", name="on_conflict"),
+)
+
+objects = Table(
+    "objects", metadata,
+    Column("norad_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("name", Text, nullable=False, server_default=text("''"),
+           comment="from the most recent element set that has one"),
+    Column("intl_designator", Text, nullable=False, server_default=text("''")),
+    Column("object_type", SmallInteger, nullable=False, server_default="0",
+           comment="0 unknown, 1 payload, 2 rocket body, 3 debris"),
+    Column("first_epoch_ns", BigInteger, nullable=True),
+    Column("last_epoch_ns", BigInteger, nullable=True),
+    Column("n_element_sets", BigInteger, nullable=False, server_default="0"),
+    # informational links to the import log; not foreign keys, so that the per-row checks do not
+    # slow down the bulk insert and update of objects (element_sets.import_id is a foreign key)
+    Column("first_import_id", IdType, nullable=True, comment="import that first stored the object"),
+    Column("last_import_id", IdType, nullable=True, comment="last import that added element sets"),
+)
+
+#: ElementSets columns stored in ``element_sets`` and their SQL types (epoch and creation
+#: date are stored as ``epoch_ns`` / ``creation_date_ns``).
+ELEMENT_COLUMNS: dict[str, type] = {
+    "name": Text,
+    "intl_designator": Text,
+    "classification": Text,
+    "mean_motion_dot": Double,
+    "mean_motion_ddot": Double,
+    "bstar": Double,
+    "ephemeris_type": SmallInteger,
+    "element_set_no": Integer,
+    "inclination_deg": Double,
+    "raan_deg": Double,
+    "eccentricity": Double,
+    "arg_perigee_deg": Double,
+    "mean_anomaly_deg": Double,
+    "mean_motion_rev_per_day": Double,
+    "rev_at_epoch": BigInteger,
+    "object_type": SmallInteger,
+    "source_line": BigInteger,
+    "center_name": Text,
+    "ref_frame": Text,
+    "time_system": Text,
+    "mean_element_theory": Text,
+    "originator": Text,
+    "comment": Text,
+}
+
+element_sets = Table(
+    "element_sets", metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("norad_id", BigInteger, ForeignKey("objects.norad_id"), nullable=False),
+    Column("epoch_ns", BigInteger, nullable=False, comment="ns since 1970-01-01 UTC, exact"),
+    *[Column(name, typ, nullable=False) for name, typ in ELEMENT_COLUMNS.items()],
+    Column("creation_date_ns", BigInteger, nullable=True, comment="OMM CREATION_DATE, ns since 1970 UTC"),
+    Column("import_id", IdType, ForeignKey("imports.id"), nullable=False),
+    UniqueConstraint("norad_id", "epoch_ns"),
+    Index(None, "import_id"),
+    Index(None, "epoch_ns"),
+)
+
+import_rejections = Table(
+    "import_rejections", metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("import_id", IdType, ForeignKey("imports.id"), nullable=False),
+    Column("kind", Text, nullable=False, comment="'rejected' (bad record) or 'conflict'"),
+    Column("source", Text, nullable=False),
+    Column("line", BigInteger, nullable=True, comment="1-based line in source"),
+    Column("record", BigInteger, nullable=True, comment="0-based record index in source"),
+    Column("field", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("text", Text, nullable=True, comment="the offending line, when known"),
+    CheckConstraint("kind IN ('rejected', 'conflict')", name="kind"),
+    Index(None, "import_id"),
+)
