@@ -36,6 +36,7 @@ app.add_typer(respond_app, name="respond")  # orbitwatch respond ...
 app.add_typer(sgp4_app, name="sgp4")        # orbitwatch sgp4 info|verify|bench
 
 # --- further domains register here (one line each) ---
+from .screen import register as _register_screen; _register_screen(app)  # noqa: E402,E702  orbitwatch screen
 
 
 def main() -> None:  # pragma: no cover - console entry point

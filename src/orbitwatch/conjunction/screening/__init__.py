@@ -9,7 +9,8 @@ See ``docs/screening.md`` for the method and its guarantee.
 
 from .core import ObjectStatus, ScreeningOptions, ScreeningResult, screen
 from .events import ConjunctionEvents, socrates_report
+from .probability import add_collision_probability
 from .volumes import EllipsoidRTN, Sphere, parse_volume
 
 __all__ = ["screen", "ScreeningOptions", "ScreeningResult", "ObjectStatus", "ConjunctionEvents",
-           "socrates_report", "Sphere", "EllipsoidRTN", "parse_volume"]
+           "socrates_report", "add_collision_probability", "Sphere", "EllipsoidRTN", "parse_volume"]

@@ -1,0 +1,84 @@
+"""``orbitwatch screen``: from a file and from the database, outputs, errors and exit codes."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from orbitwatch.cli.main import app
+from orbitwatch.conjunction import screen
+from orbitwatch.elements import read_elements
+
+CATALOG = "catalog/full-catalog-2023-10-09.3le"
+
+
+@pytest.fixture(scope="module")
+def small_file(shared_data, tmp_path_factory):
+    """The first 1,000 objects of the real catalog (3,000 lines), as a 3LE file."""
+    lines = (shared_data / CATALOG).read_text().splitlines()[:3000]
+    p = tmp_path_factory.mktemp("screen") / "small.3le"
+    p.write_text("\n".join(lines) + "\n")
+    return p
+
+
+def run(*args):
+    return CliRunner().invoke(app, ["screen", *map(str, args)], catch_exceptions=False)
+
+
+def test_screen_file_outputs(small_file, tmp_path):
+    out_csv, out_json, out_rep = tmp_path / "e.csv", tmp_path / "e.json", tmp_path / "r.txt"
+    res = run(small_file, "--start", "2023-10-09T12:00Z", "--hours", 12, "--top", 4, "--csv", out_csv,
+              "--json", out_json, "--report", out_rep, "--pc", "-q")
+    assert res.exit_code == 0, res.output
+    lib = screen(read_elements(small_file).elements, "2023-10-09T12:00", "2023-10-10T00:00", executor=1).events
+    rows = list(csv.DictReader(out_csv.open()))
+    doc = json.loads(out_json.read_text())
+    assert len(rows) == len(doc["events"]) == len(lib) > 5
+    assert doc["meta"]["objects"] == 1000 and doc["meta"]["volume"] == "sphere of radius 5 km"
+    assert sorted(float(r["miss_km"]) for r in rows) == pytest.approx(np.sort(lib.miss_km), abs=0)
+    assert all(r["pc"] != "" for r in rows)  # --pc fills the probabilities
+    rep = out_rep.read_text()
+    assert "Top 4 of" in rep and f"{lib.sort_by('miss_km').miss_km[0]:9.3f}" in rep
+    assert f"{len(lib)} close approaches" in res.output
+
+
+def test_screen_from_database(small_file, tmp_home):
+    from orbitwatch.store import open_store
+
+    with open_store() as store:
+        store.import_files([small_file])
+    res = run("--db", "--start", "2023-10-09T12:00Z", "--hours", 6, "-q")
+    assert res.exit_code == 0, res.output
+    lib = screen(read_elements(small_file).elements, "2023-10-09T12:00", "2023-10-09T18:00", executor=1).events
+    assert f"1000 objects, {len(lib)} events" in res.output
+
+
+def test_screen_fleet_and_volume(small_file, tmp_path):
+    fleet = tmp_path / "fleet.txt"
+    fleet.write_text("# our fleet\n4640, 46\n")
+    out = tmp_path / "f.json"
+    res = run(small_file, "--start", "2023-10-09T12:00Z", "--hours", 12, "--primaries", fleet, "--volume", "2,25,25",
+              "--json", out, "-q")
+    assert res.exit_code == 0, res.output
+    ev = json.loads(out.read_text())["events"]
+    assert ev and all(e["norad_1"] in (4640, 46) for e in ev)
+    assert all(e["volume_ratio"] <= 1.0 for e in ev)
+
+
+def test_screen_errors(small_file, tmp_path):
+    assert run(small_file, "--sort", "pc").exit_code == 2          # usage: --sort pc needs --pc
+    assert run().exit_code == 2                                     # no catalog, no --db
+    assert run(small_file, "--primary", 99999999, "-q").exit_code == 66   # not found
+    bad = tmp_path / "bad.tle"
+    lines = small_file.read_text().splitlines()[:6]
+    lines[2] = lines[2][:8] + "1X5.0000" + lines[2][16:]         # corrupt the inclination field
+    bad.write_text("\n".join(lines) + "\n")
+    res = run(bad, "-q")
+    assert res.exit_code == 3  # ran, but part of the input was rejected
+    assert "1 records rejected" in res.output and "bad.tle:3" in res.output
+    assert run(small_file, "--start", "2023-10-10", "--stop", "2023-10-09", "-q").exit_code == 65
+    assert "--threshold-km" in run("--help").output
