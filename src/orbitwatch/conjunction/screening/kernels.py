@@ -742,6 +742,9 @@ def screen_window(RX, VX, NODE, OK, JMP, cls_start, cls_k, cls_base, cls_np, S, 
     mask = np.uint64(M_b - 1)
     count = np.zeros(M_b + 1, np.int64)
     nout = 0
+    n_objseg = 0
+    n_tests = 0
+    n_pairs = 0
     pad = np.empty(N)
     for i in range(N):
         pad[i] = 0.5 * d + eps[i]
@@ -767,7 +770,7 @@ def screen_window(RX, VX, NODE, OK, JMP, cls_start, cls_k, cls_base, cls_np, S, 
         for i in range(N):
             if not ok[i]:
                 continue
-            stats[STAT_OBJECT_SEGMENTS] += 1
+            n_objseg += 1
             r0 = _rbin(boxes[i, 6], invW)
             r1 = _rbin(boxes[i, 7], invW)
             x0 = _cell(boxes[i, 0], invC)
@@ -833,7 +836,7 @@ def screen_window(RX, VX, NODE, OK, JMP, cls_start, cls_k, cls_base, cls_np, S, 
                     j = sobj[q]
                     if not all_vs_all and not (primary[i] or primary[j]):
                         continue
-                    stats[STAT_BOX_TESTS] += 1
+                    n_tests += 1
                     if not ((pr6 <= sbox[q, 7]) & (sbox[q, 6] <= pr7) & (pr0 <= sbox[q, 1]) & (sbox[q, 0] <= pr1)
                             & (pr2 <= sbox[q, 3]) & (sbox[q, 2] <= pr3) & (pr4 <= sbox[q, 5]) & (sbox[q, 4] <= pr5)):
                         continue
@@ -843,7 +846,7 @@ def screen_window(RX, VX, NODE, OK, JMP, cls_start, cls_k, cls_base, cls_np, S, 
                     lz = max(pr4, sbox[q, 4])
                     if _key(_rbin(lr, invW), _cell(lx, invC), _cell(ly, invC), _cell(lz, invC)) != kp:
                         continue
-                    stats[STAT_PAIR_SEGMENTS] += 1
+                    n_pairs += 1
                     if stage == 1:
                         continue
                     if stage == 2:
@@ -878,6 +881,9 @@ def screen_window(RX, VX, NODE, OK, JMP, cls_start, cls_k, cls_base, cls_np, S, 
                     if nout > out_i.shape[0]:
                         raise RuntimeError("screening kernel: candidate buffer overflow")
             start = end
+    stats[STAT_OBJECT_SEGMENTS] = n_objseg
+    stats[STAT_BOX_TESTS] = n_tests
+    stats[STAT_PAIR_SEGMENTS] = n_pairs
     stats[STAT_CANDIDATES] = nout
     return (out_i[:nout], out_j[:nout], out_t[:nout], out_q[:nout], out_lo[:nout], out_hi[:nout], out_kind[:nout],
             stats)
