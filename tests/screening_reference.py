@@ -184,7 +184,6 @@ def _refine(oi, oj, g, m, start_ns, stop_ns):
         tt = start_ns + int(round(t_s * NS))
         return float(np.linalg.norm(oj.pos(tt)[0] - oi.pos(tt)[0]))
 
-    t_m = (g[m] - start_ns) / NS
     a = (g[max(m - 1, 0)] - start_ns) / NS
     b = (g[min(m + 1, g.size - 1)] - start_ns) / NS
     span = (stop_ns - start_ns) / NS

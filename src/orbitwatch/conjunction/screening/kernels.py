@@ -229,13 +229,6 @@ def _grow(arr, n):
 
 
 @njit(**_JIT)
-def _grow2(arr, n):
-    new = np.empty((max(2 * arr.shape[0], n + 1), arr.shape[1]), arr.dtype)
-    new[: arr.shape[0]] = arr
-    return new
-
-
-@njit(**_JIT)
 def _dips_below(c, D2, stack_c, left, right, tmp):
     """Whether q(u) = sum c_k B_k^6(u) goes below D2 somewhere on [0, 1] (conservative: True
     when undecided after 16 halvings). End coefficients are actual values; the minimum
