@@ -87,3 +87,27 @@ def test_executor_specs():
         InProcessExecutor(2, "fork-bomb")
     with pytest.raises(ValueError):
         DaskExecutor()
+
+
+def test_gpu_style_backend_runs_on_its_cpu_twin(sub, serial):
+    # a backend whose prepared state keeps the CPU state in ``host`` (as the CUDA one does)
+    from orbitwatch.propagation.sgp4_numba import NumbaSGP4Backend
+
+    class Twin:
+        def __init__(self, host):
+            self.host = host
+
+    class GpuLike:
+        name = "gpu-like"
+
+        def prepare(self, elements):
+            return Twin(NumbaSGP4Backend().prepare(elements))
+
+        def propagate_ns(self, prepared, times_ns):  # pragma: no cover - the screening uses the twin
+            raise AssertionError("not used")
+
+        def propagate_tsince(self, prepared, tsince_min):  # pragma: no cover
+            raise AssertionError("not used")
+
+    res = screen(sub, START, STOP, threshold_km=20.0, backend=GpuLike(), executor=1, options=OPTIONS)
+    same(serial, res)

@@ -113,14 +113,14 @@ class ScreeningResult:
 
     def summary(self) -> dict:
         steps, counts = np.unique(self.sampling.step_s, return_counts=True)
+        used = self.sampling.eps_km[self.sampling.usable_until_ns > self.start.astype(np.int64)]
         return {
             "start": str(self.start), "stop": str(self.stop), "volume": self.volume.describe(),
             "objects": self.n_objects, "primaries": self.n_primaries, "events": len(self.events),
             "backend": self.backend, "objects_with_bad_states": len(self.object_status),
             "node_steps_s": {f"{s:g}": int(c) for s, c in zip(steps, counts)},
-            "interpolation_bound_km": {
-                "median": float(np.median(self.sampling.eps_km)) if len(self.sampling.eps_km) else 0.0,
-                "max": float(np.max(self.sampling.eps_km)) if len(self.sampling.eps_km) else 0.0},
+            "interpolation_bound_km": {"median": float(np.median(used)) if used.size else 0.0,
+                                       "max": float(np.max(used)) if used.size else 0.0},
             **{k: int(v) if isinstance(v, (int, np.integer)) else v for k, v in self.stats.items()},
             "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
         }
@@ -359,6 +359,15 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
     # compiled SGP4 is itself multi-threaded: inside parallel workers, one thread each
     be_work = type(be)(threads=1) if (parallel and type(be).__name__ == "NumbaSGP4Backend") else be
     prepared = be_work.prepare(elements) if n else None
+    host = getattr(prepared, "host", None)
+    if host is not None and _picklable_prepared(host):
+        # a GPU backend's state keeps its CPU twin: the screening's batches (per-window node grids,
+        # per-candidate refinement instants) run on the CPU kernel, which gives the same bits
+        from ...propagation.sgp4_numba import NumbaSGP4Backend
+
+        prepared = host
+        be = NumbaSGP4Backend()
+        be_work = NumbaSGP4Backend(threads=1) if parallel else be
     timings["prepare"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     src = StateSource(be, elements, prepared)
