@@ -261,7 +261,7 @@ def _run_window(task, ctx: _Context) -> dict:
               "STAT_NARROW_INTERVALS", "STAT_CANDIDATES")}
     stats = {k[5:].lower(): v for k, v in stats.items()}
     stats["propagations"] = n_props
-    stats["pieces_with_sgp4_jumps"] = n_jumps
+    stats["pieces_with_widened_bounds"] = n_jumps
     stats["refined_not_converged"] = int(np.sum(outcome == NOT_CONVERGED))
     stats["refined_invalid_state"] = int(np.sum(outcome == INVALID_STATE))
     return {
