@@ -140,6 +140,16 @@ def main():
         med_p, _, _ = best_of(lambda: be.propagate_ns(prepared, ns), args.repeat)
         threads = cores if name == "numba" else 1
         results[name] = (t_init, med_p, threads)
+    if "numba" in results:
+        from orbitwatch.propagation import sgp4_numba
+
+        state = sgp4_numba.init_state(es)
+        r = np.empty((n, len(times), 3))
+        v = np.empty((n, len(times), 3))
+        st = np.empty((n, len(times)), np.uint8)
+        sgp4_numba.propagate_ns_into(state, ns, r, v, st)
+        med_i, _, _ = best_of(lambda: sgp4_numba.propagate_ns_into(state, ns, r, v, st), args.repeat)
+        results["numba, into preallocated arrays"] = (results["numba"][0], med_i, cores)
     for name, (t_init, med_p, threads) in results.items():
         rate = nprop / med_p
         rows.append((f"init {n} objects, backend {name} (s)", f"{t_init:.3f}", "", ""))

@@ -14,6 +14,7 @@ from .demo import demo_command
 from .pc import app as pc_app
 from .propagate import propagate_command
 from .respond import app as respond_app
+from .screen import register as register_screen
 from .sgp4 import app as sgp4_app
 
 app = typer.Typer(
@@ -34,9 +35,9 @@ app.command("demo")(demo_command)
 app.add_typer(pc_app)                       # orbitwatch pc ..., orbitwatch cdm ...
 app.add_typer(respond_app, name="respond")  # orbitwatch respond ...
 app.add_typer(sgp4_app, name="sgp4")        # orbitwatch sgp4 info|verify|bench
+register_screen(app)                        # orbitwatch screen ...
 
 # --- further domains register here (one line each) ---
-from .screen import register as _register_screen; _register_screen(app)  # noqa: E402,E702  orbitwatch screen
 
 
 def main() -> None:  # pragma: no cover - console entry point
