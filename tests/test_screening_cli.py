@@ -46,6 +46,30 @@ def test_screen_file_outputs(small_file, tmp_path):
     assert f"{len(lib)} close approaches" in res.output
 
 
+def test_screen_writes_cdms_that_match_the_csv(small_file, tmp_path):
+    from orbitwatch.conjunction import read_cdm
+
+    out_csv, cdms = tmp_path / "e.csv", tmp_path / "cdm"
+    res = run(small_file, "--start", "2023-10-09T12:00Z", "--hours", 12, "--top", 3, "--pc", "--sort", "pc",
+              "--csv", out_csv, "--cdm-dir", cdms, "--cdm-format", "xml", "-q")
+    assert res.exit_code == 0, res.output
+    files = sorted(cdms.glob("*.xml"))
+    assert len(files) == 3
+    rows = {(r["norad_1"], r["norad_2"], r["tca"][:19]): r for r in csv.DictReader(out_csv.open())}
+    pcs = []
+    for f in files:
+        cdm = read_cdm(f)
+        rel = cdm.relative.values
+        key = (cdm.objects[0].designator.lstrip("0"), cdm.objects[1].designator.lstrip("0"), str(rel["TCA"])[:19])
+        row = rows[key]
+        assert rel["MISS_DISTANCE"] == pytest.approx(float(row["miss_km"]) * 1000, abs=1e-3)
+        assert rel["COLLISION_PROBABILITY"] == pytest.approx(float(row["pc"]), rel=1e-9)
+        pcs.append(float(row["pc_max"]))
+    # the top 3 by maximum Pc are the three largest in the table
+    all_max = sorted((float(r["pc_max"]) for r in rows.values()), reverse=True)[:3]
+    assert sorted(pcs, reverse=True) == pytest.approx(all_max)
+
+
 def test_screen_from_database(small_file, tmp_home):
     from orbitwatch.store import open_store
 

@@ -251,3 +251,30 @@ def test_bad_input(sub):
         screen(bad, START, STOP)
     one = screen(sub[np.arange(1)], START, STOP)
     assert len(one.events) == 0
+
+
+def test_event_cdm_agrees_with_the_table(result):
+    """Issue 5 part 5: any screened event written as a CDM (KVN and XML) carries the table's numbers,
+    and the Pc recomputed from the CDM's own states and covariances is the table's Pc."""
+    from orbitwatch.conjunction import add_collision_probability, assess_cdm, event_cdm, parse_cdm, write_cdm
+
+    ev = add_collision_probability(result.events.sort_by("miss_km"))
+    assert np.isfinite(ev.pc).all() and (ev.pc_max >= ev.pc - 1e-15).all()
+    for k in (0, len(ev) // 2):
+        cdm = event_cdm(ev, k, creation_date="2023-10-09T12:00:00")
+        for fmt in ("kvn", "xml"):
+            back = parse_cdm(write_cdm(cdm, fmt))
+            rel = back.relative.values
+            assert abs(int((rel["TCA"] - ev.tca[k]).astype(np.int64))) <= 1_000_000      # 1 ms as written
+            assert rel["MISS_DISTANCE"] == pytest.approx(ev.miss_km[k] * 1000.0, abs=1e-3)  # 1 mm
+            assert rel["RELATIVE_SPEED"] == pytest.approx(ev.rel_speed_km_s[k] * 1000.0, abs=1e-6)
+            np.testing.assert_allclose([rel["RELATIVE_POSITION_R"], rel["RELATIVE_POSITION_T"],
+                                        rel["RELATIVE_POSITION_N"]],
+                                       np.array([ev.radial_km[k], ev.in_track_km[k], ev.cross_track_km[k]]) * 1e3,
+                                       atol=1e-3)
+            assert rel["COLLISION_PROBABILITY"] == pytest.approx(ev.pc[k], rel=1e-12)
+            assert back.objects[0].designator.lstrip("0") == str(ev.norad_1[k])
+            assert back.objects[1].designator.lstrip("0") == str(ev.norad_2[k])
+            # Pc from the message alone (its states, RTN covariances and HBR) is the table's
+            a = assess_cdm(back, three_d=False, coppola=False)
+            assert float(a.pc2d.foster[0]) == pytest.approx(ev.pc[k], rel=1e-6, abs=1e-300)

@@ -64,6 +64,9 @@ def screen_command(
     report: Optional[Path] = typer.Option(None, "--report", help="Write a SOCRATES-style report.", dir_okay=False),
     top: int = typer.Option(20, "--top", help="Events shown in the table and the report."),
     sort: str = typer.Option("miss", "--sort", help="Table/report order: miss, pc (with --pc) or tca."),
+    cdm_dir: Optional[Path] = typer.Option(None, "--cdm-dir", file_okay=False,
+                                           help="Write the --top events (in --sort order) as CCSDS CDMs here."),
+    cdm_format: str = typer.Option("kvn", "--cdm-format", help="CDM format for --cdm-dir: kvn or xml."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Screen a catalog for close approaches (all-vs-all, or a fleet against everything)."""
@@ -75,13 +78,15 @@ def screen_command(
         raise typer.BadParameter("give a catalog file, or --db to use the database")
     if top < 0:
         raise typer.BadParameter("--top must not be negative")
+    if cdm_format not in ("kvn", "xml"):
+        raise typer.BadParameter("--cdm-format must be kvn or xml")
     _run(catalog, db, db_url, start, stop, days, hours, threshold_km, volume, primary, primaries, backend, workers,
-         dask, pc, hbr_m, csv_out, json_out, report, top, sort, quiet)
+         dask, pc, hbr_m, csv_out, json_out, report, top, sort, quiet, cdm_dir, cdm_format)
 
 
 @handle_errors
 def _run(catalog, db, db_url, start, stop, days, hours, threshold_km, volume, primary, primaries, backend, workers,
-         dask, pc, hbr_m, csv_out, json_out, report, top, sort, quiet):
+         dask, pc, hbr_m, csv_out, json_out, report, top, sort, quiet, cdm_dir=None, cdm_format="kvn"):
     from ..conjunction.screening import (ScreeningResult, add_collision_probability, parse_volume, screen,
                                          socrates_report)
     from ..distributed import DaskExecutor, InProcessExecutor
@@ -173,6 +178,16 @@ def _run(catalog, db, db_url, start, stop, days, hours, threshold_km, volume, pr
         report.write_text(socrates_report(events, top=top, by="pc" if sort == "pc" else "miss",
                                           title="orbitwatch close-approach report", header_lines=head))
         err_console.print(f"wrote the report to {report}")
+    if cdm_dir is not None and len(shown):
+        from ..conjunction.cdm import write_cdm
+        from ..conjunction.screening import event_cdm
+
+        cdm_dir.mkdir(parents=True, exist_ok=True)
+        for k in range(len(shown)):
+            msg = event_cdm(shown, k, hbr_m=hbr_m)
+            name = f"{shown.norad_1[k]:05d}_conj_{shown.norad_2[k]:05d}_{_iso(shown.tca[k])[:19].replace(':', '')}"
+            (cdm_dir / f"{name}.{'xml' if cdm_format == 'xml' else 'cdm'}").write_text(write_cdm(msg, cdm_format))
+        err_console.print(f"wrote {len(shown)} CDMs ({cdm_format}) to {cdm_dir}")
     if n_rejected:
         from .errors import EXIT_PARTIAL
 

@@ -2,7 +2,8 @@
 
 # --- screening (all-vs-all / fleet close approaches; screening branch) ------------------
 from .screening import (ConjunctionEvents, EllipsoidRTN, ObjectStatus, ScreeningOptions,  # noqa: E402
-                        ScreeningResult, Sphere, add_collision_probability, parse_volume, screen, socrates_report)
+                        ScreeningResult, Sphere, add_collision_probability, event_cdm, parse_volume, screen,
+                        socrates_report)
 # --- end screening ----------------------------------------------------------------------
 
 # --- collision probability and CDMs (cdm-pc branch) -----------------------------------

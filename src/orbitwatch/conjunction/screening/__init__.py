@@ -9,8 +9,8 @@ See ``docs/screening.md`` for the method and its guarantee.
 
 from .core import ObjectStatus, ScreeningOptions, ScreeningResult, screen
 from .events import ConjunctionEvents, socrates_report
-from .probability import add_collision_probability
+from .probability import add_collision_probability, event_cdm
 from .volumes import EllipsoidRTN, Sphere, parse_volume
 
-__all__ = ["screen", "ScreeningOptions", "ScreeningResult", "ObjectStatus", "ConjunctionEvents",
+__all__ = ["screen", "event_cdm", "ScreeningOptions", "ScreeningResult", "ObjectStatus", "ConjunctionEvents",
            "socrates_report", "add_collision_probability", "Sphere", "EllipsoidRTN", "parse_volume"]

@@ -42,3 +42,50 @@ def add_collision_probability(events: ConjunctionEvents, *, hbr_table=None, hbr_
     out.pc = np.asarray(t.foster, dtype=float)
     out.pc_max = np.asarray(t.socrates_max_pc, dtype=float)
     return out
+
+
+def event_cdm(events: ConjunctionEvents, index: int, *, hbr_table=None, hbr_m: float | None = None, model=None,
+              originator: str = "ORBITWATCH", creation_date=None):
+    """A CCSDS CDM (:class:`~orbitwatch.conjunction.cdm.Cdm`) for one screened event.
+
+    The states are the event's EME2000 states at TCA; the covariances are the default TLE
+    model's (regime and element-set age at TCA), written in RTN; the collision probability is
+    the event's ``pc`` when it has been computed (else computed here with the same inputs), so
+    that every number of the message agrees with the screening table.
+    """
+    from ..cdm import ObjectInfo, conjunction_cdm
+    from ..covariance import DEFAULT_TLE_MODEL, tle_covariance_rtn
+    from ..hbr import HbrTable, combined_hbr_m
+
+    ev = events[np.array([index])]
+    if hbr_m is None:
+        table = hbr_table if hbr_table is not None else HbrTable.packaged()
+        h1, s1, _ = table.hbr_m_for(ev.norad_1, ev.object_type_1)
+        h2, s2, _ = table.hbr_m_for(ev.norad_2, ev.object_type_2)
+        hbr = float(combined_hbr_m(h1, h2, s1, s2)[0])
+    else:
+        hbr = float(hbr_m)
+    if not np.isfinite(ev.pc[0]):
+        ev = add_collision_probability(ev, hbr_table=hbr_table, hbr_m=hbr, model=model)
+    model = model or DEFAULT_TLE_MODEL
+    r1, v1 = ev.r1_eme2000_km[0], ev.v1_eme2000_km_s[0]
+    r2, v2 = ev.r2_eme2000_km[0], ev.v2_eme2000_km_s[0]
+    c1 = tle_covariance_rtn(r1, v1, np.abs(ev.age_1_days), model)[0]
+    c2 = tle_covariance_rtn(r2, v2, np.abs(ev.age_2_days), model)[0]
+
+    def info(k):
+        norad = int(getattr(ev, f"norad_{k}")[0])
+        otype = str(getattr(ev, f"object_type_{k}")[0]).upper()
+        age = float(getattr(ev, f"age_{k}_days")[0])
+        return ObjectInfo(designator=f"{norad:05d}", name=str(getattr(ev, f"name_{k}")[0]) or "UNKNOWN",
+                          object_type={"PAYLOAD": "PAYLOAD", "ROCKET BODY": "ROCKET BODY", "DEBRIS": "DEBRIS"}
+                          .get(otype, "UNKNOWN"),
+                          ephemeris_name="NONE", covariance_method="DEFAULT",
+                          comments=[f"SGP4 state from a TLE/OMM element set {age:+.3f} days from its epoch",
+                                    "covariance: orbitwatch default TLE model (docs/collision-probability.md)"])
+
+    return conjunction_cdm(tca=ev.tca[0], r1_km=r1, v1_km_s=v1, r2_km=r2, v2_km_s=v2, object1=info(1),
+                           object2=info(2), cov1_rtn_km=c1, cov2_rtn_km=c2, originator=originator,
+                           creation_date=creation_date, collision_probability=float(ev.pc[0]),
+                           collision_probability_method="FOSTER-1992", hbr_m=hbr,
+                           comments=["screened by orbitwatch (SGP4, TLE/OMM element sets)"])
