@@ -14,6 +14,10 @@ def test_demo_runs_end_to_end(tmp_home, tmp_path, wide_console):
     assert "26140 new element sets" in r.output
     assert "ISS (ZARYA)" in r.output and "SENTINEL 1A" in r.output
     assert (out / "ground-tracks.png").stat().st_size > 50_000
+    assert "close approaches under 5 km" in r.output and (out / "close-approaches.csv").exists()
+    from orbitwatch.conjunction import read_cdm
+    top = read_cdm(out / "top-event.cdm")
+    assert top.relative.values["MISS_DISTANCE"] < 5000.0 and top.relative.values["COLLISION_PROBABILITY"] > 0
     assert (out / "respond" / "map.html").exists() and (out / "respond" / "timeline.png").exists()
     assert list((out / "respond" / "tasking").glob("*.json"))
     # a second run adds nothing to the database

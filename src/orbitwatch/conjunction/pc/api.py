@@ -115,11 +115,23 @@ def pc_at_tca(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km, *, metho
     ``methods``: any of :data:`METHODS_2D`.  ``miss="project"`` puts the miss vector's
     component normal to the relative velocity in the encounter plane (the linear-motion
     TCA); ``"norm"`` reproduces NASA CARA's ``PcCircle`` on states not exactly at TCA."""
-    ep = encounter_plane(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km, miss=miss)
-    ar = None
-    if "socrates" in methods:
-        ar = socrates_aspect_ratio(r1_km, v1_km_s, r2_km, v2_km_s, socrates_sigma_rtn_km)
-    return pc_encounter(ep, methods, aspect_ratio=ar)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ep = encounter_plane(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km, miss=miss)
+        ar = None
+        if "socrates" in methods:
+            ar = socrates_aspect_ratio(r1_km, v1_km_s, r2_km, v2_km_s, socrates_sigma_rtn_km)
+        table = pc_encounter(ep, methods, aspect_ratio=ar)
+    # no relative motion (objects flown together): there is no encounter plane, and no 2D Pc
+    still = ~(np.asarray(table.speed_km_s) > 0.0)
+    if still.any():
+        for name in ("foster", "chan", "patera", "alfano", "square", "square_equal_area", "max_pc", "max_pc_scale",
+                     "socrates_max_pc", "dilution_threshold_km"):
+            col = getattr(table, name)
+            if col is not None:
+                col = np.array(col, dtype=float)
+                col[still] = np.nan
+                setattr(table, name, col)
+    return table
 
 
 def pc_for_events(r1_km, v1_km_s, r2_km, v2_km_s, hbr_km, *, age1_days=None, age2_days=None, cov1_km=None,

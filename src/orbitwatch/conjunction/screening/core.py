@@ -415,6 +415,12 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
         bad_status = np.zeros(n, np.uint8)
     keep = _dedupe(i, j, t, miss2, opt.dedupe_s)
     stats["duplicates_removed"] = int(keep.size and (keep.size - keep.sum()))
+    # Objects flown on one element set (vehicles docked to a station share its TLE) follow the
+    # same trajectory: their distance is zero throughout, which is no approach. Drop such pairs.
+    group = _trajectory_groups(elements)
+    same = group[i] == group[j]
+    stats["identical_trajectory_pairs_removed"] = int((keep & same).sum()) if keep.size else 0
+    keep &= ~same
     i, j, t, miss2, outcome = i[keep], j[keep], t[keep], miss2[keep], outcome[keep]
     src_final = StateSource(be, elements, prepared) if be_work is be else StateSource(
         be, elements, prepared, threads=getattr(be, "threads", None))
@@ -430,6 +436,17 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
                            volume=vol, n_objects=n, n_primaries=int(primary.sum()) if not all_vs_all else n,
                            backend=getattr(be, "name", type(be).__name__), object_status=status, sampling=sampling,
                            stats=stats, timings_s=timings)
+
+
+def _trajectory_groups(es: ElementSets) -> np.ndarray:
+    """One integer per object; equal for objects whose element sets propagate identically."""
+    if len(es) == 0:
+        return np.zeros(0, np.int64)
+    key = np.stack([es.epoch.astype(np.int64).view(np.float64), es.mean_motion_rev_per_day, es.eccentricity,
+                    es.inclination_deg, es.raan_deg, es.arg_perigee_deg, es.mean_anomaly_deg, es.bstar,
+                    es.mean_motion_dot, es.mean_motion_ddot], axis=1)
+    _, inv = np.unique(key.view(np.uint64), axis=0, return_inverse=True)
+    return inv.ravel().astype(np.int64)
 
 
 def _dedupe(i, j, t, miss2, tol_s) -> np.ndarray:
