@@ -151,3 +151,22 @@ def test_approach_cut_by_the_span_stop(head_on_tca):
     last = res.events[len(res.events) - 1]
     assert last.tca[0] == stop and last.boundary[0] == 2
     assert last.miss_km[0] > miss
+
+
+def test_objects_on_one_element_set_are_not_approaches(shared_data):
+    """Vehicles docked to the ISS fly on the station module's TLE: zero distance all along is no
+    approach; the station's other module (its own TLE, ~400 m away) still is."""
+    from orbitwatch.catalog import Catalog
+    from orbitwatch.elements import read_elements
+
+    cat = Catalog(read_elements(shared_data / "catalog" / "full-catalog-2023-10-09.3le").elements)
+    docked = ["ISS (NAUKA)", "PROGRESS MS-23", "CYGNUS NG-19", "PROGRESS MS-24", "DRAGON ENDURANCE 3", "SOYUZ MS-24"]
+    es = cat.latest()
+    es = es[np.isin(es.name, docked + ["ISS (ZARYA)"])]
+    assert len(es) == 7
+    t0 = np.datetime64("2023-10-09T12:00", "ns")
+    res = screen(es, t0, t0 + np.timedelta64(3, "h"), threshold_km=5.0, executor=1)
+    pairs = {frozenset((a, b)) for a, b in zip(res.events.name_1, res.events.name_2)}
+    assert not any(len(p & set(docked)) == 2 for p in pairs)
+    assert all("ISS (ZARYA)" in p for p in pairs) and len(pairs) == 6
+    assert res.stats["identical_trajectory_pairs_removed"] >= 15
