@@ -80,8 +80,8 @@ def main():
         except ImportError:
             print("store not available: skipping import timings")
         else:
-            with tempfile.TemporaryDirectory() as d:
-                st = open_store(f"sqlite:///{d}/bench.db")
+            def time_store(url, label):
+                st = open_store(url)
                 t = time.perf_counter()
                 st.import_elements(es, source=args.catalog.name)
                 t_imp = time.perf_counter() - t
@@ -89,29 +89,21 @@ def main():
                 st.load_catalog()
                 t_load = time.perf_counter() - t
                 st.close()
-            rows.append(("import into SQLite (s)", f"{t_imp:.2f}", "", ""))
-            rows.append(("load catalog from SQLite (s)", f"{t_load:.2f}", "", ""))
+                rows.append((f"import into {label} (s)", f"{t_imp:.2f}", "", ""))
+                rows.append((f"load catalog from {label} (s)", f"{t_load:.2f}", "", ""))
+
+            with tempfile.TemporaryDirectory() as d:
+                time_store(f"sqlite:///{d}/bench.db", "SQLite")
             try:
                 import sqlalchemy as sa
 
                 eng = sa.create_engine(args.pg_url)
-                with eng.connect() as c:
-                    c.execute(sa.text("select 1"))
                 schema = f"orbitwatch_bench_{os.getpid()}"
                 with eng.begin() as c:
                     c.execute(sa.text(f"create schema {schema}"))
                 try:
-                    url = args.pg_url + ("&" if "?" in args.pg_url else "?") + f"options=-csearch_path%3D{schema}"
-                    st = open_store(url)
-                    t = time.perf_counter()
-                    st.import_elements(es, source=args.catalog.name)
-                    t_imp = time.perf_counter() - t
-                    t = time.perf_counter()
-                    st.load_catalog()
-                    t_load = time.perf_counter() - t
-                    st.close()
-                    rows.append(("import into PostgreSQL (s)", f"{t_imp:.2f}", "", ""))
-                    rows.append(("load catalog from PostgreSQL (s)", f"{t_load:.2f}", "", ""))
+                    sep = "&" if "?" in args.pg_url else "?"
+                    time_store(f"{args.pg_url}{sep}options=-csearch_path%3D{schema}", "PostgreSQL")
                 finally:
                     with eng.begin() as c:
                         c.execute(sa.text(f"drop schema {schema} cascade"))
