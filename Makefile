@@ -23,8 +23,15 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
+# Benchmarks beside their peers (about 10 minutes; peers come from the optional 'bench' extra)
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/propagation.py
+	$(BIN)/python benchmarks/sgp4_throughput.py
+	$(BIN)/python benchmarks/screening.py
+	$(BIN)/python benchmarks/pc.py
+	$(BIN)/python benchmarks/respond.py
+	$(BIN)/python benchmarks/store_import.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .hypothesis
