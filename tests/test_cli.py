@@ -113,7 +113,7 @@ def test_catalog_import_twice_and_rejections(tmp_home, tmp_path):
     r = run("catalog", "import", str(bad))
     assert r.exit_code == 3 and "checksum is" in r.output
     row = [line for line in r.output.splitlines() if "checksum is" in line][0]
-    assert [c.strip() for c in row.split("│")][1:3] == ["5", "checksum"] and "mixed.tle" in row
+    assert row.split()[:2] == ["5", "checksum"] and "mixed.tle" in row
     with open_store() as st:
         assert st.stats().n_element_sets == 26141
     r = run("catalog", "list", "--name", "ISS (ZARYA)", "--format", "json")

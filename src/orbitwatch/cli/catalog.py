@@ -114,7 +114,12 @@ def list_command(
              round(float(es.inclination_deg[i]), 4), round(float(es.period_min[i]), 2)) for i in range(len(es))]
     if fmt == "table":
         shown = rows if limit == 0 else rows[:limit]
-        print_table(None, columns, shown, justify={c: "right" for c in columns[5:]},
+        # the terminal gets the columns that fit 80 characters; CSV/JSON get them all
+        keep = [0, 1, 3, 4, 6, 7, 8]
+        tcols = ["NORAD", "name", "type", "regime", "perigee km", "apogee km", "incl deg"]
+        short = {"PAYLOAD": "payload", "ROCKET BODY": "r/b", "DEBRIS": "debris", "UNKNOWN": "?"}
+        shown = [[r[k] if k != 3 else short.get(r[k], r[k]) for k in keep] for r in shown]
+        print_table(None, tcols, shown, justify={c: "right" for c in tcols[4:] + ["NORAD"]},
                     caption=f"{len(shown)} of {len(rows)} objects" + ("" if len(shown) == len(rows)
                                                                        else " (use --limit 0 for all)"))
     else:

@@ -10,6 +10,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -48,12 +49,16 @@ def handle_errors(fn: Callable) -> Callable:
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence], *,
                 justify: dict[str, str] | None = None, caption: str | None = None) -> None:
     justify = justify or {}
-    table = Table(title=title, caption=caption, header_style="bold cyan", show_lines=False)
+    rows = [[str(x) for x in r] for r in rows]
+    table = Table(title=title, caption=caption, header_style="bold cyan", show_lines=False, box=box.SIMPLE_HEAD)
     for i, c in enumerate(columns):
         just = justify.get(c, "left")
-        table.add_column(c, justify=just, overflow="fold", no_wrap=(just == "right"))
+        # text columns keep up to 20 characters (names, times) before they fold
+        widest = max([len(c.split()[0]) if c.split() else 0] + [len(r[i]) for r in rows if i < len(r)])
+        table.add_column(c, justify=just, overflow="fold", no_wrap=(just == "right"),
+                         min_width=min(widest, 20) if just != "right" else None)
     for r in rows:
-        table.add_row(*[str(x) for x in r])
+        table.add_row(*r)
     console.print(table)
 
 

@@ -61,7 +61,21 @@ def propagate_command(
             rows.append([int(es.norad_id[i]), str(es.name[i]), iso_ms(times[j]), *nums,
                          "ok" if st == 0 else f"{st}: {STATUS_MESSAGES.get(st, '?')}"])
     if fmt == "table":
-        fmt_rows = [[*r[:3], *("-" if x is None else f"{x:.3f}" for x in r[3:-1]), r[-1]] for r in rows]
-        print_table(None, columns, fmt_rows, justify={c: "right" for c in columns[3:-1]})
+        def trio(xs, nd):
+            return "-" if xs[0] is None else "  ".join(f"{x:.{nd}f}" for x in xs)
+
+        same_day = str(times[0])[:10] == str(times[-1])[:10]
+        when = (lambda s_: s_[11:19]) if same_day else (lambda s_: s_[5:19].replace("T", " "))
+        tlabel = "time"
+        for i in range(len(es)):
+            mine = rows[i * len(times):(i + 1) * len(times)]
+            title = f"{int(es.norad_id[i])} {es.name[i]}" + (f", {str(times[0])[:10]} (UTC)" if same_day else " (UTC)")
+            if lla:
+                tcols = [tlabel, "lat deg", "lon deg", "alt km", "speed km/s", "status"]
+                fmt_rows = [[when(r[2]), *("-" if x is None else f"{x:.3f}" for x in r[3:7]), r[7]] for r in mine]
+            else:
+                tcols = [tlabel, f"{eph.frame} x y z km", "vx vy vz km/s", "status"]
+                fmt_rows = [[when(r[2]), trio(r[3:6], 3), trio(r[6:9], 4), r[9]] for r in mine]
+            print_table(title, tcols, fmt_rows, justify={c: "right" for c in tcols[1:-1]})
     else:
         write_rows(columns, rows, fmt, output)
