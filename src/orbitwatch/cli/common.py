@@ -50,13 +50,14 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
                 justify: dict[str, str] | None = None, caption: str | None = None) -> None:
     justify = justify or {}
     rows = [[str(x) for x in r] for r in rows]
-    table = Table(title=title, caption=caption, header_style="bold cyan", show_lines=False, box=box.SIMPLE_HEAD)
+    table = Table(title=title, caption=caption, header_style="bold cyan", show_lines=False, box=box.SIMPLE_HEAD,
+                  pad_edge=False, padding=(0, 1, 0, 0), collapse_padding=True, show_edge=False)
     for i, c in enumerate(columns):
         just = justify.get(c, "left")
-        # text columns keep up to 20 characters (names, times) before they fold
+        # text columns keep up to 13 characters (names, times) before they fold
         widest = max([len(c.split()[0]) if c.split() else 0] + [len(r[i]) for r in rows if i < len(r)])
         table.add_column(c, justify=just, overflow="fold", no_wrap=(just == "right"),
-                         min_width=min(widest, 20) if just != "right" else None)
+                         min_width=min(widest, 13) if just != "right" else None)
     for r in rows:
         table.add_row(*r)
     console.print(table)

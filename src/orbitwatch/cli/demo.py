@@ -37,7 +37,7 @@ def section_import(db: Optional[str]):
     from ..store import open_store
 
     _section("1. Import the sample catalog",
-             "The real public catalog of 9 October 2023 (Space-Track 3LE, 26,140 objects) ships with the package.\n"
+             "The real public catalog of 9 October 2023 (Space-Track 3LE, 26,140 objects) ships with the package. "
              "Importing is one transaction, unique by (object, epoch): running the demo again adds nothing.")
     store = open_store(db)
     try:
@@ -75,7 +75,7 @@ def section_where(cat, out: Path):
     from ..timeutil import as_datetime64, time_range
 
     _section(f"3. Where are they at {DEMO_TIME} UTC?",
-             "The International Space Station, Hubble and Earth-observation satellites of Charter member agencies,\n"
+             "The International Space Station, Hubble and Earth-observation satellites of Charter member agencies, "
              "propagated with SGP4 from the element set in force, converted to WGS-84 ground positions.")
     latest = cat.latest()
     ids = []
@@ -157,7 +157,7 @@ def section_screen(cat, out: Path):
     from ..timeutil import as_datetime64
 
     _section("4. Close approaches: the whole catalog against itself for 24 hours",
-             "Every pair of the 26,140 objects, every local minimum of distance under 5 km (what CelesTrak's\n"
+             "Every pair of the 26,140 objects, every local minimum of distance under 5 km (what CelesTrak's "
              "SOCRATES publishes), each with a collision probability from default TLE covariances.")
     t0 = as_datetime64(DEMO_TIME)
     t = time.perf_counter()
@@ -175,12 +175,12 @@ def section_screen(cat, out: Path):
     console.print(f"{int(slow.sum())} slow encounters (< 10 m/s: docked modules, formations) are in the CSV, "
                   f"not ranked: 2D Pc does not apply to them")
     top = fast.sort_by("pc_max", descending=True)[np.arange(min(8, len(fast)))]
-    rows = [[str(np.datetime64(top.tca[k], "s")).replace("T", " "), f"{top.name_1[k]}"[:20], f"{top.name_2[k]}"[:20],
+    rows = [[str(np.datetime64(top.tca[k], "s")).replace("T", " ")[5:], f"{top.name_1[k]}"[:20], f"{top.name_2[k]}"[:20],
              f"{top.miss_km[k] * 1000:.0f}", f"{top.rel_speed_km_s[k]:.2f}", f"{top.pc[k]:.1e}", f"{top.pc_max[k]:.1e}"]
             for k in range(len(top))]
     print_table("Highest maximum probability (SOCRATES ranking)",
-                ["TCA (UTC)", "object 1", "object 2", "miss m", "km/s", "Pc", "max Pc"], rows,
-                justify={c: "right" for c in ("miss m", "km/s", "Pc", "max Pc")})
+                ["TCA UTC", "object 1", "object 2", "miss m", "km/s", "Pc", "max Pc"], rows,
+                justify={c: "right" for c in ("TCA UTC", "miss m", "km/s", "Pc", "max Pc")})
     ev.to_csv(out / "close-approaches.csv")
     (out / "socrates-report.txt").write_text(socrates_report(ev, top=25, by="pc", title="orbitwatch demo"))
     cdm_path = out / f"top-event.cdm"
@@ -197,8 +197,8 @@ def section_respond(out: Path):
     from .respond import _print_plan
 
     _section("5. Disaster response: a Charter activation",
-             "An illustrative flood area on the Indus is activated; the member agencies' fleet (100 optical and\n"
-             "radar satellites, 19 agencies, element sets of June 2026) is searched for every pass that can image\n"
+             "An illustrative flood area on the Indus is activated; the member agencies' fleet (100 optical and "
+             "radar satellites, 19 agencies, element sets of June 2026) is searched for every pass that can image "
              "any part of the polygon in the next 48 hours, and a plan that covers the whole area is built.")
     t = time.perf_counter()
     act = read_activation(sample_activation_path())
