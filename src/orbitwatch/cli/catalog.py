@@ -35,7 +35,7 @@ def import_command(
     files: List[Path] = typer.Argument(..., exists=True, dir_okay=False, readable=True,
                                        help="Element-set files; format detected from extension or content."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad record and import nothing."),
-    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP, envvar="ORBITWATCH_DATABASE_URL"),
+    db: Optional[str] = typer.Option(None, "--db-url", help=DB_HELP, envvar="ORBITWATCH_DATABASE_URL"),
     show_rejected: int = typer.Option(10, help="How many rejected records to list (all are kept in the import log)."),
 ):
     """Import element-set files in one transaction: unique by (object, epoch), so re-importing changes nothing.
@@ -95,7 +95,7 @@ def list_command(
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write CSV/JSON here instead of stdout."),
     file: Optional[List[Path]] = typer.Option(None, "--file", help="Read these element files instead of the database."),
-    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP, envvar="ORBITWATCH_DATABASE_URL"),
+    db: Optional[str] = typer.Option(None, "--db-url", help=DB_HELP, envvar="ORBITWATCH_DATABASE_URL"),
 ):
     """List objects (latest element set of each) matching every filter given."""
     cat = load_catalog(file, db)
@@ -133,7 +133,7 @@ def show_command(
     history: bool = typer.Option(False, "--history", help="List every stored element set of the object."),
     fmt: str = typer.Option("3le", "--format", "-f", help="How to print the element set: 3le, omm-kvn, omm-xml, omm-json."),
     file: Optional[List[Path]] = typer.Option(None, "--file", help="Read these element files instead of the database."),
-    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP, envvar="ORBITWATCH_DATABASE_URL"),
+    db: Optional[str] = typer.Option(None, "--db-url", help=DB_HELP, envvar="ORBITWATCH_DATABASE_URL"),
 ):
     """Show one object: its orbit summary, latest element set, and optionally its history."""
     from ..catalog import orbit_regime

@@ -215,7 +215,7 @@ def section_respond(out: Path):
 @handle_errors
 def demo_command(
     out: Path = typer.Option(Path("orbitwatch-demo"), "--out", help="Folder for the demo's files (plots, reports)."),
-    db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: SQLite in $ORBITWATCH_HOME).",
+    db: Optional[str] = typer.Option(None, "--db-url", help="Database URL (default: SQLite in $ORBITWATCH_HOME).",
                                      envvar="ORBITWATCH_DATABASE_URL"),
 ):
     """A tour on the shipped sample catalog: import, overview, where satellites are, and more.

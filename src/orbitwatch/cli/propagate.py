@@ -24,7 +24,7 @@ def propagate_command(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write CSV/JSON here instead of stdout."),
     backend: Optional[str] = typer.Option(None, help="Propagator: numba (default when built) or sgp4 (reference)."),
     file: Optional[List[Path]] = typer.Option(None, "--file", help="Read these element files instead of the database."),
-    db: Optional[str] = typer.Option(None, "--db", help="Database URL.", envvar="ORBITWATCH_DATABASE_URL"),
+    db: Optional[str] = typer.Option(None, "--db-url", help="Database URL (default: $ORBITWATCH_DATABASE_URL, else SQLite in $ORBITWATCH_HOME).", envvar="ORBITWATCH_DATABASE_URL"),
 ):
     """Propagate objects with SGP4 from the element set in force at the start time.
 
