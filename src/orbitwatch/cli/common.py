@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 import typer
@@ -14,49 +13,54 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ..errors import ElementSetError
-from .errors import exit_code_for
+from rich.text import Text
 
-console = Console()
-err_console = Console(stderr=True, soft_wrap=True)  # messages name files: never wrap them
+from .errors import handle_errors  # noqa: F401 - re-exported for the command modules
+
+#: data goes to stdout, everything else (progress, notes, warnings, errors) to stderr.
+#: ``highlight=False``: rich must not colour numbers inside user text either.
+console = Console(highlight=False)
+err_console = Console(stderr=True, soft_wrap=True, highlight=False)  # messages name files: never wrap them
+
+
+def _styled(prefix: str, style: str, message: str) -> Text:
+    # user text is a Text, never markup: "[m/s]", "cat[new].tle" and "[/x]" print as they are
+    return Text.assemble((prefix, style), str(message))
+
+
+def print_error(message: str) -> None:
+    """``error: message`` on stderr, the message verbatim."""
+    err_console.print(_styled("error: ", "bold red", message))
+
+
+def print_warning(message: str) -> None:
+    """``warning: message`` on stderr, the message verbatim."""
+    err_console.print(_styled("warning: ", "bold yellow", message))
+
+
+def print_note(message: str, style: str = "dim") -> None:
+    """A line of information on stderr, verbatim, in a quiet style."""
+    err_console.print(Text(str(message), style=style))
 
 
 def fail(message: str, code: int) -> "typer.Exit":
-    err_console.print(f"[bold red]error:[/bold red] {message}")
+    print_error(message)
     raise typer.Exit(code)
-
-
-def handle_errors(fn: Callable) -> Callable:
-    """Turn library exceptions into one clear line on stderr and the mapped exit code."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
-            raise
-        except ElementSetError as exc:
-            fail(str(exc), exit_code_for(exc))
-        except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
-            code = exit_code_for(exc)
-            if code == 70:
-                err_console.print_exception(show_locals=False)
-            fail(f"{type(exc).__name__}: {exc}" if code == 70 else str(exc), code)
-
-    return wrapper
 
 
 def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence], *,
                 justify: dict[str, str] | None = None, caption: str | None = None) -> None:
     justify = justify or {}
-    rows = [[str(x) for x in r] for r in rows]
-    table = Table(title=title, caption=caption, header_style="bold cyan", show_lines=False, box=box.SIMPLE_HEAD,
+    # cells, title and caption are Text: names like "[bold]SAT" or units like "[m/s]" print verbatim
+    rows = [[x if isinstance(x, Text) else Text(str(x)) for x in r] for r in rows]
+    table = Table(title=None if title is None else Text(title, style="italic"),
+                  caption=None if caption is None else Text(caption, style="dim"), header_style="bold cyan", show_lines=False, box=box.SIMPLE_HEAD,
                   pad_edge=False, padding=(0, 1, 0, 0), collapse_padding=True, show_edge=False)
     for i, c in enumerate(columns):
         just = justify.get(c, "left")
         # text columns keep up to 13 characters (names, times) before they fold
         widest = max([len(c.split()[0]) if c.split() else 0] + [len(r[i]) for r in rows if i < len(r)])
-        table.add_column(c, justify=just, overflow="fold", no_wrap=(just == "right"),
+        table.add_column(Text(c), justify=just, overflow="fold", no_wrap=(just == "right"),
                          min_width=min(widest, 13) if just != "right" else None)
     for r in rows:
         table.add_row(*r)
@@ -145,3 +149,38 @@ def resolve_objects(catalog, specs: Sequence[str]) -> np.ndarray:
                 raise NotFoundError(f"no object name matches {token!r}")
             ids.extend(latest.norad_id[m].tolist())
     return np.array(list(dict.fromkeys(ids)), dtype=np.int64)
+
+
+def check_output_file(path: Path | None, *, force: bool = True, option: str = "-o") -> Path | None:
+    """Check, before any work, that ``path`` can be written as a file.
+
+    A folder, a missing parent folder, or (without ``force``) an existing file is a
+    :class:`~orbitwatch.errors.ConflictError` naming the path as typed.
+    """
+    from ..errors import ConflictError
+
+    if path is None or str(path) == "-":
+        return None
+    p = Path(path)
+    if p.is_dir():
+        raise ConflictError(str(path), f"{option} names a folder; give a file name")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise ConflictError(str(path), f"the folder {str(parent)!r} does not exist")
+    if p.exists() and not force:
+        raise ConflictError(str(path), "exists already; use --force to overwrite it")
+    return p
+
+
+def check_output_dir(path: Path, *, option: str = "--out") -> Path:
+    """Check, before any work, that ``path`` is (or can be made as) a folder; make it."""
+    from ..errors import ConflictError
+
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise ConflictError(str(path), f"{option} names a file; give a folder")
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConflictError(str(path), f"cannot create the folder: {exc.strerror or exc}") from None
+    return p

@@ -1,27 +1,56 @@
-"""One table from library exceptions to CLI exit codes (the service maps the same classes to HTTP)."""
+"""The CLI's one table from library exceptions to exit codes, and its one error handler.
+
+The exception classes live with the library (``orbitwatch.errors``); this table is
+the CLI's own, as the service owns its table of HTTP statuses. Every command is
+wrapped by :func:`handle_errors` when it is registered (``cli/main.py``), so no
+exception reaches a user as a traceback, and every message is printed verbatim
+(no rich markup is read in user text: ``[m/s]`` stays ``[m/s]``).
+"""
 
 from __future__ import annotations
 
-from ..errors import ElementSetError, NotFoundError, OrbitwatchError, PropagationError, StoreError
+import functools
+import os
+from typing import Callable
+
+from ..errors import (CancelledError, ConflictError, DataError, InvalidRequestError, NotFoundError, OrbitwatchError,
+                      PropagationError, UnavailableError)
 
 #: exit codes a shell user can act on (sysexits.h meanings where they exist)
 EXIT_OK = 0
-EXIT_USAGE = 2          # bad arguments (typer's own code)
-EXIT_DATAERR = 65       # input data was malformed
-EXIT_NOINPUT = 66       # an input file or object does not exist
-EXIT_SOFTWARE = 70      # internal error
-EXIT_UNAVAILABLE = 69   # a service (database) is unavailable
+EXIT_USAGE = 2          # bad arguments or an invalid request (typer's own code for bad options)
 EXIT_PARTIAL = 3        # the command ran but rejected part of its input
+EXIT_DATAERR = 65       # input data was malformed
+EXIT_NOINPUT = 66       # an input file or object does not exist or cannot be read
+EXIT_UNAVAILABLE = 69   # a service (database, Dask scheduler, GPU) is unavailable
+EXIT_SOFTWARE = 70      # internal error: a bug, please report it
+EXIT_CANTCREAT = 73     # an output cannot be created (exists, is a folder, folder missing)
+EXIT_INTERRUPTED = 130  # stopped by Ctrl-C or cancelled
 
+#: (class, exit code), first match wins: specific classes before their bases
 EXIT_CODES: list[tuple[type[BaseException], int]] = [
-    (ElementSetError, EXIT_DATAERR),
+    (InvalidRequestError, EXIT_USAGE),
+    (DataError, EXIT_DATAERR),
     (NotFoundError, EXIT_NOINPUT),
     (FileNotFoundError, EXIT_NOINPUT),
-    (StoreError, EXIT_UNAVAILABLE),
+    (IsADirectoryError, EXIT_NOINPUT),
+    (NotADirectoryError, EXIT_NOINPUT),
+    (PermissionError, EXIT_NOINPUT),
+    (ConflictError, EXIT_CANTCREAT),
+    (UnavailableError, EXIT_UNAVAILABLE),
     (PropagationError, EXIT_DATAERR),
-    (ValueError, EXIT_DATAERR),
+    (CancelledError, EXIT_INTERRUPTED),
+    (KeyboardInterrupt, EXIT_INTERRUPTED),
+    (MemoryError, EXIT_USAGE),
     (OrbitwatchError, EXIT_SOFTWARE),
 ]
+
+#: the table as people read it (printed by ``orbitwatch --help``)
+EXIT_CODE_HELP = (
+    "Exit codes: 0 ok; 2 bad option or request; 3 part of the input rejected; 65 malformed input data; "
+    "66 input file or object not found; 69 database or cluster unavailable; 70 internal error (a bug); "
+    "73 output cannot be written; 130 interrupted."
+)
 
 
 def exit_code_for(exc: BaseException) -> int:
@@ -29,3 +58,75 @@ def exit_code_for(exc: BaseException) -> int:
         if isinstance(exc, cls):
             return code
     return EXIT_SOFTWARE
+
+
+def message_for(exc: BaseException) -> str:
+    """One line for a person: the library's own message, or what an OS error means."""
+    if isinstance(exc, OrbitwatchError):
+        return str(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    if isinstance(exc, MemoryError):
+        return "not enough memory for this request; ask for fewer objects, instants or a shorter span"
+    if isinstance(exc, OSError) and exc.filename is not None:
+        what = {FileNotFoundError: "no such file or folder", IsADirectoryError: "is a folder, not a file",
+                NotADirectoryError: "a part of the path is not a folder",
+                PermissionError: "permission denied"}.get(type(exc), exc.strerror or str(exc))
+        return f"{exc.filename}: {what}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def handle_errors(fn: Callable) -> Callable:
+    """Run a command; turn any exception into one verbatim line on stderr and the mapped exit code.
+
+    Internal errors (exit 70) print a traceback only when ``ORBITWATCH_DEBUG`` is set.
+    """
+    if getattr(fn, "_orbitwatch_handled", False):
+        return fn
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        import click
+        import typer
+
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - the CLI's last line of defence
+            if isinstance(exc, SystemExit):
+                raise
+            from .common import print_error
+
+            code = exit_code_for(exc)
+            if code == EXIT_SOFTWARE:
+                if os.environ.get("ORBITWATCH_DEBUG"):
+                    from .common import err_console
+
+                    err_console.print_exception(show_locals=False)
+                print_error(f"internal error, please report it: {message_for(exc)} "
+                            "(set ORBITWATCH_DEBUG=1 for the traceback)")
+            else:
+                print_error(message_for(exc))
+            raise typer.Exit(code) from None
+
+    wrapper._orbitwatch_handled = True
+    return wrapper
+
+
+def wrap_commands(app) -> None:
+    """Wrap every command and group callback of a typer app (recursively) in :func:`handle_errors`."""
+    from typer.models import DefaultPlaceholder
+
+    def real(cb) -> bool:
+        return cb is not None and not isinstance(cb, DefaultPlaceholder)
+
+    for cmd in app.registered_commands:
+        if real(cmd.callback):
+            cmd.callback = handle_errors(cmd.callback)
+    if app.registered_callback is not None and real(app.registered_callback.callback):
+        app.registered_callback.callback = handle_errors(app.registered_callback.callback)
+    for group in app.registered_groups:
+        if real(group.callback):
+            group.callback = handle_errors(group.callback)
+        wrap_commands(group.typer_instance)

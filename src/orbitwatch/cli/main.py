@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import typer
 
+from .errors import EXIT_CODE_HELP, wrap_commands
+
 from .catalog import app as catalog_app
 from .demo import demo_command
 from .pc import app as pc_app
@@ -24,10 +26,27 @@ app = typer.Typer(
         "Start with [bold]orbitwatch demo[/bold], then import a catalog with "
         "[bold]orbitwatch catalog import FILE[/bold]."
     ),
+    epilog=EXIT_CODE_HELP,
     rich_markup_mode="rich",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"orbitwatch {version('orbitwatch')}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Space situational awareness and disaster-response tasking."""
 
 app.add_typer(catalog_app, name="catalog")
 app.command("propagate")(propagate_command)
@@ -38,6 +57,8 @@ app.add_typer(sgp4_app, name="sgp4")        # orbitwatch sgp4 info|verify|bench
 register_screen(app)                        # orbitwatch screen ...
 
 # --- further domains register here (one line each) ---
+
+wrap_commands(app)                          # one error handler for every command (cli/errors.py)
 
 
 def main() -> None:  # pragma: no cover - console entry point

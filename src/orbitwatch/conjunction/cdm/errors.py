@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ...errors import OrbitwatchError
+from ...errors import DataError
 
 
-class CDMError(OrbitwatchError, ValueError):
+class CDMError(DataError):
     """A CCSDS Conjunction Data Message that cannot be read or written.
 
     Attributes
@@ -24,12 +24,12 @@ class CDMError(OrbitwatchError, ValueError):
     """
 
     def __init__(self, source: str, line: int | None, keyword: str, reason: str):
-        self.source = source
-        self.line = line
-        self.keyword = keyword
-        self.reason = reason
-        where = source if line is None else f"{source}:{line}"
-        super().__init__(f"{where}: {keyword}: {reason}")
+        super().__init__(source, line, keyword, reason)
+
+    @property
+    def keyword(self) -> str:
+        """The CDM keyword at fault (the generic ``field``)."""
+        return self.field
 
     def __reduce__(self):
         return (type(self), (self.source, self.line, self.keyword, self.reason))
