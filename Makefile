@@ -17,7 +17,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/orbitwatch demo
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 test-fast: $(STAMP)
@@ -32,6 +32,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/pc.py
 	$(BIN)/python benchmarks/respond.py
 	$(BIN)/python benchmarks/store_import.py
+
+# ruff over the code, the tests and the benchmarks (part of `make test`)
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks scripts
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .hypothesis

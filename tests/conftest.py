@@ -7,10 +7,21 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 
 
+def under_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def missing_reference(what: str) -> None:
+    """Skip a test whose reference data is absent; under CI (CI=true) that is a failure, never a skip."""
+    if under_ci():
+        pytest.fail(f"reference data missing under CI: {what}", pytrace=False)
+    pytest.skip(f"reference data not found: {what}")
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED.exists():
-        pytest.skip(f"shared reference data not found at {SHARED}")
+        missing_reference(f"shared reference data at {SHARED}")
     return SHARED
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from orbitwatch.catalog import Catalog
 from orbitwatch.elements import ElementSets, checksum, read_elements
-from orbitwatch.errors import ElementSetError, NotFoundError, StoreError
+from orbitwatch.errors import ElementSetError, InvalidRequestError, NotFoundError, StoreError
 from orbitwatch.store import (ImportReport, Store, current_revision, head_revision, make_engine, mask_url,
                               open_store)
 from orbitwatch.store.schema import metadata as store_metadata
@@ -47,6 +47,8 @@ def pg_admin():
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any failure to connect means "no server here"
+        if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
+            pytest.fail(f"PostgreSQL must be reachable under CI at {mask_url(PG_URL)}: {exc}", pytrace=False)
         pytest.skip(f"PostgreSQL not reachable at {mask_url(PG_URL)} "
                     f"({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}); "
                     f"set ORBITWATCH_TEST_PG_URL to run the PostgreSQL store tests")
@@ -644,10 +646,24 @@ def test_url_password_is_masked_and_errors_are_typed(tmp_path):
     with pytest.raises(StoreError) as err:
         open_store("postgresql://orbit:s3cret@127.0.0.1:1/nowhere", connect_args={"connect_timeout": 2})
     assert "s3cret" not in str(err.value) and "***" in str(err.value)
-    with pytest.raises(StoreError, match="unsupported database backend 'mysql'"):
+    # a bad URL is the caller's mistake (exit 2 / HTTP 422), not an unavailable database
+    with pytest.raises(InvalidRequestError, match="unsupported database backend 'mysql'"):
         open_store("mysql://u:p@host/db")
-    with pytest.raises(StoreError, match="not a database URL"):
+    with pytest.raises(InvalidRequestError, match="not a database URL"):
         open_store("definitely not a url")
+    with pytest.raises(InvalidRequestError, match=r"'/tmp/x.db' is not a database URL.*sqlite:////tmp/x.db"):
+        open_store("/tmp/x.db")
+
+
+def test_readers_never_create_a_database(tmp_path, monkeypatch):
+    monkeypatch.setenv("ORBITWATCH_HOME", str(tmp_path / "typo-home"))
+    monkeypatch.delenv("ORBITWATCH_DATABASE_URL", raising=False)
+    with pytest.raises(NotFoundError, match=r"no database at .*typo-home.*ORBITWATCH_HOME"):
+        open_store(must_exist=True)
+    assert not (tmp_path / "typo-home").exists()
+    with pytest.raises(InvalidRequestError, match="folder of the SQLite database .* does not exist"):
+        open_store(f"sqlite:///{tmp_path}/no/such/dir/x.db")
+    assert not (tmp_path / "no").exists()
     assert mask_url("postgresql+psycopg://u:pw@h/db") == "postgresql+psycopg://u:***@h/db"
 
 

@@ -120,9 +120,15 @@ def load_catalog(file: list[Path] | None, db: str | None):
         return Catalog(ElementSets.concat(parts))
     from ..store import open_store
 
-    store = open_store(db)
+    from ..errors import NotFoundError
+
+    store = open_store(db, must_exist=True)
     try:
-        return store.load_catalog()
+        cat = store.load_catalog()
+        if len(cat.latest()) == 0:
+            raise NotFoundError(f"the database {store.url} holds no element sets; import some with "
+                                "'orbitwatch catalog import FILE' or give element files")
+        return cat
     finally:
         store.close()
 
@@ -184,3 +190,8 @@ def check_output_dir(path: Path, *, option: str = "--out") -> Path:
     except OSError as exc:
         raise ConflictError(str(path), f"cannot create the folder: {exc.strerror or exc}") from None
     return p
+
+
+def print_json(obj) -> None:
+    """A JSON document on stdout (data), numpy values converted."""
+    sys.stdout.write(json.dumps(obj, indent=2, default=_json_default) + "\n")

@@ -8,23 +8,20 @@ alone, without network access.
 from __future__ import annotations
 
 import time
-from importlib import resources
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 import typer
+from rich.markup import escape
 from rich.panel import Panel
 
+from ..samples import sample_catalog_path
 from .common import console, handle_errors, print_table
 
 DEMO_TIME = "2023-10-09T12:00:00"
 DEMO_OBJECTS = ["ISS (ZARYA)", "HST", "SENTINEL 1A", "SENTINEL 2A", "SENTINEL 2B", "LANDSAT 8", "RADARSAT 2",
                 "RCM 1", "ALOS 2", "TANDEM X", "SAOCOM 1-A", "CSG-1", "PLEIADES 1B", "KOMPSAT 3A"]
-
-
-def sample_catalog_path() -> Path:
-    return Path(str(resources.files("orbitwatch") / "data" / "sample" / "catalog-2023-10-09.3le.gz"))
 
 
 def _section(title: str, text: str = "") -> None:
@@ -44,7 +41,7 @@ def section_import(db: Optional[str]):
         t = time.perf_counter()
         (report,) = store.import_files([sample_catalog_path()])
         dt = time.perf_counter() - t
-        console.print(f"database: [cyan]{store.url}[/cyan]")
+        console.print(f"database: [cyan]{escape(str(store.url))}[/cyan]")
         console.print(f"{report.inserted} new element sets, {report.duplicates} already present, "
                       f"{len(getattr(report, 'rejected', []) or [])} rejected, in {dt:.1f} s")
         cat = store.load_catalog()
@@ -102,16 +99,17 @@ def section_where(cat, out: Path):
         rows.append([es.name[i], int(es.norad_id[i]), f"{lat[i, 0]:+.2f}", f"{lon[i, 0]:+.2f}", f"{alt[i, 0]:.1f}",
                      f"{np.linalg.norm(teme.velocity_km_s[i, 0]):.3f}", "north" if vz[i] > 0 else "south",
                      "sunlit" if sunlit[i] else "eclipse", f"{(t0 - es.epoch[i]) / np.timedelta64(1, 'h'):+.1f}"])
-    cols = ["object", "NORAD", "lat deg", "lon deg", "alt km", "km/s", "going", "light", "age h"]
+    cols = ["object", "NORAD", "lat deg", "lon deg", "alt km", "v TEME km/s", "going", "light", "age h"]
     print_table(None, cols, rows, justify={c: "right" for c in cols[2:6] + ["age h"]},
-                caption=f"SGP4 backend: {teme.backend}; age h = hours from the element set's epoch")
+                caption=f"SGP4 backend: {teme.backend}; v TEME = inertial speed (propagate --frame LLA gives the "
+                        "slower Earth-fixed speed); age h = hours from the element set's epoch")
     # ground tracks over one ISS orbit
     times = time_range(t0, t0 + np.timedelta64(100, "m"), 30.0)
     track = propagate(es, times, frame="ITRF")
     glat, glon, _ = itrf_to_geodetic(track.position_km)
     png = out / "ground-tracks.png"
     _plot_tracks(es.name, glat, glon, lat[:, 0], lon[:, 0], png, f"Ground tracks {DEMO_TIME} UTC + 100 min")
-    console.print(f"ground tracks for the next 100 minutes: [cyan]{png}[/cyan]")
+    console.print(f"ground tracks for the next 100 minutes: [cyan]{escape(str(png))}[/cyan]")
 
 
 def _plot_tracks(names, glat, glon, lat0, lon0, path: Path, title: str) -> None:
@@ -179,14 +177,14 @@ def section_screen(cat, out: Path):
              f"{top.miss_km[k] * 1000:.0f}", f"{top.rel_speed_km_s[k]:.2f}", f"{top.pc[k]:.1e}", f"{top.pc_max[k]:.1e}"]
             for k in range(len(top))]
     print_table("Highest maximum probability (SOCRATES ranking)",
-                ["TCA UTC", "object 1", "object 2", "miss m", "km/s", "Pc", "max Pc"], rows,
-                justify={c: "right" for c in ("TCA UTC", "miss m", "km/s", "Pc", "max Pc")})
+                ["TCA UTC", "object 1", "object 2", "miss m", "v rel km/s", "Pc", "max Pc"], rows,
+                justify={c: "right" for c in ("TCA UTC", "miss m", "v rel km/s", "Pc", "max Pc")})
     ev.to_csv(out / "close-approaches.csv")
     (out / "socrates-report.txt").write_text(socrates_report(ev, top=25, by="pc", title="orbitwatch demo"))
     cdm_path = out / f"top-event.cdm"
     cdm_path.write_text(write_cdm(event_cdm(top, 0), "kvn"))
-    console.print(f"all events: [cyan]{out / 'close-approaches.csv'}[/cyan]; report: "
-                  f"[cyan]{out / 'socrates-report.txt'}[/cyan]; the top event as a CCSDS CDM: [cyan]{cdm_path}[/cyan]")
+    console.print(f"all events: [cyan]{escape(str(out / 'close-approaches.csv'))}[/cyan]; report: "
+                  f"[cyan]{escape(str(out / 'socrates-report.txt'))}[/cyan]; the top event as a CCSDS CDM: [cyan]{escape(str(cdm_path))}[/cyan]")
 
 
 def section_respond(out: Path):
@@ -209,7 +207,7 @@ def section_respond(out: Path):
     dt = time.perf_counter() - t
     _print_plan(plan, acc, fleet, 12, HAZARD_RATIONALE.get(act.hazard, ""))
     console.print(f"planned in {dt:.1f} s; map, timeline, HTML page and per-agency tasking files in "
-                  f"[cyan]{out / 'respond'}[/cyan] ({len(files)} outputs)")
+                  f"[cyan]{escape(str(out / 'respond'))}[/cyan] ({len(files)} outputs)")
 
 
 @handle_errors
@@ -232,4 +230,4 @@ def demo_command(
     section_screen(cat, out)
     section_respond(out)
     console.rule()
-    console.print(f"demo finished in {time.perf_counter() - t:.0f} s; files in [cyan]{out}[/cyan]")
+    console.print(f"demo finished in {time.perf_counter() - t:.0f} s; files in [cyan]{escape(str(out))}[/cyan]")

@@ -76,6 +76,38 @@ def message_for(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _click_modules() -> list:
+    """click itself and the copy typer vendors (typer >= 0.20 carries its own)."""
+    import click
+
+    mods = [click]
+    try:
+        import typer._click as vendored  # noqa: PLC2701 - typer's own copy of click
+        import typer._click.globals  # noqa: F401
+
+        mods.insert(0, vendored.globals)
+    except ImportError:  # pragma: no cover - older typer uses click directly
+        pass
+    return mods
+
+
+def _click_passthrough() -> tuple:
+    """Exceptions click handles itself (usage errors, exit, abort), from both copies of click."""
+    import click
+    import typer
+
+    out = [typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.exceptions.Abort]
+    try:
+        from typer._click import exceptions as vendored  # noqa: PLC2701
+    except ImportError:  # pragma: no cover - older typer uses click directly
+        return tuple(out)
+    for name in ("Exit", "ClickException", "Abort"):
+        cls = getattr(vendored, name, None)
+        if isinstance(cls, type):
+            out.append(cls)
+    return tuple(out)
+
+
 def handle_errors(fn: Callable) -> Callable:
     """Run a command; turn any exception into one verbatim line on stderr and the mapped exit code.
 
@@ -86,12 +118,11 @@ def handle_errors(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        import click
         import typer
 
         try:
             return fn(*args, **kwargs)
-        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException):
+        except _click_passthrough():
             raise
         except BaseException as exc:  # noqa: BLE001 - the CLI's last line of defence
             if isinstance(exc, SystemExit):
@@ -107,11 +138,31 @@ def handle_errors(fn: Callable) -> Callable:
                 print_error(f"internal error, please report it: {message_for(exc)} "
                             "(set ORBITWATCH_DEBUG=1 for the traceback)")
             else:
-                print_error(message_for(exc))
+                print_error(_with_option_name(exc, message_for(exc)))
             raise typer.Exit(code) from None
 
     wrapper._orbitwatch_handled = True
     return wrapper
+
+
+def _with_option_name(exc: BaseException, message: str) -> str:
+    """Name the option as the user typed it: ``--step: must be ...`` rather than ``step_s: must be ...``."""
+    if not isinstance(exc, InvalidRequestError):
+        return message
+    ctx = None
+    for mod in _click_modules():
+        ctx = ctx or mod.get_current_context(silent=True)
+    if ctx is None:
+        return message
+    field = exc.field
+    for param in ctx.command.params:
+        names = {param.name, *(o.lstrip("-").replace("-", "_") for o in param.opts)}
+        if field in names or field.replace("_", "") in {n.replace("_", "") for n in names}:
+            label = max(param.opts, key=len) if param.opts and param.opts[0].startswith("-") else param.name.upper()
+            if message.startswith(f"{field}: "):
+                return f"{label}: {message[len(field) + 2:]}"
+            return f"{label}: {message}"
+    return message
 
 
 def wrap_commands(app) -> None:

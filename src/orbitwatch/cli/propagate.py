@@ -8,74 +8,98 @@ from typing import List, Optional
 import numpy as np
 import typer
 
-from ..propagation import FRAMES, STATUS_MESSAGES, propagate
-from ..timeutil import as_datetime64, time_range
-from .common import console, err_console, handle_errors, iso_ms, load_catalog, print_table, resolve_objects, write_rows
+from ..errors import InvalidRequestError
+from ..propagation import FRAMES
+from ..propagation.request import PropagationRequest, ephemeris_records
+from ..requests import check_choice, check_positive
+from .common import check_output_file, load_catalog, print_note, print_table, print_warning, write_rows
+
+#: element sets older than this (days) at the start time get a warning
+DEFAULT_MAX_AGE_DAYS = 14.0
 
 
-@handle_errors
+OBJECTS_HELP = ("Catalog numbers, names, globs or /regex/, e.g. 25544 'ISS (ZARYA)' 'SENTINEL-1*' '/^NOAA 1[89]$/'. "
+                "An exact name always matches (any case); in globs only * and ? are special, brackets are literal.")
+
+
 def propagate_command(
-    objects: List[str] = typer.Argument(..., help="Catalog numbers, names, globs ('SENTINEL-1*') or /regex/."),
-    start: Optional[str] = typer.Option(None, help="UTC start, ISO-8601 (default: each catalog's latest epoch)."),
-    stop: Optional[str] = typer.Option(None, help="UTC stop, ISO-8601 (default: start + 90 minutes)."),
-    step_s: float = typer.Option(60.0, "--step", help="Step in seconds."),
-    frame: str = typer.Option("TEME", help=f"Output frame: {', '.join(FRAMES)}, or LLA (geodetic lat/lon/alt)."),
+    objects: List[str] = typer.Argument(..., help=OBJECTS_HELP, show_default=False),
+    start: Optional[str] = typer.Option(None, help="UTC start, ISO-8601 (default: the chosen objects' latest epoch)."),
+    stop: Optional[str] = typer.Option(None, help="UTC stop, ISO-8601 (or give --hours/--days; default 90 minutes)."),
+    hours: Optional[float] = typer.Option(None, help="Span in hours (instead of --stop)."),
+    days: Optional[float] = typer.Option(None, help="Span in days (instead of --stop)."),
+    step_s: float = typer.Option(60.0, "--step", help="Step in seconds (at least 0.001)."),
+    frame: str = typer.Option("TEME", help=f"Output frame: {', '.join(FRAMES)}, or LLA (WGS-84 geodetic latitude, "
+                                           "longitude, altitude and the Earth-fixed speed)."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write CSV/JSON here instead of stdout."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write CSV/JSON to this file instead of stdout."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists."),
     backend: Optional[str] = typer.Option(None, help="Propagator: numba (default when built) or sgp4 (reference)."),
-    file: Optional[List[Path]] = typer.Option(None, "--file", help="Read these element files instead of the database."),
+    max_age_days: float = typer.Option(DEFAULT_MAX_AGE_DAYS, "--max-age-days",
+                                       help="Warn when an element set is older than this at the start time."),
+    file: Optional[List[Path]] = typer.Option(None, "--elements", "--file",
+                                              help="Read these element files instead of the database."),
     db: Optional[str] = typer.Option(None, "--db-url", help="Database URL (default: $ORBITWATCH_DATABASE_URL, else SQLite in $ORBITWATCH_HOME).", envvar="ORBITWATCH_DATABASE_URL"),
 ):
     """Propagate objects with SGP4 from the element set in force at the start time.
 
+    TEME, GCRS and EME2000 are inertial frames (their velocity is the inertial velocity); ITRF is
+    Earth-fixed (its velocity, and LLA's speed, are relative to the rotating Earth).
+
     Example: orbitwatch propagate 25544 --start 2023-10-09T12:00 --stop 2023-10-09T13:30 --step 300 --frame LLA
     """
+    fmt = check_choice("format", fmt, ("table", "csv", "json"))
+    req = PropagationRequest(objects=tuple(objects), start=start, stop=stop, hours=hours, days=days, step_s=step_s,
+                             frame=frame, backend=backend)
+    check_positive("max_age_days", max_age_days)
+    if output is not None and fmt == "table":
+        raise InvalidRequestError("output", "--output writes CSV or JSON: add --format csv or --format json")
+    check_output_file(output, force=force)
     cat = load_catalog(file, db)
-    ids = resolve_objects(cat, objects)
-    sub = cat.select(norad_ids=ids)
-    t0 = as_datetime64(start) if start else sub.latest().epoch.max()
-    t1 = as_datetime64(stop) if stop else t0 + np.timedelta64(90, "m")
-    times = time_range(t0, t1, step_s)
-    if len(times) > 1_000_000:
-        raise ValueError(f"{len(times)} instants requested; use a larger --step")
-    es = sub.at(t0)
-    lla = frame.upper() == "LLA"
-    eph = propagate(es, times, frame="ITRF" if lla else frame.upper(), backend=backend)
-    err_console.print(f"[dim]{len(es)} object(s) x {len(times)} instant(s), backend {eph.backend}, "
-                      f"frame {'WGS-84 geodetic' if lla else eph.frame}[/dim]")
-    if lla:
-        from ..propagation import itrf_to_geodetic
-
-        lat, lon, alt = itrf_to_geodetic(eph.position_km)
-        columns = ["norad_id", "name", "time_utc", "lat_deg", "lon_deg", "alt_km", "speed_km_s", "status"]
-        speed = np.linalg.norm(eph.velocity_km_s, axis=-1)
-        vals = [lat, lon, alt, speed]
-    else:
-        columns = ["norad_id", "name", "time_utc", "x_km", "y_km", "z_km", "vx_km_s", "vy_km_s", "vz_km_s", "status"]
-        vals = [eph.position_km[..., k] for k in range(3)] + [eph.velocity_km_s[..., k] for k in range(3)]
-    rows = []
-    for i in range(len(es)):
-        for j in range(len(times)):
-            st = int(eph.status[i, j])
-            nums = [round(float(v[i, j]), 6) if st == 0 else None for v in vals]
-            rows.append([int(es.norad_id[i]), str(es.name[i]), iso_ms(times[j]), *nums,
-                         "ok" if st == 0 else f"{st}: {STATUS_MESSAGES.get(st, '?')}"])
+    eph = req.run(cat)
+    lla = req.frame == "LLA"
+    print_note(f"{eph.shape[0]} object(s) x {eph.shape[1]} instant(s), backend {eph.backend}, "
+               f"frame {'WGS-84 geodetic' if lla else eph.frame}")
+    _warn_ages(cat, eph, max_age_days)
+    records = ephemeris_records(eph, lla=lla)
     if fmt == "table":
-        def trio(xs, nd):
-            return "-" if xs[0] is None else "  ".join(f"{x:.{nd}f}" for x in xs)
+        _print_tables(eph, records, lla)
+        return
+    columns = list(records[0].keys()) if records else []
+    write_rows(columns, [list(r.values()) for r in records], fmt, output)
 
-        same_day = str(times[0])[:10] == str(times[-1])[:10]
-        when = (lambda s_: s_[11:19]) if same_day else (lambda s_: s_[5:19].replace("T", " "))
-        tlabel = "time"
-        for i in range(len(es)):
-            mine = rows[i * len(times):(i + 1) * len(times)]
-            title = f"{int(es.norad_id[i])} {es.name[i]}" + (f", {str(times[0])[:10]} (UTC)" if same_day else " (UTC)")
-            if lla:
-                tcols = [tlabel, "lat deg", "lon deg", "alt km", "speed km/s", "status"]
-                fmt_rows = [[when(r[2]), *("-" if x is None else f"{x:.3f}" for x in r[3:7]), r[7]] for r in mine]
-            else:
-                tcols = [tlabel, f"{eph.frame} x y z km", "vx vy vz km/s", "status"]
-                fmt_rows = [[when(r[2]), trio(r[3:6], 3), trio(r[6:9], 4), r[9]] for r in mine]
-            print_table(title, tcols, fmt_rows, justify={c: "right" for c in tcols[1:-1]})
-    else:
-        write_rows(columns, rows, fmt, output)
+
+def _warn_ages(cat, eph, max_age_days: float) -> None:
+    es = cat.select(norad_ids=eph.norad_id).at(eph.times[0])
+    age_d = (eph.times[0] - es.epoch) / np.timedelta64(1, "D")
+    for nid, name, a in zip(es.norad_id, es.name, age_d):
+        if abs(a) > max_age_days:
+            when = "old" if a > 0 else "in the future"
+            print_warning(f"{int(nid)} {name}: element set is {abs(a):.1f} days {when} at the start time "
+                          f"(more than {max_age_days:g}); positions may be far off or the object may have decayed")
+
+
+def _print_tables(eph, records, lla: bool) -> None:
+    times = eph.times
+    n_t = len(times)
+    same_day = str(times[0])[:10] == str(times[-1])[:10]
+
+    def when(iso: str) -> str:
+        return iso[11:19] if same_day else iso[5:19].replace("T", " ")
+
+    def trio(xs, nd):
+        return "-" if xs[0] is None else "  ".join(f"{x:.{nd}f}" for x in xs)
+
+    for i in range(eph.shape[0]):
+        mine = records[i * n_t:(i + 1) * n_t]
+        title = f"{mine[0]['norad_id']} {mine[0]['name']}" + (f", {str(times[0])[:10]} (UTC)" if same_day else " (UTC)")
+        if lla:
+            tcols = ["time", "lat deg", "lon deg", "alt km", "ITRF speed km/s", "status"]
+            rows = [[when(r["time_utc"]), *("-" if r[k] is None else f"{r[k]:.3f}"
+                                            for k in ("lat_deg", "lon_deg", "alt_km", "speed_itrf_km_s")), r["status"]]
+                    for r in mine]
+        else:
+            tcols = ["time", f"{eph.frame} x y z km", "vx vy vz km/s", "status"]
+            rows = [[when(r["time_utc"]), trio([r["x_km"], r["y_km"], r["z_km"]], 3),
+                     trio([r["vx_km_s"], r["vy_km_s"], r["vz_km_s"]], 4), r["status"]] for r in mine]
+        print_table(title, tcols, rows, justify={c: "right" for c in tcols[1:-1]})

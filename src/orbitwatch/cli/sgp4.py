@@ -11,11 +11,13 @@ from typing import Optional
 
 import numpy as np
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from .errors import exit_code_for
+from ..errors import DataError
+from ..requests import check_int
+from .common import console, err_console, fail, print_json
 
 app = typer.Typer(
     name="sgp4",
@@ -31,18 +33,21 @@ app = typer.Typer(
         "  [bold]orbitwatch sgp4 bench CATALOG[/bold]   propagations per second on your machine"
     ),
 )
-console = Console()
-err_console = Console(stderr=True, soft_wrap=True)
 
 
-def _fail(message: str, code: int):
-    err_console.print(f"[bold red]error:[/bold red] {message}")
-    raise typer.Exit(code)
+def _kv_table(title: str, rows: dict) -> Table:
+    table = Table(title=Text(title), header_style="bold cyan", show_header=False)
+    table.add_column("item")
+    table.add_column("value")
+    for k, v in rows.items():
+        table.add_row(Text(str(k)), v if isinstance(v, Text) else Text(str(v)))
+    return table
 
 
 @app.command("info")
 def info_command(
     warm: bool = typer.Option(False, "--warm", help="Compile (or load from cache) the kernels now and time it."),
+    as_json: bool = typer.Option(False, "--json", help="Print the facts as JSON on stdout."),
 ):
     """Show the propagation backends, the device and thread count, and the kernel cache.
 
@@ -53,26 +58,22 @@ def info_command(
 
     from ..propagation import available_backends, default_backend_name, sgp4_device
 
-    table = Table(title="SGP4 propagation", header_style="bold cyan", show_header=False)
-    table.add_column("item")
-    table.add_column("value")
-    table.add_row("default backend", default_backend_name())
-    table.add_row("available", ", ".join(available_backends()))
-    table.add_row("numba kernel runs on", sgp4_device())
-    table.add_row("numba", f"{numba.__version__}, {numba.config.NUMBA_NUM_THREADS} threads "
-                           f"(NUMBA_NUM_THREADS to change)")
+    facts: dict = {"default backend": default_backend_name(), "available": ", ".join(available_backends()),
+                   "numba kernel runs on": sgp4_device(),
+                   "numba": f"{numba.__version__}, {numba.config.NUMBA_NUM_THREADS} threads "
+                            "(NUMBA_NUM_THREADS to change)"}
     try:
         import llvmlite.binding as llvm
 
-        table.add_row("CPU (LLVM target)", llvm.get_host_cpu_name())
+        facts["CPU (LLVM target)"] = llvm.get_host_cpu_name()
     except Exception:  # pragma: no cover
         pass
     try:
         from sgp4.api import accelerated
 
-        table.add_row("python-sgp4 reference", "C++ (accelerated)" if accelerated else "pure Python (slow)")
+        facts["python-sgp4 reference"] = "C++ (accelerated)" if accelerated else "pure Python (slow)"
     except ImportError:  # pragma: no cover
-        table.add_row("python-sgp4 reference", "not installed")
+        facts["python-sgp4 reference"] = "not installed"
     if warm:
         from ..elements import ElementSets
         from ..propagation import sgp4_numba as sn
@@ -82,12 +83,15 @@ def info_command(
                          inclination_deg=[51.6, 63.4], raan_deg=[10.0, 10.0], eccentricity=[0.001, 0.7],
                          arg_perigee_deg=[30.0, 270.0], mean_anomaly_deg=[40.0, 10.0],
                          mean_motion_rev_per_day=[15.5, 2.006])
-        with console.status("compiling or loading the SGP4 kernels ..."):
+        with err_console.status("compiling or loading the SGP4 kernels ..."):
             st = sn.init_state(es)
             sn.propagate_tsince(st, [0.0, 60.0])
         for name, seconds in sn.compile_report().items():
-            table.add_row(f"first use: {name}", f"{seconds:.2f} s")
-    console.print(table)
+            facts[f"first use: {name} [s]"] = round(seconds, 3)
+    if as_json:
+        print_json(facts)
+    else:
+        console.print(_kv_table("SGP4 propagation", facts))
 
 
 @app.command("verify")
@@ -96,6 +100,7 @@ def verify_command(
                                           help="Backend to check: numba, sgp4, cuda (default: the default)."),
     data: Optional[Path] = typer.Option(None, "--data", help="Folder with SGP4-VER.TLE and tcppver.out "
                                                              "(default: the copy inside python-sgp4)."),
+    as_json: bool = typer.Option(False, "--json", help="Print each case's result as JSON on stdout."),
 ):
     """Check a backend against Vallado's SGP4 verification output (tcppver.out).
 
@@ -107,32 +112,40 @@ def verify_command(
     from ..propagation.backends import get_backend
     from ..propagation.sgp4_verify import verify_vallado
 
-    try:
-        be = get_backend(backend)
-        results = verify_vallado(be, data)
-    except Exception as exc:  # noqa: BLE001 - one clear line for the user
-        _fail(str(exc), exit_code_for(exc))
-    table = Table(title=f"Vallado SGP4 verification, backend {be.name}", header_style="bold cyan")
+    be = get_backend(backend)
+    results = verify_vallado(be, data)
+    bad = [r.satnum for r in results if not r.ok]
+    if as_json:
+        print_json({"backend": be.name, "cases": [
+            {"satnum": int(r.satnum), "states": int(r.states), "max_dr_km": float(r.max_dr_km),
+             "max_dv_km_s": float(r.max_dv_km_s), "error_code": int(r.error_code or 0), "ok": bool(r.ok),
+             "note": r.note} for r in results], "failed": [int(x) for x in bad]})
+        if bad:
+            raise typer.Exit(1)
+        return
+    table = Table(title=Text(f"Vallado SGP4 verification, backend {be.name}"), header_style="bold cyan")
     for col, just in (("satnum", "right"), ("states", "right"), ("max |dr| km", "right"),
                       ("max |dv| km/s", "right"), ("error", "right"), ("", "left"), ("note", "left")):
         table.add_column(col, justify=just)
     for r in results:
         table.add_row(str(r.satnum), str(r.states), f"{r.max_dr_km:.1e}", f"{r.max_dv_km_s:.1e}",
-                      str(r.error_code or ""), "[green]ok[/green]" if r.ok else "[bold red]FAIL[/bold red]", r.note)
+                      str(r.error_code or ""), Text("ok", "green") if r.ok else Text("FAIL", "bold red"),
+                      Text(r.note))
     console.print(table)
-    bad = [r.satnum for r in results if not r.ok]
     if bad:
-        _fail(f"{len(bad)} of {len(results)} cases fail: {bad}", 1)
-    console.print(f"[green]all {len(results)} cases agree with Vallado's reference output[/green]")
+        fail(f"{len(bad)} of {len(results)} cases fail: {bad}", 1)
+    err_console.print(Text(f"all {len(results)} cases agree with Vallado's reference output", "green"))
 
 
 @app.command("bench")
 def bench_command(
     catalog: Path = typer.Argument(..., exists=True, dir_okay=False, help="TLE/3LE/OMM file to propagate."),
-    instants: int = typer.Option(1440, "--instants", "-n", help="Instants, one minute apart."),
+    instants: int = typer.Option(1440, "--instants", "-n", help="Instants, one minute apart (1 to 100,000)."),
     objects: int = typer.Option(0, "--objects", help="Only the first N objects (0: all)."),
-    threads: Optional[int] = typer.Option(None, "--threads", "-j", help="CPU threads (default: all)."),
+    threads: Optional[int] = typer.Option(None, "--workers", "--threads", "-j",
+                                          help="CPU threads (default: all)."),
     check: int = typer.Option(500, "--check", help="Objects compared with python-sgp4 (0: none)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON on stdout."),
 ):
     """Propagate a catalog on this machine and report propagations per second.
 
@@ -145,19 +158,22 @@ def bench_command(
     from ..propagation import sgp4_numba as sn
     from ..propagation.backends import SGP4ReferenceBackend
 
-    try:
-        res = read_elements(catalog)
-    except Exception as exc:  # noqa: BLE001
-        _fail(str(exc), exit_code_for(exc))
-    es = res.elements
+    import numba
+
+    instants = check_int("instants", instants, 1, 100_000)
+    objects = check_int("objects", objects, 0)
+    check = check_int("check", check, 0)
+    if threads is not None:
+        threads = check_int("workers", threads, 1, numba.config.NUMBA_NUM_THREADS)
+    es = read_elements(catalog).elements
     if objects:
         es = es[np.arange(min(objects, len(es)))]
     if len(es) == 0:
-        _fail(f"{catalog}: no element sets", 65)
+        raise DataError(str(catalog), None, "file", "no element sets in this file")
     n = len(es)
     times = (int(np.median(es.epoch.astype(np.int64))) // 60_000_000_000 * 60_000_000_000
              + np.arange(instants, dtype=np.int64) * 60_000_000_000)
-    with console.status("SGP4 initialisation (compiles the kernels on first use) ..."):
+    with err_console.status("SGP4 initialisation (compiles the kernels on first use) ..."):
         t0 = time.perf_counter()
         state = sn.init_state(es)
         sn.propagate_ns_into(state.subset(slice(0, 1)), times[:1], np.empty((1, 1, 3)), None,
@@ -173,7 +189,7 @@ def bench_command(
     counts = np.zeros(256, np.int64)
     busy = 0.0
     with Progress(TextColumn("propagating"), BarColumn(), TextColumn("{task.completed}/{task.total} objects"),
-                  TimeElapsedColumn(), console=console) as progress:
+                  TimeElapsedColumn(), console=err_console) as progress:
         task = progress.add_task("sgp4", total=n)
         for a in range(0, n, chunk):
             b = min(n, a + chunk)
@@ -184,25 +200,35 @@ def bench_command(
             counts += np.bincount(st[: b - a].ravel(), minlength=256)
             progress.update(task, advance=b - a)
     props = n * instants
-    table = Table(title=f"SGP4 throughput: {catalog.name}", header_style="bold cyan", show_header=False)
-    table.add_column("item")
-    table.add_column("value", justify="right")
-    table.add_row("objects x instants", f"{n:,} x {instants:,} = {props / 1e6:.1f} M states")
-    table.add_row("first use (compile or cache load)", f"{first:.2f} s")
-    table.add_row("initialisation", f"{init_s * 1e3:.1f} ms")
-    table.add_row("propagation", f"{busy:.3f} s")
-    table.add_row("throughput", f"{props / busy / 1e6:.1f} M states/s")
-    table.add_row("status 0 (ok) / errors", f"{counts[0]:,} / {props - counts[0]:,}")
+    fig: dict = {"objects": n, "instants": instants, "states": props, "threads": threads or
+                 numba.config.NUMBA_NUM_THREADS, "first_use_s": round(first, 3), "init_ms": round(init_s * 1e3, 2),
+                 "propagation_s": round(busy, 4), "states_per_s": round(props / busy), "status_ok": int(counts[0]),
+                 "status_error": int(props - counts[0])}
+    rows = {"objects x instants": f"{n:,} x {instants:,} = {props / 1e6:.1f} M states",
+            "threads": fig["threads"],
+            "first use (compile or cache load)": f"{first:.2f} s",
+            "initialisation": f"{init_s * 1e3:.1f} ms",
+            "propagation": f"{busy:.3f} s",
+            "throughput (all threads)": f"{props / busy / 1e6:.1f} M states/s",
+            "status 0 (ok) / errors": f"{counts[0]:,} / {props - counts[0]:,}"}
     if check:
         idx = np.linspace(0, n - 1, min(check, n)).astype(np.int64)
-        with console.status(f"comparing {idx.size} objects with python-sgp4 ..."):
+        with err_console.status(f"comparing {idx.size} objects with python-sgp4 ..."):
             ref = SGP4ReferenceBackend()
             r1, v1, s1 = ref.propagate_ns(ref.prepare(es[idx]), times)
             r2, v2, s2 = sn.propagate_ns_into(state.subset(idx), times, np.empty_like(r1), np.empty_like(v1),
                                               np.empty_like(s1), threads=threads)
         ok = (s1 == 0) & (s2 == 0)
-        table.add_row("status codes equal to python-sgp4", "yes" if np.array_equal(s1, s2) else "[red]NO[/red]")
+        same = bool(np.array_equal(s1, s2))
+        fig["checked_objects"] = int(idx.size)
+        fig["status_equal_to_python_sgp4"] = same
+        rows["status codes equal to python-sgp4"] = "yes" if same else Text("NO", "red")
         if ok.any():
-            table.add_row("max |dr| vs python-sgp4", f"{np.abs(r1[ok] - r2[ok]).max() * 1e6:.4f} mm")
-            table.add_row("max |dv| vs python-sgp4", f"{np.abs(v1[ok] - v2[ok]).max() * 1e9:.4f} um/s")
-    console.print(table)
+            fig["max_dr_mm"] = float(np.abs(r1[ok] - r2[ok]).max() * 1e6)
+            fig["max_dv_um_s"] = float(np.abs(v1[ok] - v2[ok]).max() * 1e9)
+            rows["max |dr| vs python-sgp4"] = f"{fig['max_dr_mm']:.4f} mm"
+            rows["max |dv| vs python-sgp4"] = f"{fig['max_dv_um_s']:.4f} um/s"
+    if as_json:
+        print_json(fig)
+    else:
+        console.print(_kv_table(f"SGP4 throughput: {catalog.name}", rows))

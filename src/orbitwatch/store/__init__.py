@@ -1,9 +1,14 @@
 """Persistent storage (SQLAlchemy 2 + Alembic): SQLite by default, PostgreSQL by URL.
 
+>>> import tempfile
+>>> from orbitwatch.samples import sample_catalog_path
 >>> from orbitwatch.store import open_store
->>> with open_store() as store:                       # $ORBITWATCH_DATABASE_URL or ~/.orbitwatch/orbitwatch.db
-...     [report] = store.import_files(["catalog.3le"])
+>>> folder = tempfile.mkdtemp()
+>>> with open_store(f"sqlite:///{folder}/orbitwatch.db") as store:   # open_store(): $ORBITWATCH_DATABASE_URL or ~/.orbitwatch
+...     [report] = store.import_files([sample_catalog_path()])
 ...     catalog = store.load_catalog()
+>>> report.inserted, len(catalog.latest())
+(26140, 26140)
 
 See docs/storage.md.
 """

@@ -13,7 +13,7 @@ from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from ..config import Settings, get_settings
-from ..errors import StoreError
+from ..errors import InvalidRequestError, NotFoundError, StoreError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
@@ -30,22 +30,30 @@ def resolve_url(url: str | URL | None = None, settings: Settings | None = None) 
     ``postgresql://`` and ``postgres://`` URLs are given the psycopg 3 driver
     (``postgresql+psycopg://``). Raises :class:`StoreError` for an unparseable URL or a
     backend other than SQLite and PostgreSQL.
+    A bad URL is the caller's mistake: :class:`~orbitwatch.errors.InvalidRequestError` on
+    field ``db_url``, quoting what was typed (password masked); a file path is named as such.
     """
     if url is None:
         url = (settings or get_settings()).database_url
+    if isinstance(url, str) and "://" not in url:
+        hint = ""
+        if url.strip() and ("/" in url or url.endswith((".db", ".sqlite", ".sqlite3"))):
+            hint = f"; for a SQLite file write sqlite:///{Path(url).expanduser().absolute()}"
+        raise InvalidRequestError("db_url", f"{url!r} is not a database URL (it has no scheme://){hint}", url)
     try:
         u = make_url(url) if isinstance(url, str) else url
     except ArgumentError as exc:
-        raise StoreError(f"not a database URL: {mask_url(str(url))!r} ({exc})") from None
+        raise InvalidRequestError("db_url", f"not a database URL: {mask_url(str(url))!r} ({exc})",
+                                  mask_url(str(url))) from None
     backend = u.get_backend_name()
     if backend == "postgres":
         u = u.set(drivername="postgresql+psycopg")
     elif backend == "postgresql" and u.drivername == "postgresql":
         u = u.set(drivername="postgresql+psycopg")
     if u.get_backend_name() not in SUPPORTED_BACKENDS:
-        raise StoreError(f"unsupported database backend {u.get_backend_name()!r} in "
+        raise InvalidRequestError("db_url", f"unsupported database backend {u.get_backend_name()!r} in "
                          f"{u.render_as_string(hide_password=True)}; use sqlite:///PATH or "
-                         f"postgresql+psycopg://USER@HOST:PORT/DB")
+                         f"postgresql+psycopg://USER@HOST:PORT/DB", u.render_as_string(hide_password=True))
     return u
 
 
@@ -66,19 +74,35 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(db)
 
 
-def make_engine(url: str | URL | None = None, *, settings: Settings | None = None, **engine_kw) -> Engine:
+def make_engine(url: str | URL | None = None, *, settings: Settings | None = None, must_exist: bool = False,
+                **engine_kw) -> Engine:
     """A SQLAlchemy engine for ``url`` (see :func:`resolve_url`), configured for orbitwatch.
 
-    For SQLite the file's folder is created, and every connection gets foreign keys on,
+    SQLite: the default database's folder (``$ORBITWATCH_HOME``) is created when needed;
+    the folder of a file named in an explicit URL must exist already (a typo does not
+    create a tree of folders). With ``must_exist`` (reading commands) a missing SQLite file
+    is a :class:`~orbitwatch.errors.NotFoundError` naming the file and what chose it,
+    and nothing is created. Every connection gets foreign keys on,
     write-ahead logging (readers never block the importer), a busy timeout and explicit
     transaction control (see :func:`configure_sqlite`).
     """
+    settings = settings or get_settings()
+    explicit = url is not None or not settings.uses_default_sqlite
     u = resolve_url(url, settings)
     if u.get_backend_name() == "sqlite":
         path = sqlite_file(u)
         if path is not None:
+            path = path.expanduser()
+            chosen = (f"from {mask_url(u)}" if url is not None else
+                      "from $ORBITWATCH_DATABASE_URL" if explicit else f"in $ORBITWATCH_HOME ({settings.home})")
+            if must_exist and not path.exists():
+                raise NotFoundError(f"no database at {path} ({chosen}); import element sets first with "
+                                    "'orbitwatch catalog import FILE', or check the path")
+            if explicit and not path.parent.is_dir():
+                raise InvalidRequestError("db_url", f"the folder of the SQLite database {path} does not exist "
+                                                    f"({chosen})", mask_url(u))
             try:
-                path.expanduser().parent.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"cannot create the folder of the SQLite database {path}: "
                                  f"{exc.strerror or exc}") from None

@@ -229,14 +229,17 @@ class StoreStats:
 
 # ======================================================================================= the store
 def open_store(url: str | None = None, *, migrate: bool = True, batch_rows: int = BATCH_ROWS,
-               **engine_kw) -> "Store":
+               must_exist: bool = False, **engine_kw) -> "Store":
     """Open (creating and migrating if needed) the store at ``url``.
+
+    ``must_exist=True`` is for readers: a SQLite file that is not there is a
+    :class:`~orbitwatch.errors.NotFoundError` and nothing is created.
 
     ``url`` None means ``ORBITWATCH_DATABASE_URL``, else ``sqlite:///$ORBITWATCH_HOME/orbitwatch.db``
     (``ORBITWATCH_HOME`` defaults to ``~/.orbitwatch``), read now. The schema is migrated to
     the newest revision. Raises :class:`StoreError` if the database cannot be reached.
     """
-    engine = make_engine(url, **engine_kw)
+    engine = make_engine(url, must_exist=must_exist, **engine_kw)
     try:
         return Store(engine, migrate=migrate, owns_engine=True, batch_rows=batch_rows)
     except BaseException:
@@ -254,7 +257,9 @@ class Store:
     def __init__(self, engine: Engine, *, migrate: bool = True, owns_engine: bool = False,
                  batch_rows: int = BATCH_ROWS):
         if batch_rows < 1:
-            raise ValueError("batch_rows must be positive")
+            from ..errors import InvalidRequestError
+
+            raise InvalidRequestError("batch_rows", "must be positive", batch_rows)
         self.batch_rows = int(batch_rows)
         if engine.dialect.name not in ("sqlite", "postgresql"):
             raise StoreError(f"unsupported database backend {engine.dialect.name!r}")
