@@ -409,7 +409,7 @@ def test_failure_half_way_rolls_back(store):
     store.batch_rows = 8
     calls = []
 
-    def progress(done, total):
+    def progress(done, total, stage):
         calls.append((done, total))
         if len(calls) == 3:
             raise RuntimeError("crash after 3 batches")
@@ -423,8 +423,22 @@ def test_failure_half_way_rolls_back(store):
 def test_progress_reports_batches_and_a_final_call(store):
     store.batch_rows = 16
     calls = []
-    store.import_files([FILE_A, FILE_B], progress=lambda d, t: calls.append((d, t)))
-    assert calls == [(16, 50), (32, 50), (40, 50), (50, 50), (50, 50)]
+    store.import_files([FILE_A, FILE_B], progress=lambda d, t, stage: calls.append((d, t, stage)))
+    assert calls == [(16, 50, "import"), (32, 50, "import"), (40, 50, "import"), (50, 50, "import"),
+                     (50, 50, "commit")]
+
+
+def test_cancelled_import_rolls_back(store):
+    from orbitwatch.errors import CancelledError
+    from orbitwatch.progress import Progress
+
+    store.import_files([FILE_B])
+    before = snapshot(store)
+    store.batch_rows = 8
+    prog = Progress(lambda d, t, stage: prog.cancel() if d >= 16 else None)
+    with pytest.raises(CancelledError):
+        store.import_files([FILE_A, FILE_B], progress=prog)
+    assert snapshot(store) == before
 
 
 def test_bad_on_conflict_value(store):
@@ -527,7 +541,7 @@ from orbitwatch.store import open_store
 url, path, pause, batch_rows = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 store = open_store(url, batch_rows=batch_rows)
 state = {"calls": 0, "at_total": 0}
-def progress(done, total):
+def progress(done, total, stage):
     state["calls"] += 1
     state["at_total"] += done == total
     if (pause == "commit" and state["at_total"] == 2) or (pause != "commit" and state["calls"] == int(pause)):

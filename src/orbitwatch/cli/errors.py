@@ -18,6 +18,7 @@ from ..errors import (CancelledError, ConflictError, DataError, InvalidRequestEr
 
 #: exit codes a shell user can act on (sysexits.h meanings where they exist)
 EXIT_OK = 0
+EXIT_FAILED = 1        # the command ran a check and it failed (sgp4 verify)
 EXIT_USAGE = 2          # bad arguments or an invalid request (typer's own code for bad options)
 EXIT_PARTIAL = 3        # the command ran but rejected part of its input
 EXIT_DATAERR = 65       # input data was malformed
@@ -47,7 +48,7 @@ EXIT_CODES: list[tuple[type[BaseException], int]] = [
 
 #: the table as people read it (printed by ``orbitwatch --help``)
 EXIT_CODE_HELP = (
-    "Exit codes: 0 ok; 2 bad option or request; 3 part of the input rejected; 65 malformed input data; "
+    "Exit codes: 0 ok; 1 a check the command ran found a failure; 2 bad option or request; 3 part of the input rejected; 65 malformed input data; "
     "66 input file or object not found; 69 database or cluster unavailable; 70 internal error (a bug); "
     "73 output cannot be written; 130 interrupted."
 )

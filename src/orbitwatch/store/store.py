@@ -24,13 +24,17 @@ from ..catalog.catalog import name_mask
 from ..elements import read_elements
 from ..elements.sets import OBJECT_TYPE_CODES, OBJECT_TYPES, ElementSets, validate_domain
 from ..errors import ElementSetError, NotFoundError, StoreError
+from ..progress import Progress as _Progress
+from ..progress import as_progress
 from ..timeutil import as_datetime64
 from . import schema
 from .engine import SQLITE_BEGIN_OPTION, configure_sqlite, make_engine, mask_url, migrate as _migrate
 
-#: ``progress(n_done, n_total)``: called after each staged batch and once more, with
-#: ``(n_total, n_total)``, when everything is written and the transaction is about to commit.
-Progress = Callable[[int, int], None]
+#: imports report through :class:`orbitwatch.progress.Progress` (or a bare
+#: ``callback(n_done, n_total, stage)``): called after each staged batch and once more, with
+#: ``(n_total, n_total, "commit")``, when everything is written and the transaction is about
+#: to commit. ``Progress.cancel()`` stops the import between batches and rolls it back.
+Progress = _Progress
 
 ON_CONFLICT = ("keep", "replace")
 #: rows per staged batch (one progress call each)
@@ -360,14 +364,18 @@ class Store:
 
     def _import(self, items, progress: Progress | None, on_conflict: str) -> list[ImportReport]:
         if on_conflict not in ON_CONFLICT:
-            raise ValueError(f"on_conflict must be one of {ON_CONFLICT}, not {on_conflict!r}")
+            from ..errors import InvalidRequestError
+
+            raise InvalidRequestError("on_conflict", f"must be one of {ON_CONFLICT}, not {on_conflict!r}",
+                                      on_conflict)
         total = sum(len(es) for es, *_ in items)
         done = [0]
+        prog = as_progress(progress)
 
         def step(n: int) -> None:
             done[0] += n
-            if progress is not None:
-                progress(done[0], total)
+            prog.update(done[0], total, "import")
+            prog.check()
 
         reports = []
         try:
@@ -375,8 +383,8 @@ class Store:
                 for es, source, rejected, sha in items:
                     reports.append(_import_one(conn, es, source, rejected, sha, on_conflict, step,
                                                self.batch_rows))
-                if progress is not None:
-                    progress(total, total)
+                prog.check()
+                prog.update(total, total, "commit")
         except DBAPIError as exc:
             raise StoreError(f"import into {self.url} failed and was rolled back: {_short(exc)}") from exc
         except SQLAlchemyError as exc:
