@@ -1,4 +1,6 @@
+import itertools
 import os
+import secrets
 from pathlib import Path
 
 import pytest
@@ -41,3 +43,65 @@ def wide_console():
     common.console.width = common.err_console.width = 250
     yield
     common.console.width, common.err_console.width = saved
+
+
+# ================================================================== database backends (SQLite and PostgreSQL)
+PG_URL = os.environ.get("ORBITWATCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+_schema_numbers = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_admin():
+    """(engine on the PostgreSQL test database, schema prefix for this session)."""
+    from sqlalchemy import text
+
+    from orbitwatch.store import make_engine, mask_url
+
+    try:
+        engine = make_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure to connect means "no server here"
+        if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
+            pytest.fail(f"PostgreSQL must be reachable under CI at {mask_url(PG_URL)}: {exc}", pytrace=False)
+        pytest.skip(f"PostgreSQL not reachable at {mask_url(PG_URL)} "
+                    f"({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}); "
+                    f"set ORBITWATCH_TEST_PG_URL to run the PostgreSQL store tests")
+    prefix = f"orbitwatch_test_{os.getpid()}_{secrets.token_hex(3)}"
+    yield engine, prefix
+    with engine.begin() as conn:
+        left = conn.execute(text("SELECT nspname FROM pg_namespace WHERE left(nspname, :n) = :p"),
+                            {"n": len(prefix), "p": prefix}).scalars().all()
+        for schema in left:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    """A URL to an empty database of each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    from sqlalchemy.engine import make_url
+
+    engine, prefix = request.getfixturevalue("pg_admin")
+    schema = f"{prefix}_{next(_schema_numbers)}"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL lock_timeout = '60s'")
+        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture()
+def store(db_url):
+    from orbitwatch.store import open_store
+
+    s = open_store(db_url)
+    yield s
+    s.close()
+
+

@@ -7,7 +7,6 @@ are skipped, with the reason, when no server answers.
 
 from __future__ import annotations
 
-import itertools
 import os
 import secrets
 import select
@@ -25,7 +24,7 @@ from sqlalchemy.engine import make_url
 from orbitwatch.catalog import Catalog
 from orbitwatch.elements import ElementSets, checksum, read_elements
 from orbitwatch.errors import ElementSetError, InvalidRequestError, NotFoundError, StoreError
-from orbitwatch.store import (ImportReport, Store, current_revision, head_revision, make_engine, mask_url,
+from orbitwatch.store import (ImportReport, Store, current_revision, head_revision, mask_url,
                               open_store)
 from orbitwatch.store.schema import metadata as store_metadata
 
@@ -35,55 +34,9 @@ FILE_A = DATA / "full-catalog-2023-10-09-first40.3le"     # 40 objects, 2023
 FILE_B = DATA / "payloads-2026-06-10-same-objects.3le"    # 10 of them again, 2026
 TABLES = ("imports", "objects", "element_sets", "import_rejections", "alembic_version")
 DATA_TABLES = ("objects", "element_sets", "import_rejections")
-_schema_numbers = itertools.count()
 
 
-# ============================================================================ backends
-@pytest.fixture(scope="session")
-def pg_admin():
-    """(engine on the PostgreSQL test database, schema prefix for this session)."""
-    try:
-        engine = make_engine(PG_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure to connect means "no server here"
-        if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
-            pytest.fail(f"PostgreSQL must be reachable under CI at {mask_url(PG_URL)}: {exc}", pytrace=False)
-        pytest.skip(f"PostgreSQL not reachable at {mask_url(PG_URL)} "
-                    f"({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}); "
-                    f"set ORBITWATCH_TEST_PG_URL to run the PostgreSQL store tests")
-    prefix = f"orbitwatch_test_{os.getpid()}_{secrets.token_hex(3)}"
-    yield engine, prefix
-    with engine.begin() as conn:
-        left = conn.execute(text("SELECT nspname FROM pg_namespace WHERE left(nspname, :n) = :p"),
-                            {"n": len(prefix), "p": prefix}).scalars().all()
-        for schema in left:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path):
-    """A URL to an empty database of each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    engine, prefix = request.getfixturevalue("pg_admin")
-    schema = f"{prefix}_{next(_schema_numbers)}"
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    yield url.render_as_string(hide_password=False)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("SET LOCAL lock_timeout = '60s'")
-        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-
-
-@pytest.fixture()
-def store(db_url):
-    s = open_store(db_url)
-    yield s
-    s.close()
+# the backends (fixtures pg_admin, db_url, store) are in conftest.py: every store-backed suite shares them
 
 
 def snapshot(store: Store, tables=TABLES) -> dict[str, list[tuple]]:

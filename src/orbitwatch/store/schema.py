@@ -116,3 +116,74 @@ import_rejections = Table(
     CheckConstraint("kind IN ('rejected', 'conflict')", name="kind"),
     Index(None, "import_id"),
 )
+
+# ---------------------------------------------------------------------------------- event history
+#: one screening run or one CDM ingest: what produced a set of track updates
+conjunction_runs = Table(
+    "conjunction_runs", metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("kind", Text, nullable=False, comment="'screening' or 'cdm'"),
+    Column("label", Text, nullable=False, server_default=text("''"), comment="caller's label or CDM file"),
+    Column("computed_at_ns", BigInteger, nullable=False, comment="when the run was computed, ns since 1970 UTC"),
+    Column("span_start_ns", BigInteger, nullable=True, comment="screened span, ns since 1970 UTC"),
+    Column("span_stop_ns", BigInteger, nullable=True),
+    Column("threshold_km", Double, nullable=True),
+    Column("primaries", Text, nullable=False, server_default=text("''"),
+           comment="comma-separated catalog numbers of a fleet screening; '' for all against all"),
+    Column("n_events", BigInteger, nullable=False, server_default="0"),
+    CheckConstraint("kind IN ('screening', 'cdm')", name="kind"),
+)
+
+#: one encounter of one pair followed through time; the latest update's figures repeated for queries
+event_tracks = Table(
+    "event_tracks", metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("norad_lo", BigInteger, nullable=False, comment="the pair's lower catalog number"),
+    Column("norad_hi", BigInteger, nullable=False, comment="the pair's higher catalog number"),
+    Column("status", Text, nullable=False, comment="'new', 'updated', 'below threshold' or 'past'"),
+    Column("first_run_id", IdType, ForeignKey("conjunction_runs.id"), nullable=False),
+    Column("last_run_id", IdType, ForeignKey("conjunction_runs.id"), nullable=False),
+    Column("n_updates", BigInteger, nullable=False, server_default="0"),
+    Column("tca_ns", BigInteger, nullable=False, comment="latest TCA, ns since 1970 UTC"),
+    Column("miss_km", Double, nullable=False),
+    Column("pc", Double, nullable=True),
+    Column("pc_max", Double, nullable=True),
+    Column("updated_at_ns", BigInteger, nullable=False),
+    CheckConstraint("status IN ('new', 'updated', 'below threshold', 'past')", name="status"),
+    Index(None, "norad_lo", "norad_hi"),
+    Index(None, "norad_hi"),
+    Index(None, "tca_ns"),
+    Index(None, "status"),
+)
+
+#: every update of a track: when, from which data, and the encounter as then computed
+event_updates = Table(
+    "event_updates", metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("track_id", IdType, ForeignKey("event_tracks.id"), nullable=False),
+    Column("run_id", IdType, ForeignKey("conjunction_runs.id"), nullable=False),
+    Column("computed_at_ns", BigInteger, nullable=False),
+    Column("source", Text, nullable=False, comment="'screening' or 'cdm'"),
+    Column("source_ref", Text, nullable=False, server_default=text("''"), comment="CDM MESSAGE_ID or file"),
+    Column("norad_1", BigInteger, nullable=False, comment="primary (object 1) as the source gave it"),
+    Column("norad_2", BigInteger, nullable=False),
+    Column("epoch_1_ns", BigInteger, nullable=True, comment="element-set epoch (or state epoch) of object 1"),
+    Column("epoch_2_ns", BigInteger, nullable=True),
+    Column("age_1_days", Double, nullable=True, comment="TCA minus epoch_1"),
+    Column("age_2_days", Double, nullable=True),
+    Column("tca_ns", BigInteger, nullable=False),
+    Column("miss_km", Double, nullable=False),
+    Column("radial_km", Double, nullable=True),
+    Column("in_track_km", Double, nullable=True),
+    Column("cross_track_km", Double, nullable=True),
+    Column("rel_speed_km_s", Double, nullable=True),
+    Column("pc", Double, nullable=True),
+    Column("pc_max", Double, nullable=True),
+    Column("pc_method", Text, nullable=False, server_default=text("''")),
+    Column("covariance_source", Text, nullable=False, server_default=text("''"),
+           comment="'default TLE model', 'CDM', ..."),
+    Column("source_pc", Double, nullable=True, comment="the Pc the source itself stated (a CDM's), if any"),
+    CheckConstraint("source IN ('screening', 'cdm')", name="source"),
+    Index(None, "track_id"),
+    Index(None, "run_id"),
+)

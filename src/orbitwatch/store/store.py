@@ -324,6 +324,32 @@ class Store:
                     conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})"))
                 yield conn
 
+    # ---------------------------------------------------------------------------------- event history
+    def record_conjunctions(self, events, **kw):
+        """Record a screening run's (or CDM ingest's) events into event tracks: see
+        :func:`orbitwatch.store.events.record_conjunctions`."""
+        from .events import record_conjunctions
+
+        return record_conjunctions(self, events, **kw)
+
+    def tracks(self, **filters):
+        """Event tracks matching the filters: see :func:`orbitwatch.store.events.list_tracks`."""
+        from .events import list_tracks
+
+        return list_tracks(self, **filters)
+
+    def track(self, track_id: int):
+        """One event track with every update: see :func:`orbitwatch.store.events.get_track`."""
+        from .events import get_track
+
+        return get_track(self, track_id)
+
+    def changes(self, run_id: int | None = None) -> dict:
+        """What the latest (or a given) run changed: see :func:`orbitwatch.store.events.changes`."""
+        from .events import changes
+
+        return changes(self, run_id)
+
     # ---------------------------------------------------------------------------------- imports
     def import_elements(self, elements: ElementSets, source: str, *, progress: Progress | None = None,
                         on_conflict: str = "keep",
