@@ -89,6 +89,9 @@ def _base(path: tuple, files) -> list[str] | None:
         ("sgp4", "verify"): ["sgp4", "verify"],
         ("sgp4", "bench"): ["sgp4", "bench", tiny, "--instants", "5", "--check", "3"],
         ("demo",): None,
+        ("events", "list"): ["events", "list"],
+        ("events", "show"): ["events", "show", "1"],
+        ("events", "changes"): ["events", "changes"],
     }.get(path, "missing")
 
 

@@ -112,3 +112,33 @@ def test_tracks_become_past_and_filters_run_in_sql(store, runs):
     assert all(25544 in (t.norad_lo, t.norad_hi) for t in iss)
     with pytest.raises(NotFoundError):
         store.track(10**9)
+
+
+def test_cli_lists_shows_and_plots_tracks(tmp_path, runs):
+    import json
+
+    from typer.testing import CliRunner
+
+    from orbitwatch.cli.main import app
+    from orbitwatch.store import open_store
+
+    ev1, ev2, ids, span = runs
+    url = f"sqlite:///{tmp_path / 'ev.db'}"
+    with open_store(url) as s:
+        s.record_conjunctions(ev1, span=span, screened_ids=ids, computed_at="2023-10-09T06:00")
+        r2 = s.record_conjunctions(ev2, span=span, screened_ids=ids, computed_at="2023-10-09T07:00")
+    run = CliRunner().invoke
+    r = run(app, ["events", "list", "--db-url", url, "--status", "updated", "--json", "--limit", "0"])
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.stdout)["tracks"]
+    assert len(got) == len(r2.updated) and all(t["status"] == "updated" for t in got)
+    tid = got[0]["track_id"]
+    png = tmp_path / "track.png"
+    r = run(app, ["events", "show", str(tid), "--db-url", url, "--plot", str(png)])
+    assert r.exit_code == 0 and png.stat().st_size > 5000, r.output
+    r = run(app, ["events", "show", "999999", "--db-url", url])
+    assert r.exit_code == 66 and "no event track 999999" in r.output
+    r = run(app, ["events", "list", "--db-url", url, "--min-pc", "2"])
+    assert r.exit_code == 2 and "--min-pc" in r.output
+    r = run(app, ["events", "changes", "--db-url", url, "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["run_id"] == r2.run_id

@@ -4,7 +4,7 @@
 >>> from orbitwatch.samples import sample_catalog_path
 >>> from orbitwatch.store import open_store
 >>> folder = tempfile.mkdtemp()
->>> with open_store(f"sqlite:///{folder}/orbitwatch.db") as store:   # open_store(): $ORBITWATCH_DATABASE_URL or ~/.orbitwatch
+>>> with open_store(f"sqlite:///{folder}/orbitwatch.db") as store:   # no URL: $ORBITWATCH_DATABASE_URL
 ...     [report] = store.import_files([sample_catalog_path()])
 ...     catalog = store.load_catalog()
 >>> report.inserted, len(catalog.latest())
