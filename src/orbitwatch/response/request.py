@@ -146,9 +146,9 @@ class ResponseRequest:
                 raise NotFoundError(f"{p}: {what} ({fld})")
 
         # the area (data errors name the file, the polygon, ring and position)
-        if area is None:
-            area = sample_activation_path()
-        if isinstance(area, dict):
+        if area is None:  # the shipped sample, named by its place in the package (no machine path)
+            obj, source = read_geojson(sample_activation_path()), "orbitwatch:response/sample-flood.geojson"
+        elif isinstance(area, dict):
             obj, source = area, "<area>"
         else:
             obj, source = read_geojson(area), str(area)
