@@ -123,6 +123,20 @@ def test_area_and_sample_together_are_refused(tmp_path):
     _refused(["--sample", "--area", str(_area(tmp_path)), *QUICK], EXIT_USAGE, "area")
 
 
+def test_element_file_without_any_fleet_satellite_is_refused(tmp_path, shared_data):
+    """Before: 'fleet: 100 satellites; 0 windows' and an empty plan, as if no satellite could see the area."""
+    lines = (shared_data / "catalog" / "full-catalog-2023-10-09.3le").read_text().splitlines()[:3]
+    p = tmp_path / "vanguard.3le"
+    p.write_text("\n".join(lines) + "\n")
+    _refused(["--sample", "--elements", str(p), *QUICK], EXIT_USAGE, "elements", str(p), "no element set")
+
+
+def test_binary_element_file_is_a_data_error(tmp_path):
+    p = tmp_path / "elements[1].tle"
+    p.write_bytes(b"\x00\x01\x02binary\xff" * 20)
+    _refused(["--sample", "--elements", str(p), *QUICK], EXIT_DATAERR, str(p))
+
+
 # ------------------------------------------------------------------ time options
 @pytest.mark.parametrize("args, field", [
     (["--hours", "6", "--days", "1"], "days"),

@@ -125,6 +125,9 @@ def respond(
                                   prefer_fine_h=prefer_fine, satellites=satellites, sensors=sensors, backend=backend)
     if not no_files:
         check_output_dir(out)
+    if req.element_rejects:
+        print_warning(f"{req.elements}: {len(req.element_rejects)} record(s) rejected "
+                      f"(first: {req.element_rejects[0]})")
     fleet = req.fleet()
     plan = _run_with_progress(req)
     files = {}
@@ -184,7 +187,9 @@ def _print_plan(plan, acc, fleet, rows, rationale, *, warnings: bool = True):
     act = plan.activation
     console.print(Text.assemble((act.name, "bold"), f" - {act.hazard} ({rationale}); area "
                                 f"{act.area.area_km2:,.0f} km², start {_fmt(act.start)}, horizon {act.hours:g} h"))
-    console.print(Text(f"fleet: {len(fleet)} satellites of {len(fleet.agencies)} agencies; "
+    n_ag = len(fleet.agencies)
+    console.print(Text(f"fleet: {len(fleet)} satellite{'s' if len(fleet) != 1 else ''} of {n_ag} "
+                       f"agenc{'ies' if n_ag != 1 else 'y'}; "
                        f"{len(acc.opportunities)} windows ({sum(o.daylight_ok for o in acc.opportunities)} feasible); "
                        f"search {acc.timings_s.get('total', 0):.2f} s"))
     if warnings:

@@ -89,8 +89,11 @@ class ResponseRequest:
     satellites: str | None = None
     sensors: str | None = None
     backend: str | None = None
+    #: records of the element file that could not be read (each names its file, line and field)
+    element_rejects: tuple = field(default=(), compare=False, repr=False)
     _activation: Activation | None = field(default=None, compare=False, repr=False)
     _fleet: Fleet | None = field(default=None, compare=False, repr=False)
+    _element_sets: Any = field(default=None, compare=False, repr=False)
 
     @property
     def stop(self) -> np.datetime64:
@@ -191,13 +194,39 @@ class ResponseRequest:
         if agency_list is not None:
             agency_list = tuple(fleet.canonical_agencies(agency_list))
         selected = cls._select(fleet, agency_list, type_list, max_resolution_m)
+        element_sets, rejects = cls._read_elements(elements, selected)
         return cls(geojson=obj, source=source, hazard=act.hazard, start=act.start, hours=act.hours, name=act.name,
                    radius_km=radius_km, coverage=coverage, agencies=agency_list, types=type_list,
                    max_resolution_m=max_resolution_m, elements=str(elements) if isinstance(elements, Path) else elements,
                    planner=planner, min_sun_elevation_deg=min_sun_elevation_deg, prefer_fine_h=prefer_fine_h,
                    satellites=None if satellites is None else str(satellites),
-                   sensors=None if sensors is None else str(sensors), backend=backend, _activation=act,
-                   _fleet=selected)
+                   sensors=None if sensors is None else str(sensors), backend=backend,
+                   element_rejects=tuple(rejects), _activation=act, _fleet=selected, _element_sets=element_sets)
+
+    @staticmethod
+    def _read_elements(elements, fleet: Fleet):
+        """The caller's element sets (None: the shipped ones), checked to hold some of the fleet."""
+        from ..elements import ElementSets, read_elements
+        from .fleet import fleet_elements
+
+        if elements is None:
+            return None, []
+        if isinstance(elements, ElementSets):
+            es, rejects, source = elements, [], "elements"
+        else:
+            es, rejects = read_elements(elements)
+            source = str(elements)
+            if len(es) == 0:
+                if rejects:
+                    raise rejects[0]
+                raise InvalidRequestError("elements", f"{source} holds no element set", source)
+        _es, missing = fleet_elements(fleet, es)
+        if len(missing) == len(fleet.satellites):
+            raise InvalidRequestError("elements", f"{source} holds no element set of the {len(fleet)} satellites "
+                                                  f"searched (NORAD numbers such as "
+                                                  f"{', '.join(str(s.norad_id) for s in fleet.satellites[:4])})",
+                                      source)
+        return es, list(rejects)
 
     @staticmethod
     def _select(fleet: Fleet, agencies, types, max_resolution_m) -> Fleet:
@@ -265,7 +294,8 @@ def run_response(request: ResponseRequest, progress: Progress | ProgressCallback
     fleet = request.fleet()
     prog.check()
     prog.update(0, 3, f"finding windows for {len(fleet)} satellites")
-    acc = compute_access(act, fleet, request.elements, backend=request.backend,
+    elements = request._element_sets if request._element_sets is not None else request.elements
+    acc = compute_access(act, fleet, elements, backend=request.backend,
                          config=AccessConfig(min_sun_elevation_deg=request.min_sun_elevation_deg))
     prog.check()
     prog.update(1, 3, "planning")
