@@ -224,6 +224,16 @@ def test_markup_in_the_activation_name_prints_verbatim(tmp_path):
     assert json.loads(r.stdout)["activation"]["name"] == NASTY
 
 
+def test_dollar_signs_in_names_do_not_break_the_plots(tmp_path):
+    """matplotlib reads $...$ as mathtext: an unknown command made savefig fail (exit 70)."""
+    p = _area(tmp_path, name=r"Flood $\nosuchcommand{x}$ [/x]")
+    out = tmp_path / "o"
+    r = _run(["--area", str(p), *QUICK[:6], "--out", str(out), "--agency", "CNSA", "--rows", "0"])
+    assert r.exit_code == EXIT_OK, r.output
+    assert (out / "timeline.png").exists() and (out / "map.png").exists()
+    assert r"Flood $\nosuchcommand{x}$ [/x]" in (out / "map.html").read_text().replace("&#x27;", "'")
+
+
 def test_markup_in_satellite_names_prints_verbatim(tmp_path):
     sats = tmp_path / "sats[x].csv"
     names = {"[/x]GF3-01": 41727, "[bold]GF3-02[/bold]": 49495, "[red]GF3-03": 52200}

@@ -89,7 +89,7 @@ class Opportunity:
     sun_elevation_deg: float  # at the area's accessible part, mid-window
     daylight_ok: bool
     best_fraction: float = 0.0
-    options: list = field(default_factory=list)  # indices into AccessResult option arrays
+    options: list[int] = field(default_factory=list)  # indices into AccessResult option arrays
 
     @property
     def direction(self) -> str:
@@ -101,8 +101,8 @@ class AccessResult:
     """Opportunities, their strip options and the cells each option covers."""
 
     activation: Activation
-    satellites: list
-    opportunities: list
+    satellites: list[Satellite]
+    opportunities: list[Opportunity]
     passes: Passes
     # option arrays (one row per strip option)
     opt_opp: np.ndarray
