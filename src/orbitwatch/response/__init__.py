@@ -1,9 +1,10 @@
 """Disaster response: Charter activations, fleet, access windows, acquisition plans.
 
->>> from orbitwatch.response import read_activation, load_fleet, compute_access, plan_acquisitions
->>> act = read_activation("flood.geojson", hazard="flood", start="2026-06-10T12:00Z", hours=48)
->>> plan = plan_acquisitions(compute_access(act, load_fleet()))
->>> plan.earliest.satellite.name, plan.hours_to_coverage
+>>> from orbitwatch.response import ResponseRequest, run_response
+>>> req = ResponseRequest.resolve(None, hazard="flood", start="2026-06-10T12:00Z", hours=6, agencies=["CNSA"])
+>>> plan = run_response(req)   # None: the shipped sample area; give a GeoJSON file name or mapping
+>>> plan.earliest.satellite.agency, plan.to_dict()["activation"]["start_utc"]
+('CNSA', '2026-06-10T12:00:00Z')
 """
 
 from .access import AccessConfig, AccessResult, Opportunity, compute_access, sun_elevation_at, teme_to_itrf_fast
@@ -12,8 +13,9 @@ from .activation import (HAZARDS, LAEA, Activation, Area, build_area, make_activ
 from .errors import ActivationError, FleetError
 from .fleet import (Fleet, Satellite, Sensor, default_fleet_elements, extract_fleet_elements, fleet_elements,
                     load_fleet, parse_satellites, parse_sensors, replicate)
-from .plan import (HAZARD_PENALTY_H, Acquisition, Plan, Preferences, feasible_options, plan_acquisitions,
-                   plan_optimal, tasking_requests)
+from .plan import (HAZARD_PENALTY_H, Acquisition, Plan, Preferences, TaskingRequest, feasible_options,
+                   plan_acquisitions, plan_optimal, tasking_requests)
+from .request import PLANNERS, ResponseRequest, run_response
 
 __all__ = [
     "AccessConfig", "AccessResult", "Opportunity", "compute_access", "sun_elevation_at", "teme_to_itrf_fast",
@@ -21,5 +23,6 @@ __all__ = [
     "sample_activation_path", "ActivationError", "FleetError", "Fleet", "Satellite", "Sensor",
     "default_fleet_elements", "extract_fleet_elements", "fleet_elements", "load_fleet", "parse_satellites",
     "parse_sensors", "replicate", "HAZARD_PENALTY_H", "Acquisition", "Plan", "Preferences", "feasible_options",
-    "plan_acquisitions", "plan_optimal", "tasking_requests",
+    "plan_acquisitions", "plan_optimal", "tasking_requests", "TaskingRequest", "PLANNERS", "ResponseRequest",
+    "run_response",
 ]

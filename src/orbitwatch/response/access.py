@@ -89,7 +89,7 @@ class Opportunity:
     sun_elevation_deg: float  # at the area's accessible part, mid-window
     daylight_ok: bool
     best_fraction: float = 0.0
-    options: list = field(default_factory=list)  # indices into AccessResult option arrays
+    options: list[int] = field(default_factory=list)  # indices into AccessResult option arrays
 
     @property
     def direction(self) -> str:
@@ -101,8 +101,8 @@ class AccessResult:
     """Opportunities, their strip options and the cells each option covers."""
 
     activation: Activation
-    satellites: list
-    opportunities: list
+    satellites: list[Satellite]
+    opportunities: list[Opportunity]
     passes: Passes
     # option arrays (one row per strip option)
     opt_opp: np.ndarray
@@ -116,7 +116,10 @@ class AccessResult:
     opt_incidence_deg: np.ndarray  # (n_opt, 2)
     opt_sun_elevation_deg: np.ndarray
     opt_ok: np.ndarray           # feasible (daylight for optical)
-    missing: list = field(default_factory=list)
+    #: satellites with no element set among those given
+    missing: list[Satellite] = field(default_factory=list)
+    #: satellites whose element sets SGP4 cannot propagate over the horizon (decayed, too old)
+    unpropagated: list[Satellite] = field(default_factory=list)
     element_epochs: np.ndarray = field(default_factory=lambda: np.zeros(0, "datetime64[ns]"))
     timings_s: dict = field(default_factory=dict)
     config: AccessConfig = field(default_factory=AccessConfig)
@@ -310,9 +313,12 @@ def compute_access(activation: Activation, fleet: Fleet, elements: ElementSets |
     d = np.arccos(np.clip(u @ c_hat, -1, 1))  # (N, T0)
     # angular rate of the sub-satellite direction: |u x v| / |r|
     rate = np.linalg.norm(np.cross(u, vi), axis=-1) / rn
-    with np.errstate(invalid="ignore"):
-        omega = np.nanmax(rate, axis=1) * 1.05 + 1e-5
-    rmax = np.nanmax(rn, axis=1)
+    # SGP4 fails (NaN states) for element sets propagated past decay or far from their epoch: a
+    # satellite with no valid state on the grid cannot be screened, and is reported, not searched
+    valid = np.isfinite(rate) & np.isfinite(rn)
+    usable = valid.any(axis=1)
+    omega = np.max(np.where(valid, rate, 0.0), axis=1, initial=0.0) * 1.05 + 1e-5
+    rmax = np.where(usable, np.max(np.where(valid, rn, 0.0), axis=1, initial=0.0), np.nan)
     lam = np.zeros(N)
     for i, s in enumerate(sats):
         sens = by_platform.get(s.platform, [])
@@ -390,6 +396,7 @@ def compute_access(activation: Activation, fleet: Fleet, elements: ElementSets |
     result = _geometry(activation, sats, by_platform, passes, cfg, t0, t1)
     timings["geometry"] = _time.perf_counter() - tt
     result.missing = list(missing)
+    result.unpropagated = [sats[i] for i in np.flatnonzero(~usable)]
     result.element_epochs = es.epoch.copy()
     result.timings_s = timings
     timings["total"] = _time.perf_counter() - t_all

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import InputFileError, InvalidRequestError
 from ..timeutil import as_datetime64
 from .errors import ActivationError
 
@@ -140,7 +141,7 @@ def _validate_positions(coords, where: str, source: str) -> np.ndarray:
     if bad_lat.size:
         k = int(bad_lat[0])
         raise ActivationError(source, f"{where} position {k}", f"latitude {a[k, 1]} outside [-90, 90]")
-    bad_lon = np.flatnonzero(np.abs(a[:, 0]) > 540.0)
+    bad_lon = np.flatnonzero(np.abs(a[:, 0]) > 180.0)  # RFC 7946: [-180, 180]; no wrapped 268.2
     if bad_lon.size:
         k = int(bad_lon[0])
         raise ActivationError(source, f"{where} position {k}", f"longitude {a[k, 0]} outside [-180, 180]")
@@ -195,6 +196,7 @@ def build_area(geojson: dict, *, radius_km: float | None = None, source: str = "
     from shapely.validation import explain_validity
 
     geoms, props = _collect_geometries(geojson, source)
+    radius_given = radius_km is not None  # by the caller (else perhaps by the file's properties)
     if radius_km is None:
         for p in props:
             if p and "radius_km" in p:
@@ -214,6 +216,13 @@ def build_area(geojson: dict, *, radius_km: float | None = None, source: str = "
             polygons.extend(polys)
     if point is None and not polygons:
         raise ActivationError(source, "geometry", "no Polygon, MultiPolygon or Point found")
+    if polygons and radius_km is not None:
+        # a radius is never silently ignored: it makes a Point a circle, and means nothing for a polygon
+        why = ("applies only to a Point area; this area is a polygon (draw the buffered polygon itself, "
+               "or give the area as a Point)")
+        if radius_given:
+            raise InvalidRequestError("radius_km", why, radius_km)
+        raise ActivationError(source, "radius_km", f"property {why}")
 
     if point is not None:
         lon, lat = point
@@ -398,18 +407,46 @@ def make_activation(geojson: dict, *, hazard: str | None = None, start=None, hou
                       source=source, properties=props)
 
 
-def read_activation(path: str | Path, **kwargs) -> Activation:
-    """Read an activation area from a GeoJSON file; see :func:`make_activation` for the arguments."""
+def _geojson_text(raw: bytes, source: str) -> str:
+    """The text of a GeoJSON file, or :class:`InputFileError` for binary or non-UTF-8 content."""
+    head = raw[:4096]
+    if b"\x00" in head or head.startswith((b"\x1f\x8b", b"PK\x03\x04", b"%PDF", b"\x89PNG")):
+        raise InputFileError(source, "binary content, not GeoJSON text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(source, f"not UTF-8 text (byte {exc.start}): GeoJSON is UTF-8 (RFC 7946)") from None
+    if not text.strip():
+        raise InputFileError(source, "empty file, not GeoJSON")
+    return text
+
+
+def read_geojson(path: str | Path) -> dict:
+    """The JSON object of a GeoJSON file; :class:`InputFileError` / :class:`ActivationError` name the file."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
     except OSError as exc:
         raise ActivationError(str(p), "file", exc.strerror or str(exc)) from None
     try:
-        obj = json.loads(text)
+        return json.loads(_geojson_text(raw, str(p)))
     except json.JSONDecodeError as exc:
         raise ActivationError(str(p), f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}") from None
-    return make_activation(obj, source=str(p), **kwargs)
+
+
+def geojson_properties(obj) -> dict:
+    """The activation properties of a GeoJSON object (``hazard``, ``start``, ``hours``, ``name``...)."""
+    return _props_of(obj)
+
+
+def read_activation(path: str | Path, **kwargs) -> Activation:
+    """Read an activation area from a GeoJSON file; see :func:`make_activation` for the arguments.
+
+    >>> a = read_activation(sample_activation_path())
+    >>> a.hazard, a.hours, round(a.area.area_km2, -3)
+    ('flood', 48.0, 24000.0)
+    """
+    return make_activation(read_geojson(path), source=str(Path(path)), **kwargs)
 
 
 def sample_activation_path() -> Path:

@@ -23,6 +23,8 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..elements import ElementSets, parse_elements, read_elements
+from ..errors import InvalidRequestError
+from ..requests import check_choice, check_positive
 from .errors import FleetError
 
 SENSOR_TYPES = ("SAR", "optical")
@@ -66,6 +68,13 @@ class Sensor:
     def is_sar(self) -> bool:
         return self.type == "SAR"
 
+    def to_dict(self) -> dict:
+        """The sensor as a JSON-ready mapping (units in the keys), with its public source."""
+        return {"platform": self.platform, "sensor": self.sensor, "type": self.type, "pointing": self.pointing,
+                "angle_kind": self.angle_kind, "angle_min_deg": self.angle_min_deg,
+                "angle_max_deg": self.angle_max_deg, "look_side": self.look_side, "swath_km": self.swath_km,
+                "resolution_m": self.resolution_m, "uncertain": self.uncertain, "source": self.source}
+
 
 @dataclass(frozen=True)
 class Satellite:
@@ -77,6 +86,12 @@ class Satellite:
     catalog_name: str = ""
     ucs_name: str = ""
     source: str = ""
+
+    def to_dict(self) -> dict:
+        """The satellite as a JSON-ready mapping."""
+        return {"norad_id": self.norad_id, "name": self.name, "platform": self.platform, "agency": self.agency,
+                "operator": self.operator, "catalog_name": self.catalog_name, "ucs_name": self.ucs_name,
+                "source": self.source}
 
 
 @dataclass(frozen=True)
@@ -113,23 +128,48 @@ class Fleet:
 
     def select(self, *, agencies: Iterable[str] | None = None, types: Iterable[str] | None = None,
                max_resolution_m: float | None = None, norad_ids: Iterable[int] | None = None) -> "Fleet":
-        """A sub-fleet: by agency, sensor type ('SAR'/'optical'), best resolution, catalog number."""
+        """A sub-fleet: by agency, sensor type ('SAR'/'optical'), best resolution, catalog number.
+
+        Agencies and types match case-insensitively; one the fleet does not have is an
+        :class:`~orbitwatch.errors.InvalidRequestError` listing those it has (never an
+        empty fleet by a typo).
+
+        >>> len(load_fleet().select(agencies=["jaxa"])) > 0
+        True
+        >>> load_fleet().select(agencies=["NOSUCH"])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        orbitwatch.errors.InvalidRequestError: agencies: unknown agency 'NOSUCH'; the fleet has ABAE, ASAL, ASI, ...
+        """
         sats = list(self.satellites)
         sens = list(self.sensors)
         if agencies is not None:
-            want = {a.upper() for a in agencies}
-            sats = [s for s in sats if s.agency.upper() in want]
+            want = set(self.canonical_agencies(agencies))
+            sats = [s for s in sats if s.agency in want]
         if norad_ids is not None:
             ids = {int(i) for i in norad_ids}
             sats = [s for s in sats if s.norad_id in ids]
         if types is not None:
-            want_t = {_norm_type(t, "<select>", None) for t in types}
+            want_t = {check_choice("types", str(t).strip(), SENSOR_TYPES) for t in types}
             sens = [s for s in sens if s.type in want_t]
         if max_resolution_m is not None:
+            max_resolution_m = check_positive("max_resolution_m", max_resolution_m)
             sens = [s for s in sens if s.resolution_m <= max_resolution_m]
         platforms = {s.platform for s in sens}
         sats = [s for s in sats if s.platform in platforms]
         return Fleet(tuple(sats), tuple(s for s in sens if s.platform in {x.platform for x in sats}))
+
+    def canonical_agencies(self, agencies: Iterable[str]) -> list[str]:
+        """The fleet's spelling of each agency (matched case-insensitively), or an error naming the unknown one."""
+        by_upper = {a.upper(): a for a in self.agencies}
+        out = []
+        for a in agencies:
+            key = str(a).strip().upper()
+            if key not in by_upper:
+                raise InvalidRequestError("agencies", f"unknown agency {str(a).strip()!r}; the fleet has "
+                                                      f"{', '.join(self.agencies)}", a)
+            out.append(by_upper[key])
+        return list(dict.fromkeys(out))
 
     def merged(self, satellites: Sequence[Satellite] = (), sensors: Sequence[Sensor] = ()) -> "Fleet":
         """Add or replace satellites (by NORAD number) and sensors (by platform and sensor name)."""

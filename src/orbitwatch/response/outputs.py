@@ -28,6 +28,11 @@ def _iso(t) -> str:
     return format_iso(t, 0) + "Z"
 
 
+def _plain(text: str) -> str:
+    """User text for a matplotlib label, verbatim: ``$`` would start mathtext (and may fail to parse)."""
+    return str(text).replace("$", r"\$")
+
+
 def write_tasking(plan: Plan, out_dir: str | Path) -> list[Path]:
     """One JSON and one CSV file per agency in ``out_dir`` (``tasking-<AGENCY>.json``/``.csv``)."""
     out = Path(out_dir)
@@ -123,7 +128,7 @@ def plot_timeline(plan: Plan, path: str | Path, max_rows: int = 40) -> Path:
     keep = list(dict.fromkeys([a.satellite.norad_id for a in plan.acquisitions] + sats))[:max_rows]
     keep = sorted(keep, key=lambda k: first[k])
     row = {k: i for i, k in enumerate(keep)}
-    names = {o.satellite.norad_id: f"{o.satellite.name} ({o.satellite.agency})" for o in opps}
+    names = {o.satellite.norad_id: _plain(f"{o.satellite.name} ({o.satellite.agency})") for o in opps}
     fig, (ax0, ax) = plt.subplots(2, 1, figsize=(11, 2.2 + 0.22 * len(keep)), sharex=True,
                                   gridspec_kw={"height_ratios": [1, max(3, len(keep) / 5)]})
     H = act.hours
@@ -164,7 +169,7 @@ def plot_timeline(plan: Plan, path: str | Path, max_rows: int = 40) -> Path:
     ax0.plot(xs, ys, color="k", lw=1.5)
     ax0.set_ylim(0, 105)
     ax0.set_ylabel("area covered %", fontsize=8)
-    title = f"{act.name} - {act.hazard}: {len(opps)} windows, {len(plan.acquisitions)} planned acquisitions"
+    title = f"{_plain(act.name)} - {act.hazard}: {len(opps)} windows, {len(plan.acquisitions)} planned acquisitions"
     if plan.completion is not None:
         title += f", {plan.preferences.coverage_target:.0%} covered after {plan.hours_to_coverage:.1f} h"
         ax0.axvline(plan.hours_to_coverage, color="g", ls="--", lw=1)
@@ -247,9 +252,9 @@ def plot_map(plan: Plan, path: str | Path) -> Path:
     ax.set_xlabel("km east of the area centre (Lambert azimuthal equal-area)")
     ax.set_ylabel("km north")
     act = plan.activation
-    lines = [f"{n}. {a.satellite.name} {a.sensor.sensor} {_iso(a.start)} ({a.fraction:.0%})"
+    lines = [_plain(f"{n}. {a.satellite.name} {a.sensor.sensor} {_iso(a.start)} ({a.fraction:.0%})")
              for n, a in enumerate(plan.acquisitions, 1)]
-    ax.set_title(f"{act.name} ({act.hazard}) - planned footprints", fontsize=10)
+    ax.set_title(f"{_plain(act.name)} ({act.hazard}) - planned footprints", fontsize=10)
     if lines:
         ax.text(0.01, 0.01, "\n".join(lines[:18]), transform=ax.transAxes, fontsize=7, va="bottom",
                 bbox=dict(facecolor="w", alpha=0.8, edgecolor="0.7"))

@@ -22,7 +22,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..requests import check_positive, check_range
+from ..timeutil import format_iso
 from .access import AccessResult, Opportunity
+from .activation import Activation
+from .fleet import Satellite, Sensor
 
 #: hours added to an acquisition's end time when ranking, per hazard and sensor type
 HAZARD_PENALTY_H: dict[str, dict[str, float]] = {
@@ -60,9 +64,17 @@ class Preferences:
     adds that many hours per decade of resolution above 1 m (finer resolution when asked)."""
 
     coverage_target: float = 0.99
-    penalty_h: dict | None = None
+    penalty_h: dict[str, float] | None = None
     resolution_weight_h: float = 0.0
     min_gain: float = 0.005  # an acquisition must add at least this fraction of the area
+
+    def __post_init__(self):
+        # "-100 % covered" or "150 % covered" is no target: refuse it, naming the field
+        object.__setattr__(self, "coverage_target",
+                           check_range("coverage_target", self.coverage_target, 0.0, 1.0, lo_open=True))
+        object.__setattr__(self, "resolution_weight_h",
+                           check_positive("resolution_weight_h", self.resolution_weight_h, allow_zero=True))
+        object.__setattr__(self, "min_gain", check_range("min_gain", self.min_gain, 0.0, 1.0))
 
     def penalty(self, hazard: str, sensor_type: str, resolution_m: float) -> float:
         table = self.penalty_h if self.penalty_h is not None else HAZARD_PENALTY_H.get(hazard, {})
@@ -72,47 +84,169 @@ class Preferences:
         return p
 
 
+def _iso_z(t, decimals: int = 3) -> str | None:
+    """ISO-8601 UTC text with a Z (None for no time)."""
+    if t is None or np.isnat(np.datetime64(t, "ns")):
+        return None
+    return format_iso(t, decimals) + "Z"
+
+
+def _finite(x: float, digits: int) -> float | None:
+    """A rounded float, or None (JSON null) for NaN: a value that does not apply (radar at night)."""
+    return None if x is None or not np.isfinite(x) else round(float(x), digits)
+
+
 @dataclass
 class Acquisition:
-    """One planned acquisition (a strip option of an opportunity)."""
+    """One planned acquisition (a strip option of an opportunity).
+
+    Angles in degrees; fractions of the activation area in [0, 1].
+    """
 
     option: int
     opportunity: Opportunity
     start: np.datetime64
     end: np.datetime64
-    roll_deg: float           # centre of the swath, + right of the ground track
-    off_nadir_deg: tuple      # (min, max) over the covered part
-    incidence_deg: tuple
-    fraction: float           # of the area this strip covers
-    new_fraction: float       # of the area it adds to the plan (when chosen)
-    cumulative_fraction: float
-    sun_elevation_deg: float
+    roll_deg: float                      # centre of the swath, + right of the ground track
+    off_nadir_deg: tuple[float, float]   # (min, max) over the covered part
+    incidence_deg: tuple[float, float]   # (min, max) over the covered part
+    fraction: float                      # of the area this strip covers
+    new_fraction: float                  # of the area it adds to the plan (when chosen)
+    cumulative_fraction: float           # of the area covered by the plan up to this one
+    sun_elevation_deg: float             # at the covered part, mid-acquisition (NaN: not computed)
 
     @property
-    def satellite(self):
+    def satellite(self) -> Satellite:
         return self.opportunity.satellite
 
     @property
-    def sensor(self):
+    def sensor(self) -> Sensor:
         return self.opportunity.sensor
+
+    @property
+    def look_side(self) -> str:
+        """``right``/``left`` of the ground track for radar (from the roll), else the window's side."""
+        if self.sensor.is_sar:
+            return "right" if self.roll_deg >= 0 else "left"
+        return self.opportunity.side
+
+    def to_dict(self) -> dict:
+        """The acquisition as a JSON-ready mapping: ISO UTC times with Z, units in the keys.
+
+        >>> from orbitwatch.response import (compute_access, load_fleet, plan_acquisitions, read_activation,
+        ...                                  sample_activation_path)
+        >>> act = read_activation(sample_activation_path(), hours=6)
+        >>> plan = plan_acquisitions(compute_access(act, load_fleet().select(agencies=["CNSA"])))
+        >>> d = plan.acquisitions[0].to_dict()
+        >>> d["start_utc"].endswith("Z"), sorted(d["incidence_deg"]) == d["incidence_deg"]
+        (True, True)
+        """
+        o = self.opportunity
+        return {
+            "satellite": self.satellite.name, "norad_id": int(self.satellite.norad_id),
+            "agency": self.satellite.agency, "operator": self.satellite.operator,
+            "sensor": self.sensor.sensor, "sensor_type": self.sensor.type,
+            "resolution_m": float(self.sensor.resolution_m),
+            "start_utc": _iso_z(self.start), "end_utc": _iso_z(self.end),
+            "window_start_utc": _iso_z(o.window_start), "window_end_utc": _iso_z(o.window_end),
+            "orbit_direction": o.direction, "look_side": self.look_side,
+            "roll_deg": round(float(self.roll_deg), 3),
+            "off_nadir_deg": [round(float(x), 2) for x in self.off_nadir_deg],
+            "incidence_deg": [round(float(x), 2) for x in self.incidence_deg],
+            "sun_elevation_deg": _finite(self.sun_elevation_deg, 1),
+            "coverage_fraction": round(float(self.fraction), 4),
+            "new_coverage_fraction": round(float(self.new_fraction), 4),
+            "cumulative_coverage_fraction": round(float(self.cumulative_fraction), 4),
+        }
+
+
+@dataclass(frozen=True)
+class TaskingRequest:
+    """One acquisition as an agency is asked for it: satellite, sensor, times, geometry, footprint.
+
+    ``footprint_lonlat_deg`` is the closed ring of the ground strip (longitude, latitude; WGS-84).
+    """
+
+    activation: str
+    hazard: str
+    agency: str
+    operator: str
+    satellite: str
+    norad_id: int
+    sensor: str
+    sensor_type: str
+    resolution_m: float
+    acquisition_start: np.datetime64
+    acquisition_end: np.datetime64
+    window_start: np.datetime64
+    window_end: np.datetime64
+    orbit_direction: str
+    look_side: str
+    roll_deg: float
+    off_nadir_deg: tuple[float, float]
+    incidence_deg: tuple[float, float]
+    sun_elevation_deg: float
+    area_fraction: float
+    footprint_lonlat_deg: np.ndarray
+
+    @classmethod
+    def of(cls, plan: "Plan", acquisition: Acquisition) -> "TaskingRequest":
+        a, o, act = acquisition, acquisition.opportunity, plan.activation
+        return cls(activation=act.name, hazard=act.hazard, agency=a.satellite.agency, operator=a.satellite.operator,
+                   satellite=a.satellite.name, norad_id=int(a.satellite.norad_id), sensor=a.sensor.sensor,
+                   sensor_type=a.sensor.type, resolution_m=float(a.sensor.resolution_m),
+                   acquisition_start=a.start, acquisition_end=a.end, window_start=o.window_start,
+                   window_end=o.window_end, orbit_direction=o.direction, look_side=a.look_side,
+                   roll_deg=float(a.roll_deg), off_nadir_deg=a.off_nadir_deg, incidence_deg=a.incidence_deg,
+                   sun_elevation_deg=float(a.sun_elevation_deg), area_fraction=float(a.fraction),
+                   footprint_lonlat_deg=plan.access.footprint_lonlat(a.option))
+
+    @property
+    def footprint(self) -> dict:
+        """The footprint as a GeoJSON Polygon (lon/lat, 5 decimals: about 1 m)."""
+        return {"type": "Polygon",
+                "coordinates": [[[round(float(x), 5), round(float(y), 5)] for x, y in self.footprint_lonlat_deg]]}
+
+    def to_dict(self) -> dict:
+        """A JSON-ready record (the keys of the tasking files): ISO UTC times with Z, units in the keys."""
+        return {
+            "activation": self.activation, "hazard": self.hazard, "agency": self.agency, "operator": self.operator,
+            "satellite": self.satellite, "norad_id": self.norad_id, "sensor": self.sensor,
+            "sensor_type": self.sensor_type, "resolution_m": self.resolution_m,
+            "acquisition_start_utc": _iso_z(self.acquisition_start),
+            "acquisition_end_utc": _iso_z(self.acquisition_end),
+            "window_start_utc": _iso_z(self.window_start), "window_end_utc": _iso_z(self.window_end),
+            "orbit_direction": self.orbit_direction, "look_side": self.look_side,
+            "roll_deg": round(self.roll_deg, 3),
+            "off_nadir_min_deg": round(float(self.off_nadir_deg[0]), 2),
+            "off_nadir_max_deg": round(float(self.off_nadir_deg[1]), 2),
+            "incidence_min_deg": round(float(self.incidence_deg[0]), 2),
+            "incidence_max_deg": round(float(self.incidence_deg[1]), 2),
+            "sun_elevation_deg": _finite(self.sun_elevation_deg, 1),
+            "area_fraction": round(self.area_fraction, 4),
+            "footprint": self.footprint,
+        }
 
 
 @dataclass
 class Plan:
-    """The answer to an activation."""
+    """The answer to an activation: the earliest acquisition and the acquisitions covering the area.
+
+    ``completion`` is when the coverage target is reached (None: not within the horizon).
+    """
 
     access: AccessResult
-    acquisitions: list
+    acquisitions: list[Acquisition]
     earliest: Acquisition | None
-    earliest_by_type: dict
+    earliest_by_type: dict[str, Acquisition]
     coverage_fraction: float
-    completion: np.datetime64 | None   # when the target coverage is reached (None: not in the horizon)
+    completion: np.datetime64 | None
     preferences: Preferences
     method: str = "greedy"
-    notes: list = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
-    def activation(self):
+    def activation(self) -> Activation:
         return self.access.activation
 
     @property
@@ -124,6 +258,50 @@ class Plan:
     @property
     def agencies(self) -> list[str]:
         return sorted({a.satellite.agency for a in self.acquisitions})
+
+    def tasking_requests(self) -> list[TaskingRequest]:
+        """One :class:`TaskingRequest` per planned acquisition, in time order."""
+        return [TaskingRequest.of(self, a) for a in self.acquisitions]
+
+    def to_dict(self, *, footprints: bool = True) -> dict:
+        """The plan as a JSON-ready mapping (what ``orbitwatch respond --json`` prints).
+
+        Times are ISO-8601 UTC with a Z; angles in degrees, areas in km², fractions of the
+        activation area in [0, 1]; footprints are GeoJSON polygons in WGS-84 lon/lat degrees.
+        """
+        act = self.activation
+        acc = self.access
+        acqs = []
+        for n, a in enumerate(self.acquisitions, 1):
+            d = {"order": n, **a.to_dict()}
+            if footprints:
+                d["footprint"] = TaskingRequest.of(self, a).footprint
+            acqs.append(d)
+        return {
+            "activation": {
+                "name": act.name, "hazard": act.hazard, "source": act.source,
+                "start_utc": _iso_z(act.start, 0), "stop_utc": _iso_z(act.end, 0), "hours": float(act.hours),
+                "area_km2": round(float(act.area.area_km2), 3), "is_point": bool(act.area.is_point),
+                "center_lat_deg": round(float(act.area.center_lat_deg), 5),
+                "center_lon_deg": round(float(act.area.center_lon_deg), 5),
+            },
+            "method": self.method,
+            "coverage_target_fraction": float(self.preferences.coverage_target),
+            "coverage_fraction": round(float(self.coverage_fraction), 4),
+            "completion_utc": _iso_z(self.completion),
+            "hours_to_coverage": None if self.completion is None else round(self.hours_to_coverage, 4),
+            "agencies": self.agencies,
+            "earliest": None if self.earliest is None else self.earliest.to_dict(),
+            "earliest_by_type": {t: a.to_dict() for t, a in self.earliest_by_type.items()},
+            "acquisitions": acqs,
+            "windows": len(acc.opportunities),
+            "feasible_windows": int(sum(o.daylight_ok for o in acc.opportunities)),
+            "satellites_searched": len(acc.satellites),
+            "satellites_without_elements": [s.name for s in acc.missing],
+            "satellites_not_propagated": [s.name for s in getattr(acc, "unpropagated", [])],
+            "notes": list(self.notes),
+            "frames": "times UTC; positions and footprints WGS-84 longitude/latitude, degrees",
+        }
 
 
 def _acq(access: AccessResult, k: int, new_fraction=0.0, cumulative=0.0) -> Acquisition:
@@ -302,7 +480,8 @@ def _finish(access, idx, cells, chosen, earliest, by_type, pref, target, method)
     if completion is None:
         notes.append(f"the coverage target {pref.coverage_target:.0%} is not reached in the horizon "
                      f"(best {covered.sum() / n:.1%})")
-    return Plan(access, acqs, earliest, by_type, covered.sum() / n, completion, pref, method=method, notes=notes)
+    return Plan(access, acqs, earliest, by_type, float(covered.sum() / n), completion, pref, method=method,
+                notes=notes)
 
 
 def plan_optimal(access: AccessResult, preferences: Preferences | None = None, *, time_limit_s: float = 60.0,
@@ -322,7 +501,8 @@ def plan_optimal(access: AccessResult, preferences: Preferences | None = None, *
     earliest, by_type = _earliest(access, idx)
     n = access.n_cells
     if idx.size == 0 or n == 0:
-        return Plan(access, [], earliest, by_type, 0.0, None, pref, method="optimal")
+        return Plan(access, [], earliest, by_type, 0.0, None, pref, method="optimal",
+                    notes=["no feasible acquisition in the horizon"])
     target = int(math.ceil(pref.coverage_target * n - 1e-9))
     cells = access.opt_cells[idx]
     groups = _groups(access, idx)
@@ -377,39 +557,12 @@ def plan_optimal(access: AccessResult, preferences: Preferences | None = None, *
 
 
 def tasking_requests(plan: Plan) -> dict[str, list[dict]]:
-    """Per-agency tasking requests: one dict per acquisition, footprint as a GeoJSON Polygon."""
-    from ..timeutil import format_iso
+    """Per-agency tasking requests as records (one dict per acquisition, footprint as a GeoJSON Polygon).
 
+    The records are :meth:`TaskingRequest.to_dict`; the folder writer
+    (:func:`orbitwatch.response.outputs.write_tasking`) writes exactly these.
+    """
     out: dict[str, list[dict]] = {}
-    act = plan.activation
-    for a in plan.acquisitions:
-        ring = plan.access.footprint_lonlat(a.option)
-        o = a.opportunity
-        req = {
-            "activation": act.name,
-            "hazard": act.hazard,
-            "agency": a.satellite.agency,
-            "operator": a.satellite.operator,
-            "satellite": a.satellite.name,
-            "norad_id": a.satellite.norad_id,
-            "sensor": a.sensor.sensor,
-            "sensor_type": a.sensor.type,
-            "resolution_m": a.sensor.resolution_m,
-            "acquisition_start_utc": format_iso(a.start, 3) + "Z",
-            "acquisition_end_utc": format_iso(a.end, 3) + "Z",
-            "window_start_utc": format_iso(o.window_start, 3) + "Z",
-            "window_end_utc": format_iso(o.window_end, 3) + "Z",
-            "orbit_direction": o.direction,
-            "look_side": ("right" if a.roll_deg >= 0 else "left") if a.sensor.is_sar else o.side,
-            "roll_deg": round(a.roll_deg, 3),
-            "off_nadir_min_deg": round(a.off_nadir_deg[0], 2),
-            "off_nadir_max_deg": round(a.off_nadir_deg[1], 2),
-            "incidence_min_deg": round(a.incidence_deg[0], 2),
-            "incidence_max_deg": round(a.incidence_deg[1], 2),
-            "sun_elevation_deg": None if not np.isfinite(a.sun_elevation_deg) else round(a.sun_elevation_deg, 1),
-            "area_fraction": round(a.fraction, 4),
-            "footprint": {"type": "Polygon",
-                          "coordinates": [[[round(float(x), 5), round(float(y), 5)] for x, y in ring]]},
-        }
-        out.setdefault(a.satellite.agency, []).append(req)
+    for r in plan.tasking_requests():
+        out.setdefault(r.agency, []).append(r.to_dict())
     return out
