@@ -52,7 +52,7 @@ def import_command(
                       TimeElapsedColumn(), console=err_console, transient=True) as bar:
             task = bar.add_task("importing", total=None)
 
-            def progress(done, total):
+            def progress(done, total, stage=""):
                 bar.update(task, completed=done, total=total)
 
             reports = store.import_files(files, strict=strict, progress=progress)

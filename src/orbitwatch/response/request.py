@@ -123,7 +123,7 @@ class ResponseRequest:
         if radius_km is not None:
             radius_km = check_range("radius_km", radius_km, 0.0, MAX_AREA_RADIUS_KM, lo_open=True, unit="km")
         min_sun_elevation_deg = check_range("min_sun_elevation_deg", min_sun_elevation_deg, -90.0, 90.0, unit="deg")
-        prefer_fine_h = check_positive("prefer_fine_h", prefer_fine_h, allow_zero=True)
+        prefer_fine_h = check_range("prefer_fine_h", prefer_fine_h, 0.0, 1000.0, unit="h")
         planner = check_choice("planner", str(planner).strip(), PLANNERS)
         type_list = _split(types)
         if type_list is not None:
