@@ -186,3 +186,21 @@ def test_reading_commands_never_create_a_database(tmp_path):
     assert not home.exists()
     r = _run(["catalog", "list", "--db-url", str(tmp_path / "x.db")], str(home))
     assert r.exit_code == EXIT_USAGE and "is not a database URL" in r.output and "sqlite:///" in r.output
+
+
+@pytest.mark.parametrize("args", [
+    ["propagate", "25544", "--elements", "{missing}"],
+    ["screen", "{missing}"],
+    ["catalog", "import", "{missing}"],
+    ["pc", "{missing}"],
+    ["cdm", "show", "{missing}"],
+    ["cdm", "validate", "{missing}"],
+    ["respond", "--area", "{missing}", "--hazard", "flood", "--start", "2026-06-10T12:00", "--hours", "6"],
+    ["sgp4", "bench", "{missing}"],
+])
+def test_a_missing_input_file_is_66_everywhere(seeded, tmp_path, args):
+    missing = str(tmp_path / "no-such-file.txt")
+    r = _run([a.format(missing=missing) for a in args], seeded["home"])
+    assert "Traceback" not in r.output
+    assert r.exit_code == EXIT_NOINPUT, (r.exit_code, r.output)
+    assert "no-such-file.txt" in r.output

@@ -139,7 +139,7 @@ def verify_command(
 
 @app.command("bench")
 def bench_command(
-    catalog: Path = typer.Argument(..., exists=True, dir_okay=False, help="TLE/3LE/OMM file to propagate."),
+    catalog: Path = typer.Argument(..., help="TLE/3LE/OMM file to propagate."),
     instants: int = typer.Option(1440, "--instants", "-n", help="Instants, one minute apart (1 to 100,000)."),
     objects: int = typer.Option(0, "--objects", help="Only the first N objects (0: all)."),
     threads: Optional[int] = typer.Option(None, "--workers", "--threads", "-j",
