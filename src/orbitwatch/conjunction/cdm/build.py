@@ -18,12 +18,14 @@ from .model import Block, Cdm, CdmObject
 from .schema import RTN_COV_KEYS, STATE_KEYS
 from .validate import check_cdm
 
-__all__ = ["ObjectInfo", "conjunction_cdm"]
+__all__ = ["CdmObjectInfo", "ObjectInfo", "conjunction_cdm"]
 
 
 @dataclass
-class ObjectInfo:
-    """Metadata of one object (CDM metadata keywords; defaults describe a TLE object)."""
+class CdmObjectInfo:
+    """Metadata of one object for a CDM being built (CDM metadata keywords; defaults
+    describe a TLE object).  Not the parsed segment: that is
+    :class:`~orbitwatch.conjunction.cdm.model.CdmObject`."""
 
     designator: str
     name: str = "UNKNOWN"
@@ -37,11 +39,15 @@ class ObjectInfo:
     extra: dict = field(default_factory=dict)   # any other metadata / OD / additional keyword
 
 
+#: former name, kept importable for existing callers (the store has its own ``ObjectInfo``)
+ObjectInfo = CdmObjectInfo
+
+
 def _now() -> np.datetime64:
     return np.datetime64(_dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None), "ms").astype("datetime64[ns]")
 
 
-def _object(info: ObjectInfo, label: str, r, v, cov_rtn_km) -> CdmObject:
+def _object(info: CdmObjectInfo, label: str, r, v, cov_rtn_km) -> CdmObject:
     from .schema import lookup
 
     o = CdmObject()
@@ -77,7 +83,7 @@ def _object(info: ObjectInfo, label: str, r, v, cov_rtn_km) -> CdmObject:
     return o
 
 
-def conjunction_cdm(*, tca, r1_km, v1_km_s, r2_km, v2_km_s, object1: ObjectInfo, object2: ObjectInfo,
+def conjunction_cdm(*, tca, r1_km, v1_km_s, r2_km, v2_km_s, object1: CdmObjectInfo, object2: CdmObjectInfo,
                     cov1_km=None, cov2_km=None, cov1_rtn_km=None, cov2_rtn_km=None,
                     originator: str = "ORBITWATCH", message_id: str | None = None, message_for: str | None = None,
                     creation_date=None, collision_probability: float | None = None,
