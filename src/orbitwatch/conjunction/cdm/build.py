@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...errors import InvalidRequestError
+
 from ..pc.encounter import cov_eci_to_rtn, relative_rtn
 from .model import Block, Cdm, CdmObject
 from .schema import RTN_COV_KEYS, STATE_KEYS
@@ -64,7 +66,7 @@ def _object(info: CdmObjectInfo, label: str, r, v, cov_rtn_km) -> CdmObject:
     for k, val in info.extra.items():
         kw = lookup(k)
         if kw is None:
-            raise KeyError(f"{k} is not a CDM keyword")
+            raise InvalidRequestError(f"{label.lower()}.extra", f"{k} is not a CDM keyword", k)
         o.block(kw.block).values[k] = val
     st = o.block("state")
     for k, x in zip(STATE_KEYS, np.r_[r, v]):
@@ -97,11 +99,11 @@ def conjunction_cdm(*, tca, r1_km, v1_km_s, r2_km, v2_km_s, object1: CdmObjectIn
     r1, v1, r2, v2 = (np.asarray(a, float).reshape(3) for a in (r1_km, v1_km_s, r2_km, v2_km_s))
     if cov1_rtn_km is None:
         if cov1_km is None:
-            raise ValueError("object 1 needs a covariance (cov1_km or cov1_rtn_km)")
+            raise InvalidRequestError("cov1_km", "object 1 needs a covariance (cov1_km or cov1_rtn_km)")
         cov1_rtn_km = cov_eci_to_rtn(np.asarray(cov1_km, float)[:6, :6], r1, v1)
     if cov2_rtn_km is None:
         if cov2_km is None:
-            raise ValueError("object 2 needs a covariance (cov2_km or cov2_rtn_km)")
+            raise InvalidRequestError("cov2_km", "object 2 needs a covariance (cov2_km or cov2_rtn_km)")
         cov2_rtn_km = cov_eci_to_rtn(np.asarray(cov2_km, float)[:6, :6], r2, v2)
     tca = np.datetime64(tca, "ns")
     created = np.datetime64(creation_date, "ns") if creation_date is not None else _now()

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from .errors import CDMError
 from .schema import (BLOCK_ORDER, OBJECT_BLOCKS, RTN_COV_KEYS, STATE_KEYS, XYZ_COV_KEYS, lookup)
 
 __all__ = ["Block", "CdmObject", "Cdm"]
