@@ -110,3 +110,36 @@ def test_vectorised_wrappers_match_single_calls(cara):
     pc, ok = nc3d_many(*(stack(k) for k in range(6)), np.array([x[2][6] for x in sel]))
     assert ok.all()
     np.testing.assert_array_equal(pc, [x[3].pc for x in sel])
+
+
+def _assessment(s, args, hall, cop):
+    """What ``assess_cdm`` builds, from this module's 3D-Nc integrations (no second run)."""
+    from orbitwatch.conjunction.pc import METHODS_2D, ConjunctionAssessment
+
+    t = pc_at_tca(*args, methods=METHODS_2D)
+    v = usage_violations(*args, float(t.foster[0]), hall)
+    return ConjunctionAssessment(states=s, hbr_km=args[6], hbr_source="CDM HBR comment", pc2d=t, nc3d=hall,
+                                 coppola=cop, monte_carlo=None, violations=v)
+
+
+def test_recommendation_with_3d_follows_cara_multistep(cara):
+    """With 3D: Foster where CARA finds no 2D violation (24 CDMs), Hall's 3D-Nc where CARA flags
+    2D but not 3D (27), and no value - run Monte Carlo - where CARA flags the 3D-Nc too (2: CARA's
+    multistep algorithm then uses its SDMC).  Every recommended value is CARA's within 1%."""
+    from orbitwatch.conjunction.pc.assess import FOSTER_2D, HALL_3D
+
+    counts = {FOSTER_2D: 0, HALL_3D: 0, None: 0}
+    for r, s, args, hall, cop in cara:
+        rec = _assessment(s, args, hall, cop).recommended
+        counts[rec.method] += 1
+        cid = r["Conjunction_ID"]
+        if r["ViolationsPc2D"] == "0":
+            assert rec.method == FOSTER_2D, (cid, rec)
+            assert rec.pc == pytest.approx(float(r["Pc2D"]), rel=1e-6), cid
+        elif r["ViolationsNc3D"] == "0":
+            assert rec.method == HALL_3D, (cid, rec)
+            assert rec.pc == pytest.approx(float(r["Nc3D"]), rel=0.01), cid
+        else:
+            assert rec.pc is None and "3D-Nc usage violated (offset)" in rec.reason, (cid, rec)
+            assert "Monte Carlo" in rec.run_instead
+    assert counts == {FOSTER_2D: 24, HALL_3D: 27, None: 2}

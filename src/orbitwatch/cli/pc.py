@@ -1,6 +1,9 @@
 """``orbitwatch pc``: every collision-probability method on CDMs, side by side.
 
 Registers the ``pc`` command and the ``cdm`` group (see :mod:`.cdm`) on the main app.
+Results go to stdout (tables, or one JSON object per CDM with ``--json``); progress,
+notes and errors to stderr.  Every text from a message (names, units, file names) is
+printed verbatim.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
+from rich.text import Text
 
 from .cdm import app as cdm_app
-from .errors import EXIT_PARTIAL, exit_code_for
+from .cdm import expand_cdm_paths
+from .common import console, err_console, print_error, print_table
+from .errors import EXIT_PARTIAL, exit_code_for, message_for
 
 app = typer.Typer(rich_markup_mode="rich")
 app.add_typer(cdm_app, name="cdm")
@@ -28,13 +32,21 @@ _METHOD_HELP = """
   Patera 2005      contour integral (independent check of Foster)
   Alfano 2005      Simpson-rule implementation as published
   square           circumscribing square, an upper bound (what CSpOC's numbers behave like)
-  max Pc           maximum over covariance scaling, Alfano 2005; k<1 = dilution region
-  SOCRATES max     worst size/orientation for RTN sigmas 100/300/100 m; dilution threshold
+  max Pc (scaled)  maximum over scaling this covariance, Alfano 2005; k<1 = dilution region
+  max Pc (SOCRATES shape)  maximum over size and orientation of an ASSUMED covariance
+                   shape (RTN sigmas 100/300/100 m, as CelesTrak SOCRATES); its size at the
+                   maximum is the dilution threshold.  It ignores this CDM's covariance shape,
+                   so it can be below Foster (the real ellipse is often far more elongated)
   3D-Nc Hall 2021  curvilinear two-body motion; use when 2D assumptions are violated
   3D Coppola 2012  3D-Pc without Hall's peak-overlap iteration
   Monte Carlo      two-body sampling with 95% Clopper-Pearson bounds (--mc N)
-2D usage-violation flags (CARA cutoffs): NPD covariance, extended (>2% of an orbit),
-offset (>1% of an orbit from TCA), inaccurate (2D and 3D differ by >2%).
+2D usage checks (CARA cutoffs): NPD covariance, extended (>2% of an orbit),
+offset (>1% of an orbit from TCA), inaccurate (2D and 3D differ by >2%).  A check that
+was not run is "unknown", never passed: with --no-3d no Pc is recommended (the 2D value
+cannot be validated); the output says what to run instead.
+
+PATHS may be CDM files (KVN or XML) or folders: a folder is read for its *.cdm, *.kvn
+and *.xml files (not recursively).
 """
 
 
@@ -57,16 +69,16 @@ def _rows(a) -> list[tuple[str, str, str]]:
             ("Patera 2005", _pc(float(t.patera[0])), "contour integral"),
             ("Alfano 2005", _pc(float(t.alfano[0])), "Simpson rule"),
             ("square bound", _pc(float(t.square[0])), "circumscribing square"),
-            ("max Pc (scaling)", _pc(float(t.max_pc[0])),
-             f"k={float(t.max_pc_scale[0]):.3g}" + (" dilution region" if bool(t.dilution[0]) else "")),
-            ("SOCRATES max", _pc(float(t.socrates_max_pc[0])),
-             f"dilution threshold {float(t.dilution_threshold_km[0]):.3f} km")]
+            ("max Pc (scaled)", _pc(float(t.max_pc[0])),
+             f"this covariance x k, k={float(t.max_pc_scale[0]):.3g}"
+             + (" dilution region" if bool(t.dilution[0]) else "")),
+            ("max Pc (SOCRATES shape)", _pc(float(t.socrates_max_pc[0])),
+             f"assumed sigmas 100/300/100 m; dilution threshold {float(t.dilution_threshold_km[0]):.3f} km")]
     if a.nc3d is not None:
         note = "converged" if a.nc3d.converged else "did not converge"
-        if a.nc3d.converged and a.violations.nc3d_extended == a.violations.nc3d_extended:
-            f3 = [n for n, b in (("extended", a.violations.extended_3d), ("offset", a.violations.offset_3d)) if b]
-            if f3:
-                note += "; 3D violations: " + ", ".join(f3)
+        bad3 = [k for k, s in a.violations.checks_3d().items() if s == "violated"]
+        if a.nc3d.converged and bad3:
+            note += "; 3D violations: " + ", ".join(bad3)
         rows.append(("3D-Nc Hall 2021", _pc(a.nc3d.pc), note))
     if a.coppola is not None:
         rows.append(("3D Coppola 2012", _pc(a.coppola.pc), ""))
@@ -78,102 +90,126 @@ def _rows(a) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _summary(a, name: str) -> dict:
-    t = a.pc2d
-    v = a.violations
-    pc, method = a.recommended
-    return {
-        "file": name, "tca": str(a.states.tca), "miss_m": float(t.miss_km[0]) * 1e3,
-        "speed_m_s": float(t.speed_km_s[0]) * 1e3, "hbr_m": a.hbr_km * 1e3, "hbr_source": a.hbr_source,
-        "sigma_major_m": float(t.sx_km[0]) * 1e3, "sigma_minor_m": float(t.sz_km[0]) * 1e3,
-        "foster": float(t.foster[0]), "chan": float(t.chan[0]), "patera": float(t.patera[0]),
-        "alfano": float(t.alfano[0]), "square": float(t.square[0]), "max_pc": float(t.max_pc[0]),
-        "max_pc_scale": float(t.max_pc_scale[0]), "socrates_max_pc": float(t.socrates_max_pc[0]),
-        "dilution_threshold_km": float(t.dilution_threshold_km[0]),
-        "nc3d": None if a.nc3d is None else a.nc3d.pc, "coppola": None if a.coppola is None else a.coppola.pc,
-        "monte_carlo": None if a.monte_carlo is None else {
-            "pc": a.monte_carlo.pc, "low": a.monte_carlo.pc_low, "high": a.monte_carlo.pc_high,
-            "hits": a.monte_carlo.hits, "samples": a.monte_carlo.samples},
-        "cdm_pc": a.cdm_pc, "violations_2d": v.labels(), "code_2d": v.code_2d, "code_3d": v.code_3d,
-        "indicators": {"extended": v.extended, "offset": v.offset, "inaccurate": v.inaccurate},
-        "recommended": {"pc": pc, "method": method},
-    }
+_STATUS_STYLE = {"violated": "red", "passed": "green", "unknown": "yellow"}
 
 
-@app.command("pc", help="Collision probability of CDMs by every method, with 2D-validity flags.\n" + _METHOD_HELP)
+def _checks_line(v) -> Text:
+    values = {"extended": v.extended, "offset": v.offset, "inaccurate": v.inaccurate}
+    out = Text("2D usage checks: ")
+    for i, (name, status) in enumerate(v.checks_2d().items()):
+        if i:
+            out.append(", ")
+        out.append(f"{name} ")
+        out.append(status, style=_STATUS_STYLE[status])
+        x = values.get(name)
+        if x is not None and not math.isnan(x):
+            out.append(f" ({x:.3g})")
+    return out
+
+
+def _recommendation_lines(a) -> list[Text]:
+    r = a.recommended
+    if r.given:
+        line = Text("use: ")
+        line.append(_pc(r.pc), style="bold")
+        line.append(f" from {r.method}  ({r.reason})")
+        return [line]
+    first = Text("no recommendation: ", style="bold yellow")
+    first.append(r.reason, style="")
+    lines = [first]
+    if r.run_instead:
+        lines.append(Text(f"run instead: {r.run_instead}"))
+    return lines
+
+
+def _flags_short(a) -> str:
+    checks = a.violations.checks_2d()
+    out = [k[:3] for k, s in checks.items() if s == "violated"]
+    out += [k[:3] + "?" for k, s in checks.items() if s == "unknown"]
+    return ",".join(out) or "-"
+
+
+@app.command("pc", help="Collision probability of CDMs by every method, with 2D-validity checks.\n" + _METHOD_HELP)
 def pc_command(
-    paths: list[Path] = typer.Argument(..., help="CDM files (KVN or XML)."),
+    paths: list[Path] = typer.Argument(..., help="CDM files (KVN or XML), or folders of *.cdm/*.kvn/*.xml files."),
     hbr_m: float = typer.Option(None, "--hbr-m",
-                                help="Combined hard-body radius in metres (default: the CDM's, else CARA's "
+                                help="Combined hard-body radius in metres, > 0 (default: the CDM's, else CARA's "
                                      "HBR table per object, else defaults by object type)."),
     hbr_table: Path = typer.Option(None, "--hbr-table", exists=True, dir_okay=False,
                                    help="A CARA HBR_Mass_Estimates CSV to use instead of the packaged extract."),
     mc: int = typer.Option(0, "--mc", help="Monte Carlo samples (0 = skip; ~400/Pc for +/-10%)."),
     seed: int = typer.Option(0, "--seed", help="Monte Carlo random seed."),
-    no_3d: bool = typer.Option(False, "--no-3d", help="Skip the 3D-Nc and Coppola methods (faster)."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per file on stdout."),
+    no_3d: bool = typer.Option(False, "--no-3d",
+                               help="Skip the 3D-Nc and Coppola methods (faster; the 2D Pc then cannot be "
+                                    "validated and no Pc is recommended)."),
+    as_json: bool = typer.Option(False, "--json",
+                                 help="One JSON object per CDM on stdout (units in its 'units' entry)."),
 ):
     """Collision probability of CDMs by every method (see --help)."""
-    from ..conjunction.cdm import CDMError, read_cdm
+    from ..conjunction.cdm import read_cdm
     from ..conjunction.hbr import HbrTable
-    from ..conjunction.pc import assess_cdm
+    from ..conjunction.pc import PcRequest, assess_cdm
+    from ..errors import DataError
 
-    console = Console(highlight=False, stderr=as_json)
+    request = PcRequest(hbr_m=hbr_m, mc_samples=mc, mc_seed=seed, three_d=not no_3d)   # validated before any work
+    files = expand_cdm_paths(paths)
     table = HbrTable.from_csv(hbr_table) if hbr_table else None
-    results, failures = [], 0
-    with Progress(console=console, transient=True, disable=len(paths) < 2 or as_json) as progress:
-        task = progress.add_task("assessing", total=len(paths))
-        for p in paths:
+    results, failures, last_exc = [], 0, None
+    with Progress(console=err_console, transient=True, disable=len(files) < 2) as progress:
+        task = progress.add_task("assessing", total=len(files))
+        for p in files:
             try:
                 cdm = read_cdm(p)
-                a = assess_cdm(cdm, hbr_m=hbr_m, hbr_table=table, three_d=not no_3d, coppola=not no_3d,
-                               mc_samples=mc, mc_seed=seed)
-            except (CDMError, OSError, ValueError) as exc:
+                a = assess_cdm(cdm, hbr_table=table, request=request)
+            except (DataError, OSError) as exc:        # one bad file does not stop the others
                 failures += 1
-                console.print(f"[red]error:[/red] {exc}")
-                progress.advance(task)
                 last_exc = exc
+                print_error(message_for(exc))
+                progress.advance(task)
                 continue
             results.append((p, cdm, a))
             progress.advance(task)
     if as_json:
         for p, cdm, a in results:
-            sys.stdout.write(json.dumps(_summary(a, p.name)) + "\n")
+            d = a.to_dict()
+            d["file"] = str(p)
+            sys.stdout.write(json.dumps(d) + "\n")
     else:
         for p, cdm, a in results:
-            t = a.pc2d
-            head = (f"[bold]{p.name}[/bold]  TCA {a.states.tca}  {cdm.object1.designator} {cdm.object1.name} x "
-                    f"{cdm.object2.designator} {cdm.object2.name}\n"
-                    f"miss {float(t.miss_km[0]) * 1e3:.1f} m, speed {float(t.speed_km_s[0]) * 1e3:.1f} m/s, "
-                    f"HBR {a.hbr_km * 1e3:.2f} m ({a.hbr_source}), encounter-plane sigmas "
-                    f"{float(t.sx_km[0]) * 1e3:.1f} x {float(t.sz_km[0]) * 1e3:.1f} m, "
-                    f"Mahalanobis {float(t.mahalanobis[0]):.2f}")
-            console.print(head)
-            tab = Table(show_header=True)
-            tab.add_column("method")
-            tab.add_column("Pc", justify="right")
-            tab.add_column("notes")
-            for row in _rows(a):
-                tab.add_row(*row)
-            console.print(tab)
-            v = a.violations
-            flags = v.labels()
-            pc, method = a.recommended
-            console.print(f"2D usage violations: {'[red]' + ', '.join(flags) + '[/red]' if flags else '[green]none[/green]'}"
-                          f"  (extended {v.extended:.3g}, offset {v.offset:.3g}, inaccurate {v.inaccurate:.3g})")
-            console.print(f"use: [bold]{_pc(pc)}[/bold] from {method}\n")
+            _print_one(p, cdm, a)
         if len(results) > 1:
-            s = Table(title="summary")
-            for c in ("file", "miss m", "Foster", "3D-Nc", "max Pc", "flags", "use"):
-                s.add_column(c)
+            rows = []
             for p, cdm, a in results:
-                pc, method = a.recommended
-                s.add_row(p.name[:28], f"{float(a.pc2d.miss_km[0]) * 1e3:.0f}", _pc_short(float(a.pc2d.foster[0])),
-                          _pc_short(a.nc3d.pc if a.nc3d else None), _pc_short(float(a.pc2d.max_pc[0])),
-                          ",".join(v[:3] for v in a.violations.labels()) or "-", _pc_short(pc))
-            console.print(s)
+                r = a.recommended
+                rows.append([p.name, f"{float(a.pc2d.miss_km[0]) * 1e3:.0f}", _pc_short(float(a.pc2d.foster[0])),
+                             _pc_short(a.nc3d.pc if a.nc3d else None), _pc_short(float(a.pc2d.max_pc[0])),
+                             _flags_short(a), _pc_short(r.pc) if r.given else "none"])
+            print_table("summary", ["file", "miss m", "Foster", "3D-Nc", "max Pc", "2D checks", "use"], rows,
+                        justify={"miss m": "right", "Foster": "right", "3D-Nc": "right", "max Pc": "right",
+                                 "use": "right"},
+                        caption="2D checks: violated (ext, off, ina, NPD); '?' = not established")
     if failures:
         raise typer.Exit(EXIT_PARTIAL if results else exit_code_for(last_exc))
+
+
+def _print_one(p: Path, cdm, a) -> None:
+    from ..conjunction.cdm.validate import format_epoch_z
+
+    t = a.pc2d
+    head = Text()
+    head.append(p.name, style="bold")
+    head.append(f"  TCA {format_epoch_z(a.states.tca)}  ")
+    head.append(f"{cdm.object1.designator} {cdm.object1.name} x {cdm.object2.designator} {cdm.object2.name}")
+    head.append(f"\nmiss {float(t.miss_km[0]) * 1e3:.1f} m, speed {float(t.speed_km_s[0]) * 1e3:.1f} m/s, "
+                f"HBR {a.hbr_km * 1e3:.2f} m ({a.hbr_source}), encounter-plane sigmas "
+                f"{float(t.sx_km[0]) * 1e3:.1f} x {float(t.sz_km[0]) * 1e3:.1f} m, "
+                f"Mahalanobis {float(t.mahalanobis[0]):.2f}")
+    console.print(head)
+    print_table(None, ["method", "Pc", "notes"], _rows(a), justify={"Pc": "right"})
+    console.print(_checks_line(a.violations))
+    for line in _recommendation_lines(a):
+        console.print(line)
+    console.print()
 
 
 def register(main_app: typer.Typer) -> None:

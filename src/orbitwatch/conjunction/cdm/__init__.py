@@ -1,21 +1,23 @@
 """CCSDS Conjunction Data Messages (CCSDS 508.0-B-1), KVN and XML, both directions.
 
->>> cdm = read_cdm("conjunction.cdm")          # KVN or XML, told apart by content
->>> cdm.tca, cdm.miss_distance_m, cdm.object1.cov6_rtn_km
->>> text = write_cdm(cdm, "xml")
+    cdm = read_cdm("conjunction.cdm")          # KVN or XML, told apart by content
+    cdm.tca, cdm.miss_distance_m, cdm.object1.cov6_rtn_km
+    text = write_cdm(cdm, "xml")
+    check = validate_cdm("conjunction.cdm")    # every problem, not only the first
 
 Every keyword of the 1.0 standard is read and written (header, relative
 metadata/data, both objects' metadata, OD and additional parameters, state vectors,
 RTN covariances with the extended 7x7/8x8/9x9 lower triangles), comments included;
 CDM 2.0-draft keywords round trip too.  Bad input raises :class:`CDMError` with the
-file, line, keyword and reason.
+file, line, keyword and reason; :func:`validate_cdm` lists all of a message's problems.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import ObjectInfo, conjunction_cdm
+from .build import CdmObjectInfo, ObjectInfo, conjunction_cdm
 from .errors import CDMError
 from .kvn import parse_kvn, read_kvn, write_kvn
 from .model import Block, Cdm, CdmObject
@@ -25,45 +27,108 @@ from .xml import NDM_NAMESPACE, parse_xml, read_xml, write_xml
 __all__ = [
     "CDMError", "Cdm", "CdmObject", "Block", "Keyword", "KEYWORDS", "NDM_NAMESPACE",
     "read_cdm", "parse_cdm", "write_cdm", "read_kvn", "parse_kvn", "write_kvn", "read_xml",
-    "parse_xml", "write_xml", "detect_format", "conjunction_cdm", "ObjectInfo",
+    "parse_xml", "write_xml", "detect_cdm_format", "conjunction_cdm", "CdmObjectInfo", "ObjectInfo",
+    "validate_cdm", "CdmValidation", "CDM_FORMATS", "CDM_SUFFIXES",
 ]
 
+#: the two encodings of a CDM
+CDM_FORMATS = ("kvn", "xml")
+#: file name endings read as CDMs when a folder is given
+CDM_SUFFIXES = (".cdm", ".kvn", ".xml")
 
-def detect_format(text: str | bytes) -> str:
-    """``"xml"`` when the content starts with ``<`` (after blanks/BOM), else ``"kvn"``."""
+
+def detect_cdm_format(text: str | bytes) -> str:
+    """``"xml"`` when the content starts with ``<`` (after blanks/BOM), else ``"kvn"``.
+
+    >>> detect_cdm_format("<?xml version='1.0'?><cdm/>"), detect_cdm_format("CCSDS_CDM_VERS = 1.0")
+    ('xml', 'kvn')
+    """
     head = text[:200]
     if isinstance(head, bytes):
         head = head.decode("utf-8", "replace")
     return "xml" if head.lstrip("\ufeff \t\r\n").startswith("<") else "kvn"
 
 
-def parse_cdm(text: str | bytes, source: str = "<string>") -> Cdm:
-    """Parse a CDM given as text (KVN or XML, detected)."""
-    if detect_format(text) == "xml":
-        return parse_xml(text, source)
+def parse_cdm(text: str | bytes, source: str = "<string>", problems: list[CDMError] | None = None) -> Cdm:
+    """Parse a CDM given as text (KVN or XML, detected).  With a ``problems`` list,
+    every problem is appended to it instead of raising the first."""
+    if detect_cdm_format(text) == "xml":
+        return parse_xml(text, source, problems)
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
-    return parse_kvn(text, source)
+    return parse_kvn(text, source, problems)
+
+
+def _read_bytes(path) -> tuple[Path, bytes]:
+    from ...errors import InputFileError
+
+    p = Path(path)
+    data = p.read_bytes()          # a folder raises IsADirectoryError, a missing file FileNotFoundError
+    if b"\x00" in data[:8192]:
+        raise InputFileError(p.name, "binary content, not a CDM (KVN or XML text)")
+    return p, data
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 def read_cdm(path) -> Cdm:
-    """Read a CDM file (KVN or XML, detected from the content)."""
-    p = Path(path)
-    data = p.read_bytes()
-    if detect_format(data) == "xml":
+    """Read a CDM file (KVN or XML, detected from the content).
+
+    >>> read_cdm("no-such.cdm")
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: [Errno 2] No such file or directory: 'no-such.cdm'
+    """
+    p, data = _read_bytes(path)
+    if detect_cdm_format(data) == "xml":
         return parse_xml(data, p.name)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    return parse_kvn(text, p.name)
+    return parse_kvn(_decode(data), p.name)
+
+
+@dataclass
+class CdmValidation:
+    """Every problem of one CDM file (``ok`` when there is none)."""
+
+    source: str
+    cdm: Cdm | None
+    problems: list[CDMError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict:
+        out = {"source": self.source, "ok": self.ok, "problems": [e.to_dict() for e in self.problems]}
+        if self.ok and self.cdm is not None:
+            out["version"] = self.cdm.version
+            out["tca"] = self.cdm.to_dict()["relative"].get("TCA")
+        return out
+
+
+def validate_cdm(path) -> CdmValidation:
+    """Check a CDM file and list **all** its problems (file, line, keyword, reason),
+    not only the first.
+
+    Reading errors of the file itself (missing, a folder, binary) are raised as usual."""
+    p, data = _read_bytes(path)
+    problems: list[CDMError] = []
+    if detect_cdm_format(data) == "xml":
+        cdm = parse_xml(data, p.name, problems)
+    else:
+        cdm = parse_kvn(_decode(data), p.name, problems)
+    return CdmValidation(source=p.name, cdm=cdm, problems=problems)
 
 
 def write_cdm(cdm: Cdm, fmt: str = "kvn", namespace: bool = False) -> str:
     """The CDM as ``"kvn"`` or ``"xml"`` text."""
-    fmt = fmt.lower()
+    from ...requests import check_choice
+
+    fmt = check_choice("format", fmt, CDM_FORMATS)
     if fmt == "kvn":
         return write_kvn(cdm)
-    if fmt == "xml":
-        return write_xml(cdm, namespace=namespace)
-    raise ValueError(f"unknown CDM format {fmt!r}; expected 'kvn' or 'xml'")
+    return write_xml(cdm, namespace=namespace)

@@ -13,17 +13,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...errors import InvalidRequestError
+
 from ..pc.encounter import cov_eci_to_rtn, relative_rtn
 from .model import Block, Cdm, CdmObject
 from .schema import RTN_COV_KEYS, STATE_KEYS
 from .validate import check_cdm
 
-__all__ = ["ObjectInfo", "conjunction_cdm"]
+__all__ = ["CdmObjectInfo", "ObjectInfo", "conjunction_cdm"]
 
 
 @dataclass
-class ObjectInfo:
-    """Metadata of one object (CDM metadata keywords; defaults describe a TLE object)."""
+class CdmObjectInfo:
+    """Metadata of one object for a CDM being built (CDM metadata keywords; defaults
+    describe a TLE object).  Not the parsed segment: that is
+    :class:`~orbitwatch.conjunction.cdm.model.CdmObject`."""
 
     designator: str
     name: str = "UNKNOWN"
@@ -37,11 +41,15 @@ class ObjectInfo:
     extra: dict = field(default_factory=dict)   # any other metadata / OD / additional keyword
 
 
+#: former name, kept importable for existing callers (the store has its own ``ObjectInfo``)
+ObjectInfo = CdmObjectInfo
+
+
 def _now() -> np.datetime64:
     return np.datetime64(_dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None), "ms").astype("datetime64[ns]")
 
 
-def _object(info: ObjectInfo, label: str, r, v, cov_rtn_km) -> CdmObject:
+def _object(info: CdmObjectInfo, label: str, r, v, cov_rtn_km) -> CdmObject:
     from .schema import lookup
 
     o = CdmObject()
@@ -58,7 +66,7 @@ def _object(info: ObjectInfo, label: str, r, v, cov_rtn_km) -> CdmObject:
     for k, val in info.extra.items():
         kw = lookup(k)
         if kw is None:
-            raise KeyError(f"{k} is not a CDM keyword")
+            raise InvalidRequestError(f"{label.lower()}.extra", f"{k} is not a CDM keyword", k)
         o.block(kw.block).values[k] = val
     st = o.block("state")
     for k, x in zip(STATE_KEYS, np.r_[r, v]):
@@ -77,7 +85,7 @@ def _object(info: ObjectInfo, label: str, r, v, cov_rtn_km) -> CdmObject:
     return o
 
 
-def conjunction_cdm(*, tca, r1_km, v1_km_s, r2_km, v2_km_s, object1: ObjectInfo, object2: ObjectInfo,
+def conjunction_cdm(*, tca, r1_km, v1_km_s, r2_km, v2_km_s, object1: CdmObjectInfo, object2: CdmObjectInfo,
                     cov1_km=None, cov2_km=None, cov1_rtn_km=None, cov2_rtn_km=None,
                     originator: str = "ORBITWATCH", message_id: str | None = None, message_for: str | None = None,
                     creation_date=None, collision_probability: float | None = None,
@@ -91,11 +99,11 @@ def conjunction_cdm(*, tca, r1_km, v1_km_s, r2_km, v2_km_s, object1: ObjectInfo,
     r1, v1, r2, v2 = (np.asarray(a, float).reshape(3) for a in (r1_km, v1_km_s, r2_km, v2_km_s))
     if cov1_rtn_km is None:
         if cov1_km is None:
-            raise ValueError("object 1 needs a covariance (cov1_km or cov1_rtn_km)")
+            raise InvalidRequestError("cov1_km", "object 1 needs a covariance (cov1_km or cov1_rtn_km)")
         cov1_rtn_km = cov_eci_to_rtn(np.asarray(cov1_km, float)[:6, :6], r1, v1)
     if cov2_rtn_km is None:
         if cov2_km is None:
-            raise ValueError("object 2 needs a covariance (cov2_km or cov2_rtn_km)")
+            raise InvalidRequestError("cov2_km", "object 2 needs a covariance (cov2_km or cov2_rtn_km)")
         cov2_rtn_km = cov_eci_to_rtn(np.asarray(cov2_km, float)[:6, :6], r2, v2)
     tca = np.datetime64(tca, "ns")
     created = np.datetime64(creation_date, "ns") if creation_date is not None else _now()

@@ -44,8 +44,26 @@ def read_kvn(path) -> Cdm:
     return parse_kvn(text, source=str(p.name))
 
 
-def parse_kvn(text: str, source: str = "<string>") -> Cdm:
-    """Parse KVN text; raises :class:`CDMError` naming the keyword, line and reason."""
+def _mark_invalid(cdm: Cdm, obj: CdmObject | None, keyword: str, line: int | None) -> None:
+    """Note a keyword whose line was rejected, so the whole-message check does not
+    report it a second time as missing."""
+    kw = lookup(keyword)
+    if kw is None:
+        return
+    if kw.block == "header":
+        cdm.header.invalid[keyword] = line
+    elif kw.block == "relative":
+        cdm.relative.invalid[keyword] = line
+    elif obj is not None:
+        obj.block(kw.block).invalid[keyword] = line
+
+
+def parse_kvn(text: str, source: str = "<string>", problems: list[CDMError] | None = None) -> Cdm:
+    """Parse KVN text; raises :class:`CDMError` naming the keyword, line and reason.
+
+    With a ``problems`` list, every problem of the message is appended to it instead
+    (each rejected line is skipped, the rest read on) and the message read so far is
+    returned; only a text that is not a KVN CDM at all stops at its first line."""
     cdm = Cdm(source=source, objects=[])
     pending: list[str] = []
     current_obj: CdmObject | None = None
@@ -62,75 +80,87 @@ def parse_kvn(text: str, source: str = "<string>") -> Cdm:
         if line.upper().startswith("COMMENT") and (len(line) == 7 or not (line[7].isalnum() or line[7] == "_")):
             pending.append(line[7:].strip())
             continue
-        m = _LINE.match(line)
-        if not m:
-            raise CDMError(source, lineno, line.split()[0][:40],
-                           "not a 'KEYWORD = value' line or a COMMENT line")
-        name, rest = m.group(1), m.group(2).strip()
-        if name == VERSION_KEYWORD:
-            if version_seen or cdm.header.values:
-                raise CDMError(source, lineno, name, "must be the first keyword, and appear once")
-            if rest.strip() not in ("1.0", "2.0"):
-                raise CDMError(source, lineno, name, f"unsupported CDM version {rest.strip()!r} (1.0 or 2.0)")
-            cdm.version = rest.strip()
-            version_seen = True
-            cdm.header.start_line = lineno
-            cdm.header.comments.extend(pending)
-            pending = []
-            last_block = cdm.header
-            continue
-        if not version_seen:
-            raise CDMError(source, lineno, name, f"the message must start with {VERSION_KEYWORD}")
-        kw = lookup(name)
-        if kw is None:
-            raise CDMError(source, lineno, name, "not a CDM keyword")
-        block_name = kw.block
-        obj_index = len(cdm.objects) - 1
-        if name == "OBJECT":
-            if len(cdm.objects) >= 2:
-                raise CDMError(source, lineno, name, "a CDM has only two object segments")
-            current_obj = CdmObject(start_line=lineno)
-            cdm.objects.append(current_obj)
+        try:
+            m = _LINE.match(line)
+            if not m:
+                raise CDMError(source, lineno, line.split()[0][:40],
+                               "not a 'KEYWORD = value' line or a COMMENT line")
+            name, rest = m.group(1), m.group(2).strip()
+            if name == VERSION_KEYWORD:
+                if version_seen or cdm.header.values:
+                    raise CDMError(source, lineno, name, "must be the first keyword, and appear once")
+                version_seen = True
+                cdm.header.start_line = lineno
+                cdm.header.comments.extend(pending)
+                pending = []
+                last_block = cdm.header
+                if rest.strip() not in ("1.0", "2.0"):
+                    raise CDMError(source, lineno, name, f"unsupported CDM version {rest.strip()!r} (1.0 or 2.0)")
+                cdm.version = rest.strip()
+                continue
+            if not version_seen:
+                raise CDMError(source, lineno, name, f"the message must start with {VERSION_KEYWORD}")
+            kw = lookup(name)
+            if kw is None:
+                raise CDMError(source, lineno, name, "not a CDM keyword")
+            block_name = kw.block
             obj_index = len(cdm.objects) - 1
-        elif block_name in ("header", "relative"):
-            pass
-        elif current_obj is None:
-            raise CDMError(source, lineno, name, "object keyword before the first 'OBJECT = OBJECT1' line")
-        if block_name in ("rtn", "xyz") or name in SHARED_COV_KEYS:
-            if name in SHARED_COV_KEYS:
-                block_name = cov_block.get(obj_index, "rtn")
+            if name == "OBJECT":
+                if len(cdm.objects) >= 2:
+                    raise CDMError(source, lineno, name, "a CDM has only two object segments")
+                current_obj = CdmObject(start_line=lineno)
+                cdm.objects.append(current_obj)
+                obj_index = len(cdm.objects) - 1
+            elif block_name in ("header", "relative"):
+                pass
+            elif current_obj is None:
+                raise CDMError(source, lineno, name, "object keyword before the first 'OBJECT = OBJECT1' line")
+            if block_name in ("rtn", "xyz") or name in SHARED_COV_KEYS:
+                if name in SHARED_COV_KEYS:
+                    block_name = cov_block.get(obj_index, "rtn")
+                else:
+                    cov_block[obj_index] = block_name
+            rank = _rank(block_name, obj_index)
+            if rank < current_rank:
+                where = {0: "header", 1: "relative metadata/data section"}.get(rank, "metadata")
+                raise CDMError(source, lineno, name,
+                               f"{where} keyword out of place (the message is already past that section)")
+            current_rank = rank
+            if block_name in ("header", "relative"):
+                block = cdm.header if block_name == "header" else cdm.relative
             else:
-                cov_block[obj_index] = block_name
-        rank = _rank(block_name, obj_index)
-        if rank < current_rank:
-            where = {0: "header", 1: "relative metadata/data section"}.get(rank, "metadata")
-            raise CDMError(source, lineno, name,
-                           f"{where} keyword out of place (the message is already past that section)")
-        current_rank = rank
-        if block_name in ("header", "relative"):
-            block = cdm.header if block_name == "header" else cdm.relative
-        else:
-            block = current_obj.block(block_name)
-        if block.start_line is None:
-            block.start_line = lineno
-        if name in block.values:
-            raise CDMError(source, lineno, name, f"appears twice (first on line {block.lines[name]})")
-        value_text, unit = rest, None
-        if kw.kind in ("float", "floats", "int", "ints") or kw.unit is not None:
-            um = _UNIT.match(rest)
-            if um:
-                value_text, unit = um.group(1), um.group(2).strip()
-        if unit is not None and kw.unit is not None and normalize_unit(unit) != normalize_unit(kw.unit):
-            raise CDMError(source, lineno, name, f"unit [{unit}] is not the CDM unit [{kw.unit}]")
-        if unit is not None and kw.unit is None and unit.strip() not in ("", "n/a", "-"):
-            raise CDMError(source, lineno, name, f"keyword takes no unit, found [{unit}]")
-        block.values[name] = parse_value(kw, value_text, source, lineno)
-        block.lines[name] = lineno
-        block.comments.extend(pending)
-        pending = []
-        last_block = block
+                block = current_obj.block(block_name)
+            if block.start_line is None:
+                block.start_line = lineno
+            if name in block.values:
+                raise CDMError(source, lineno, name, f"appears twice (first on line {block.lines[name]})")
+            value_text, unit = rest, None
+            if kw.kind in ("float", "floats", "int", "ints") or kw.unit is not None:
+                um = _UNIT.match(rest)
+                if um:
+                    value_text, unit = um.group(1), um.group(2).strip()
+            if unit is not None and kw.unit is not None and normalize_unit(unit) != normalize_unit(kw.unit):
+                raise CDMError(source, lineno, name, f"unit [{unit}] is not the CDM unit [{kw.unit}]")
+            if unit is not None and kw.unit is None and unit.strip() not in ("", "n/a", "-"):
+                raise CDMError(source, lineno, name, f"keyword takes no unit, found [{unit}]")
+            block.values[name] = parse_value(kw, value_text, source, lineno)
+            block.lines[name] = lineno
+            block.comments.extend(pending)
+            pending = []
+            last_block = block
+        except CDMError as exc:
+            if problems is None:
+                raise
+            problems.append(exc)
+            if not version_seen:       # not a KVN CDM: one line says so, the rest would only repeat it
+                return cdm
+            _mark_invalid(cdm, current_obj, exc.keyword, lineno)
     if not version_seen:
-        raise CDMError(source, 1 if lines else None, VERSION_KEYWORD, "missing: not a CDM in KVN")
+        err = CDMError(source, 1 if lines else None, VERSION_KEYWORD, "missing: not a CDM in KVN")
+        if problems is None:
+            raise err
+        problems.append(err)
+        return cdm
     if pending and last_block is not None:
         last_block.comments.extend(pending)
     end = len(lines)
@@ -140,7 +170,7 @@ def parse_kvn(text: str, source: str = "<string>") -> Cdm:
         cdm.relative.start_line = cdm.objects[0].start_line if cdm.objects else end
     while len(cdm.objects) < 2:
         cdm.objects.append(CdmObject(start_line=end))
-    check_cdm(cdm)
+    check_cdm(cdm, problems)
     return cdm
 
 

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from .errors import CDMError
 from .schema import (BLOCK_ORDER, OBJECT_BLOCKS, RTN_COV_KEYS, STATE_KEYS, XYZ_COV_KEYS, lookup)
 
 __all__ = ["Block", "CdmObject", "Cdm"]
@@ -36,6 +35,8 @@ class Block:
     lines: dict[str, int] = field(default_factory=dict)
     #: source line where the block started (diagnostics only)
     start_line: int | None = None
+    #: keywords whose line a collecting reader rejected, with the line (diagnostics only)
+    invalid: dict[str, int | None] = field(default_factory=dict)
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, Block):
@@ -60,6 +61,19 @@ class Block:
 
     def is_empty(self) -> bool:
         return not self.values and not self.comments
+
+
+def _json_value(v):
+    """A keyword value as JSON data: epochs ISO UTC with Z (no digit lost), tuples as lists."""
+    if isinstance(v, np.datetime64):
+        from .validate import format_epoch_z
+
+        return format_epoch_z(v)
+    if isinstance(v, tuple):
+        return [_json_value(x) for x in v]
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
 
 
 def _same(a, b) -> bool:
@@ -341,3 +355,40 @@ class Cdm:
         from .validate import check_cdm
 
         check_cdm(self)
+
+    def to_dict(self) -> dict:
+        """Every keyword as JSON-ready data, in the units the CDM standard prescribes.
+
+        Blocks map keyword -> value (numbers stay numbers; epochs are ISO-8601 UTC with
+        a ``Z``; 2.0 list keywords are lists); ``units`` maps each keyword present that
+        has a unit to it (``"MISS_DISTANCE": "m"``, ``"X": "km"``, ``"CR_R": "m**2"``).
+
+        >>> from orbitwatch.conjunction.cdm import conjunction_cdm, CdmObjectInfo
+        >>> import numpy as np
+        >>> c = conjunction_cdm(tca="2024-01-02T03:04:05.5", r1_km=[7000, 0, 0], v1_km_s=[0, 7.5, 0],
+        ...                     r2_km=[7000, 0.1, 0], v2_km_s=[0, 0, 7.5], object1=CdmObjectInfo("1"),
+        ...                     object2=CdmObjectInfo("2"), cov1_km=np.eye(6) * 1e-6, cov2_km=np.eye(6) * 1e-6,
+        ...                     creation_date="2024-01-01T00:00:00")
+        >>> d = c.to_dict()
+        >>> d["relative"]["TCA"], d["relative"]["MISS_DISTANCE"], d["units"]["MISS_DISTANCE"]
+        ('2024-01-02T03:04:05.500Z', 100.0, 'm')
+        """
+        units: dict[str, str] = {}
+
+        def block(b: Block | None) -> dict:
+            out = {}
+            if b is None:
+                return out
+            for k, v in b.values.items():
+                out[k] = _json_value(v)
+                kw = lookup(k)
+                if kw is not None and kw.unit:
+                    units[k] = kw.unit
+            return out
+
+        objects = []
+        for o in self.objects:
+            objects.append({name: block(o.blocks.get(name)) for name in BLOCK_ORDER[2:] if name in o.blocks})
+        return {"version": self.version, "source": self.source, "header": block(self.header),
+                "relative": block(self.relative), "objects": objects, "comments": self.comments,
+                "units": units, "time_system": "UTC"}

@@ -63,6 +63,20 @@ def format_epoch(t: np.datetime64) -> str:
     return f"{head}.{frac[:3]}"
 
 
+def format_epoch_z(t) -> str:
+    """ISO-8601 UTC with a ``Z`` (``orbitwatch.timeutil.format_iso``), 3, 6 or 9 fraction
+    digits as needed: the form results and JSON use.
+
+    >>> format_epoch_z(np.datetime64("2010-03-13T22:37:52.618"))
+    '2010-03-13T22:37:52.618Z'
+    """
+    from ...timeutil import format_iso
+
+    ns = int(np.datetime64(t, "ns").astype(np.int64) % 1_000_000_000)
+    digits = 3 if ns % 1_000_000 == 0 else (6 if ns % 1000 == 0 else 9)
+    return format_iso(t, digits) + "Z"
+
+
 def format_float(x: float) -> str:
     """Shortest text that reads back to the same double, CCSDS style (``E`` exponent)."""
     r = repr(float(x))
@@ -127,51 +141,73 @@ def parse_value(kw: Keyword, text: str, source: str, line: int | None):
     return s
 
 
-def check_cdm(cdm) -> None:
-    """Mandatory keywords, both objects, complete covariance rows, consistent units."""
+def check_cdm(cdm, problems: list[CDMError] | None = None) -> None:
+    """Mandatory keywords, both objects, complete covariance rows, consistent units.
+
+    Raises the first :class:`CDMError`; with a ``problems`` list, appends every one
+    instead (a keyword a collecting reader already rejected is not reported again)."""
+    def report(err: CDMError) -> None:
+        if problems is None:
+            raise err
+        problems.append(err)
+
     src = cdm.source
     for kw in block_keywords("header"):
-        if kw.mandatory and kw.name not in cdm.header:
-            raise CDMError(src, cdm.header.start_line, kw.name, "mandatory keyword missing from the header")
+        if kw.mandatory and kw.name not in cdm.header and kw.name not in cdm.header.invalid:
+            report(CDMError(src, cdm.header.start_line, kw.name, "mandatory keyword missing from the header"))
     rel = cdm.relative
     for kw in block_keywords("relative"):
-        if kw.mandatory and kw.name not in rel:
-            raise CDMError(src, rel.start_line, kw.name,
-                           "mandatory keyword missing from the relative metadata/data section")
+        if kw.mandatory and kw.name not in rel and kw.name not in rel.invalid:
+            report(CDMError(src, rel.start_line, kw.name,
+                            "mandatory keyword missing from the relative metadata/data section"))
     present = [k for k in RELATIVE_STATE_KEYS if k in rel]
     if present and len(present) != len(RELATIVE_STATE_KEYS):
-        missing = next(k for k in RELATIVE_STATE_KEYS if k not in rel)
-        raise CDMError(src, rel.lines.get(present[0], rel.start_line), missing,
-                       "the relative state vector is incomplete (all six RELATIVE_* keywords are needed)")
+        for missing in (k for k in RELATIVE_STATE_KEYS if k not in rel and k not in rel.invalid):
+            report(CDMError(src, rel.lines.get(present[0], rel.start_line), missing,
+                            "the relative state vector is incomplete (all six RELATIVE_* keywords are needed)"))
     if len(cdm.objects) != 2:
-        raise CDMError(src, None, "OBJECT", f"a CDM has exactly two object segments, found {len(cdm.objects)}")
+        report(CDMError(src, None, "OBJECT", f"a CDM has exactly two object segments, found {len(cdm.objects)}"))
+        return
     for idx, obj in enumerate(cdm.objects, 1):
         where = obj.start_line
         label = f"OBJECT{idx}"
         meta = obj.blocks.get("metadata")
         if meta is None or "OBJECT" not in meta:
-            raise CDMError(src, where, "OBJECT", f"the {label} segment is missing")
+            if meta is None or "OBJECT" not in meta.invalid:
+                report(CDMError(src, where, "OBJECT", f"the {label} segment is missing"))
+            continue
         if meta["OBJECT"] != label:
-            raise CDMError(src, meta.lines.get("OBJECT", where), "OBJECT",
-                           f"segment {idx} must be {label}, found {meta['OBJECT']}")
+            report(CDMError(src, meta.lines.get("OBJECT", where), "OBJECT",
+                            f"segment {idx} must be {label}, found {meta['OBJECT']}"))
         for block in OBJECT_BLOCKS:
             b = obj.blocks.get(block)
-            for kw in block_keywords(block):
-                if kw.mandatory and (b is None or kw.name not in b):
-                    bl = b.start_line if (b is not None and b.start_line) else where
-                    what = {"metadata": "metadata", "state": "state vector",
-                            "rtn": "RTN covariance"}.get(block, block)
-                    raise CDMError(src, bl, kw.name, f"mandatory keyword missing from the {label} {what}")
-        cov = obj.blocks["rtn"]
+            what = {"metadata": "metadata", "state": "state vector", "rtn": "RTN covariance"}.get(block, block)
+            missing = [kw.name for kw in block_keywords(block)
+                       if kw.mandatory and (b is None or (kw.name not in b and kw.name not in b.invalid))]
+            if not missing:
+                continue
+            bl = b.start_line if (b is not None and b.start_line) else where
+            if problems is not None and (b is None or (not b.values and not b.invalid)) and len(missing) > 1:
+                # a whole block absent: one problem, not one per keyword
+                report(CDMError(src, bl, missing[0], f"mandatory keyword missing from the {label} {what} "
+                                                     f"(the whole block is absent: {', '.join(missing)})"))
+                continue
+            for name in missing:
+                report(CDMError(src, bl, name, f"mandatory keyword missing from the {label} {what}"))
+        cov = obj.blocks.get("rtn")
+        if cov is None:
+            continue
         # rows of the extended covariance come whole and in order (8x8 needs DRG, 9x9 SRP and THR)
         rows_present = {i for key, i, j in RTN_COV_KEYS if key in cov}
+        if not rows_present:
+            continue
         nrows = max(rows_present) + 1
+        first = next(k for k, ii, jj in RTN_COV_KEYS if ii == nrows - 1 and k in cov)
         for key, i, j in RTN_COV_KEYS:
-            if i < nrows and key not in cov:
-                first = next(k for k, ii, jj in RTN_COV_KEYS if ii == nrows - 1 and k in cov)
-                raise CDMError(src, cov.lines.get(first, cov.start_line), key,
-                               f"the {label} covariance has row {nrows} but lacks {key} "
-                               f"(a {nrows}x{nrows} lower triangle needs all {nrows * (nrows + 1) // 2} terms)")
+            if i < nrows and key not in cov and key not in cov.invalid and i >= 6:
+                report(CDMError(src, cov.lines.get(first, cov.start_line), key,
+                                f"the {label} covariance has row {nrows} but lacks {key} "
+                                f"(a {nrows}x{nrows} lower triangle needs all {nrows * (nrows + 1) // 2} terms)"))
 
 
 def known_keyword(name: str) -> bool:

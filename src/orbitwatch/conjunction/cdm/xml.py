@@ -48,30 +48,49 @@ def read_xml(path) -> Cdm:
     return parse_xml(p.read_bytes(), source=p.name)
 
 
-def parse_xml(data: bytes | str, source: str = "<string>") -> Cdm:
-    """Parse an XML CDM; raises :class:`CDMError` naming the keyword, line and reason."""
+def _report(problems: list[CDMError] | None, err: CDMError, block: Block | None = None) -> None:
+    """Raise ``err``, or (collecting) keep it and note the keyword as rejected in ``block``."""
+    if problems is None:
+        raise err
+    problems.append(err)
+    if block is not None and lookup(err.keyword) is not None:
+        block.invalid[err.keyword] = err.line
+
+
+def parse_xml(data: bytes | str, source: str = "<string>", problems: list[CDMError] | None = None) -> Cdm:
+    """Parse an XML CDM; raises :class:`CDMError` naming the keyword, line and reason.
+
+    With a ``problems`` list, every problem is appended to it instead and the message
+    read so far is returned; a document that is not well-formed XML, or not a
+    ``<cdm>``, stops at that one problem."""
     if isinstance(data, str):
         data = data.encode("utf-8")
     parser = etree.XMLParser(remove_comments=True, resolve_entities=False, no_network=True)
+    cdm = Cdm(source=source, objects=[])
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if hasattr(exc, "lineno") else None
-        raise CDMError(source, line, "-", f"not well-formed XML: {exc.msg}") from None
+        _report(problems, CDMError(source, line, "-", f"not well-formed XML: {exc.msg}"))
+        return cdm
     if _local(root.tag) != "cdm":
-        raise CDMError(source, root.sourceline, _local(root.tag), "the root element of a CDM is <cdm>")
+        _report(problems, CDMError(source, root.sourceline, _local(root.tag), "the root element of a CDM is <cdm>"))
+        return cdm
     version = root.get("version")
     if version not in ("1.0", "2.0"):
-        raise CDMError(source, root.sourceline, "CCSDS_CDM_VERS",
-                       f"the <cdm> version attribute must be 1.0 or 2.0, found {version!r}")
-    cdm = Cdm(version=version, source=source, objects=[])
+        _report(problems, CDMError(source, root.sourceline, "CCSDS_CDM_VERS",
+                                   f"the <cdm> version attribute must be 1.0 or 2.0, found {version!r}"))
+    else:
+        cdm.version = version
     children = [c for c in root if isinstance(c.tag, str)]
     names = [_local(c.tag) for c in children]
     if names[:1] != ["header"]:
-        raise CDMError(source, root.sourceline, "header", "the <header> element is missing")
+        _report(problems, CDMError(source, root.sourceline, "header", "the <header> element is missing"))
+    else:
+        _read_flat(children[0], cdm.header, source, problems=problems)
     if "body" not in names:
-        raise CDMError(source, root.sourceline, "body", "the <body> element is missing")
-    _read_flat(children[0], cdm.header, source)
+        _report(problems, CDMError(source, root.sourceline, "body", "the <body> element is missing"))
+        return cdm
     body = children[names.index("body")]
     rel = None
     for el in body:
@@ -80,21 +99,24 @@ def parse_xml(data: bytes | str, source: str = "<string>") -> Cdm:
         tag = _local(el.tag)
         if tag == "relativeMetadataData":
             if rel is not None or cdm.objects:
-                raise CDMError(source, el.sourceline, tag, "must appear once, before the segments")
+                _report(problems, CDMError(source, el.sourceline, tag, "must appear once, before the segments"))
+                continue
             rel = el
-            _read_flat(el, cdm.relative, source, nested={"relativeStateVector"})
+            _read_flat(el, cdm.relative, source, nested={"relativeStateVector"}, problems=problems)
         elif tag == "segment":
             if len(cdm.objects) >= 2:
-                raise CDMError(source, el.sourceline, "OBJECT", "a CDM has only two segments")
-            cdm.objects.append(_read_segment(el, source))
+                _report(problems, CDMError(source, el.sourceline, "OBJECT", "a CDM has only two segments"))
+                continue
+            cdm.objects.append(_read_segment(el, source, problems))
         else:
-            raise CDMError(source, el.sourceline, tag, "unexpected element in <body>")
+            _report(problems, CDMError(source, el.sourceline, tag, "unexpected element in <body>"))
     if rel is None:
-        raise CDMError(source, body.sourceline, "TCA",
-                       "mandatory keyword missing: the <relativeMetadataData> element is absent")
+        _report(problems, CDMError(source, body.sourceline, "TCA",
+                                   "mandatory keyword missing: the <relativeMetadataData> element is absent"))
+        cdm.relative.invalid.update({k.name: None for k in block_keywords("relative") if k.mandatory})
     while len(cdm.objects) < 2:
         cdm.objects.append(CdmObject(start_line=body.sourceline))
-    check_cdm(cdm)
+    check_cdm(cdm, problems)
     return cdm
 
 
@@ -135,25 +157,32 @@ def _read_value(el, block: Block, source: str, expect_block: str | None = None) 
         block.start_line = line
 
 
-def _read_flat(parent, block: Block, source: str, nested: set[str] = frozenset()) -> None:
+def _read_flat(parent, block: Block, source: str, nested: set[str] = frozenset(),
+               problems: list[CDMError] | None = None) -> None:
     block.start_line = parent.sourceline
     for el in parent:
         if not isinstance(el.tag, str):
             continue
         tag = _local(el.tag)
-        if tag in nested:
-            for sub in el:
-                if isinstance(sub.tag, str):
-                    if _local(sub.tag) not in RELATIVE_STATE_KEYS:
-                        raise CDMError(source, sub.sourceline, _local(sub.tag), f"does not belong in <{tag}>")
-                    _read_value(sub, block, source)
-            continue
-        if tag in RELATIVE_STATE_KEYS and nested:
-            raise CDMError(source, el.sourceline, tag, "belongs inside <relativeStateVector>")
-        _read_value(el, block, source, expect_block=block.name)
+        try:
+            if tag in nested:
+                for sub in el:
+                    if isinstance(sub.tag, str):
+                        try:
+                            if _local(sub.tag) not in RELATIVE_STATE_KEYS:
+                                raise CDMError(source, sub.sourceline, _local(sub.tag), f"does not belong in <{tag}>")
+                            _read_value(sub, block, source)
+                        except CDMError as exc:
+                            _report(problems, exc, block)
+                continue
+            if tag in RELATIVE_STATE_KEYS and nested:
+                raise CDMError(source, el.sourceline, tag, "belongs inside <relativeStateVector>")
+            _read_value(el, block, source, expect_block=block.name)
+        except CDMError as exc:
+            _report(problems, exc, block)
 
 
-def _read_segment(seg, source: str) -> CdmObject:
+def _read_segment(seg, source: str, problems: list[CDMError] | None = None) -> CdmObject:
     obj = CdmObject(start_line=seg.sourceline)
     meta = data = None
     for el in seg:
@@ -165,12 +194,18 @@ def _read_segment(seg, source: str) -> CdmObject:
         elif tag == "data":
             data = el
         else:
-            raise CDMError(source, el.sourceline, tag, "unexpected element in <segment>")
+            _report(problems, CDMError(source, el.sourceline, tag, "unexpected element in <segment>"))
     if meta is None:
-        raise CDMError(source, seg.sourceline, "OBJECT", "the segment has no <metadata>")
-    _read_flat(meta, obj.block("metadata"), source)
+        _report(problems, CDMError(source, seg.sourceline, "OBJECT", "the segment has no <metadata>"))
+        obj.block("metadata").invalid["OBJECT"] = seg.sourceline
+        return obj
+    _read_flat(meta, obj.block("metadata"), source, problems=problems)
     if data is None:
-        raise CDMError(source, seg.sourceline, "X", "the segment has no <data> (state vector and covariance)")
+        _report(problems, CDMError(source, seg.sourceline, "X",
+                                   "the segment has no <data> (state vector and covariance)"))
+        for name in ("state", "rtn"):
+            obj.block(name).invalid.update({k.name: None for k in block_keywords(name) if k.mandatory})
+        return obj
     for el in data:
         if not isinstance(el.tag, str):
             continue
@@ -178,15 +213,18 @@ def _read_segment(seg, source: str) -> CdmObject:
         if tag == "COMMENT":
             obj.data_comments.append((el.text or "").strip())
         elif tag in _XML_TO_BLOCK:
-            _read_flat(el, obj.block(_XML_TO_BLOCK[tag]), source)
+            _read_flat(el, obj.block(_XML_TO_BLOCK[tag]), source, problems=problems)
         elif tag == "covarianceMatrix":
-            _read_covariance(el, obj, source)
+            try:
+                _read_covariance(el, obj, source, problems)
+            except CDMError as exc:
+                _report(problems, exc)
         else:
-            raise CDMError(source, el.sourceline, tag, "unexpected element in <data>")
+            _report(problems, CDMError(source, el.sourceline, tag, "unexpected element in <data>"))
     return obj
 
 
-def _read_covariance(el, obj: CdmObject, source: str) -> None:
+def _read_covariance(el, obj: CdmObject, source: str, problems: list[CDMError] | None = None) -> None:
     """A <covarianceMatrix>: the RTN block, or (CDM 2.0) the XYZ, CSIG3EIGVEC3 or
     additional-covariance-metadata block, told apart by the keywords inside."""
     items = [c for c in el if isinstance(c.tag, str)]
@@ -208,7 +246,10 @@ def _read_covariance(el, obj: CdmObject, source: str) -> None:
     block = obj.block(target)
     block.start_line = block.start_line or el.sourceline
     for c in items:
-        _read_value(c, block, source, expect_block=target)
+        try:
+            _read_value(c, block, source, expect_block=target)
+        except CDMError as exc:
+            _report(problems, exc, block)
 
 
 # --- writing ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ validation figures.
 
 from .alfano import pc_alfano
 from .api import DEFAULT_METHODS, METHODS_2D, PcTable, pc_at_tca, pc_encounter, pc_for_events
-from .assess import ConjunctionAssessment, assess_cdm, assess_states, resolve_hbr_m
+from .assess import ConjunctionAssessment, Recommendation, assess_cdm, assess_states, resolve_hbr_m
 from .chan import pc_chan
 from .encounter import EncounterPlane, cov_eci_to_rtn, cov_rtn_to_eci, encounter_plane, relative_rtn, rtn_basis
 from .flags import UsageViolations, usage_violations
@@ -23,6 +23,7 @@ from .maxpc import pc_max_aspect, pc_max_scaled, socrates_aspect_ratio
 from .montecarlo import MonteCarloResult, pc_monte_carlo, pc_monte_carlo_many
 from .nc3d import Nc3DResult, coppola_bounds, nc3d, nc3d_many
 from .patera import pc_patera
+from .request import PcRequest
 
 __all__ = [
     "pc_circle", "pc_square", "pc_square_equal_area", "pc_chan", "pc_patera", "pc_alfano", "pc_max_scaled",
@@ -30,5 +31,6 @@ __all__ = [
     "METHODS_2D", "DEFAULT_METHODS", "EncounterPlane", "encounter_plane", "rtn_basis", "cov_rtn_to_eci",
     "cov_eci_to_rtn", "relative_rtn", "nc3d", "nc3d_many", "pc_monte_carlo_many", "Nc3DResult", "coppola_bounds", "pc_monte_carlo",
     "MonteCarloResult", "usage_violations", "UsageViolations", "assess_cdm", "assess_states",
-    "ConjunctionAssessment", "resolve_hbr_m", "states_from_cdm", "ConjunctionStates",
+    "ConjunctionAssessment", "Recommendation", "PcRequest", "resolve_hbr_m", "states_from_cdm",
+    "ConjunctionStates",
 ]

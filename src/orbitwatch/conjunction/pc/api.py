@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from ...errors import InvalidRequestError
+
 from .alfano import pc_alfano
 from .chan import pc_chan
 from .encounter import EncounterPlane, encounter_plane
@@ -79,7 +81,8 @@ def pc_encounter(ep: EncounterPlane, methods=DEFAULT_METHODS, aspect_ratio=None)
     """All requested methods on an already-projected encounter plane."""
     unknown = set(methods) - set(METHODS_2D)
     if unknown:
-        raise ValueError(f"unknown Pc method(s) {sorted(unknown)}; choose from {METHODS_2D}")
+        raise InvalidRequestError("methods", f"unknown Pc method(s) {sorted(unknown)}; choose from {METHODS_2D}",
+                                  sorted(unknown))
     t = PcTable(methods=tuple(methods), miss_km=ep.miss, speed_km_s=ep.speed, xm_km=ep.xm, zm_km=ep.zm,
                 sx_km=ep.sx, sz_km=ep.sz, mahalanobis=ep.mahalanobis, remediated=ep.remediated, npd=ep.npd,
                 hbr_km=ep.hbr)
@@ -102,7 +105,7 @@ def pc_encounter(ep: EncounterPlane, methods=DEFAULT_METHODS, aspect_ratio=None)
         t.dilution = t.max_pc_scale < 1.0
     if "socrates" in methods:
         if aspect_ratio is None:
-            raise ValueError("the 'socrates' method needs the aspect ratio (use pc_at_tca)")
+            raise InvalidRequestError("aspect_ratio", "the 'socrates' method needs the aspect ratio (use pc_at_tca)")
         t.socrates_max_pc, t.dilution_threshold_km = pc_max_aspect(ep.miss, ep.hbr, aspect_ratio)
     return t
 
@@ -149,7 +152,7 @@ def pc_for_events(r1_km, v1_km_s, r2_km, v2_km_s, hbr_km, *, age1_days=None, age
         default = None
         if cov is None or np.isnan(np.asarray(cov, float)).any():
             if age is None:
-                raise ValueError("element-set ages are needed where covariances are unknown")
+                raise InvalidRequestError("age_days", "element-set ages are needed where covariances are unknown")
             default = tle_covariance_eci(r, v, np.broadcast_to(np.asarray(age, float), (n,)), model)
         if cov is None:
             return default

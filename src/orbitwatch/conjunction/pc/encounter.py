@@ -33,6 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from ...errors import InvalidRequestError
+
 __all__ = ["EncounterPlane", "encounter_plane", "rtn_basis", "cov_rtn_to_eci", "cov_eci_to_rtn",
            "relative_rtn", "EARTH_ROTATION_RAD_S"]
 
@@ -150,7 +152,7 @@ def _pos3(C: np.ndarray) -> np.ndarray:
         return C
     if C.shape[-1] >= 6 and C.shape[-1] == C.shape[-2]:
         return C[..., :3, :3]
-    raise ValueError(f"covariances must be (...,3,3) or (...,n,n) with n>=6, got {C.shape}")
+    raise InvalidRequestError("cov_km", f"covariances must be (...,3,3) or (...,n,n) with n>=6, got {C.shape}")
 
 
 def encounter_plane(r1, v1, C1, r2, v2, C2, hbr, miss: str = "project") -> EncounterPlane:
@@ -205,7 +207,7 @@ def encounter_plane(r1, v1, C1, r2, v2, C2, hbr, miss: str = "project") -> Encou
     elif miss == "norm":
         m = rmag
     else:
-        raise ValueError("miss must be 'project' or 'norm'")
+        raise InvalidRequestError("miss", "must be 'project' or 'norm'", miss)
     m = np.abs(m)
     xm = m * np.abs(np.cos(theta))
     zm = m * np.abs(np.sin(theta))

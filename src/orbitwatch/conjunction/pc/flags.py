@@ -24,6 +24,17 @@ separation maxima around TCA, **Offset** when ``max(Ta/TA, Tb/TB) > 0.75``.
 ``code_2d`` / ``code_3d`` pack the booleans as CARA's test spreadsheet does
 (``100*inaccurate + 10*offset + extended``), which the tests compare with the 53 CARA
 conjunctions.
+
+A check that was not run is **unknown**, never passed (:meth:`UsageViolations.checks_2d`):
+without the 3D-Nc there is nothing to compare the 2D Pc with (``inaccurate`` unknown),
+and the linear-motion estimates of ``extended``/``offset`` can only *find* a violation
+- they miss the curvature that the 3D rate curve reveals (CARA's 48901 x 48903 pair:
+linear-motion indicators below the cutoffs, curvilinear ones 3x-50x above), so below
+their cutoffs they stay unknown until the 3D rate curve confirms them.
+
+>>> v = UsageViolations(False, False, False, extended=0.001, offset=0.001, inaccurate=float("nan"))
+>>> v.checks_2d()["inaccurate"], v.checks_2d()["extended"], v.valid_2d
+('unknown', 'unknown', None)
 """
 
 from __future__ import annotations
@@ -37,15 +48,24 @@ from scipy.special import erfcinv
 from .equinoctial import orbit_period
 from .nc3d import Nc3DResult, coppola_bounds
 
-__all__ = ["UsageViolations", "usage_violations", "CUTOFFS"]
+__all__ = ["UsageViolations", "usage_violations", "CUTOFFS", "VIOLATED", "PASSED", "UNKNOWN"]
 
 CUTOFFS = {"pc2d_extended": 0.02, "pc2d_offset": 0.01, "pc2d_inaccurate": 0.02,
            "nc3d_extended": 0.5, "nc3d_offset": 0.75}
 _GAMMA = 1e-16
 
 
+#: status words of one check
+VIOLATED, PASSED, UNKNOWN = "violated", "passed", "unknown"
+
+
 @dataclass
 class UsageViolations:
+    """Indicators of one conjunction.  ``inaccurate``, ``nc3d_extended`` and
+    ``nc3d_offset`` are NaN when not computed (no converged 3D-Nc); ``curvilinear``
+    says whether ``extended``/``offset`` include the 3D rate curve (else they are the
+    linear-motion estimates, which can confirm a violation but not its absence)."""
+
     npd_primary: bool
     npd_secondary: bool
     npd_relative: bool
@@ -54,6 +74,7 @@ class UsageViolations:
     inaccurate: float
     nc3d_extended: float = math.nan
     nc3d_offset: float = math.nan
+    curvilinear: bool = False
 
     @property
     def npd(self) -> bool:
@@ -93,6 +114,7 @@ class UsageViolations:
         return 10 * int(self.offset_3d) + int(self.extended_3d)
 
     def labels(self) -> list[str]:
+        """The 2D checks that found a violation (``NPD``, ``extended``, ``offset``, ``inaccurate``)."""
         out = []
         if self.npd:
             out.append("NPD")
@@ -103,6 +125,79 @@ class UsageViolations:
         if self.inaccurate_2d:
             out.append("inaccurate")
         return out
+
+    def checks_2d(self) -> dict[str, str]:
+        """Each 2D check as ``"violated"``, ``"passed"`` or ``"unknown"`` (not run, or
+        only a linear-motion estimate below its cutoff)."""
+        def status(value: float, cutoff: float, established: bool) -> str:
+            if value > cutoff:
+                return VIOLATED
+            if math.isnan(value) or not established:
+                return UNKNOWN
+            return PASSED
+
+        return {"NPD": VIOLATED if self.npd else PASSED,
+                "extended": status(self.extended, CUTOFFS["pc2d_extended"], self.curvilinear),
+                "offset": status(self.offset, CUTOFFS["pc2d_offset"], self.curvilinear),
+                "inaccurate": status(self.inaccurate, CUTOFFS["pc2d_inaccurate"], True)}
+
+    def checks_3d(self) -> dict[str, str]:
+        """The 3D-Nc's own checks (``unknown`` when the 3D-Nc was not run or has no rate curve)."""
+        def status(value: float, cutoff: float) -> str:
+            return UNKNOWN if math.isnan(value) else (VIOLATED if value > cutoff else PASSED)
+
+        return {"extended": status(self.nc3d_extended, CUTOFFS["nc3d_extended"]),
+                "offset": status(self.nc3d_offset, CUTOFFS["nc3d_offset"])}
+
+    def unknown_2d(self) -> list[str]:
+        """The 2D checks whose outcome is not established."""
+        return [k for k, v in self.checks_2d().items() if v == UNKNOWN]
+
+    @property
+    def valid_2d(self) -> bool | None:
+        """True when every 2D check ran and passed, False when any found a violation,
+        None when none failed but some are unknown."""
+        states = self.checks_2d().values()
+        if VIOLATED in states:
+            return False
+        return None if UNKNOWN in states else True
+
+    @property
+    def valid_3d(self) -> bool | None:
+        """The same for the 3D-Nc (NPD covariances count against it too)."""
+        states = list(self.checks_3d().values())
+        if self.npd or VIOLATED in states:
+            return False
+        return None if UNKNOWN in states else True
+
+    def to_dict(self) -> dict:
+        """Indicator values, CARA cutoffs and each check's status (JSON-ready; NaN -> None)."""
+        def num(x: float):
+            return None if math.isnan(x) else float(x)
+
+        c2, c3 = self.checks_2d(), self.checks_3d()
+        return {
+            "checks_2d": {
+                "NPD": {"status": c2["NPD"], "primary": self.npd_primary, "secondary": self.npd_secondary,
+                        "combined": self.npd_relative},
+                "extended": {"status": c2["extended"], "value": num(self.extended),
+                             "cutoff": CUTOFFS["pc2d_extended"], "curvilinear": self.curvilinear},
+                "offset": {"status": c2["offset"], "value": num(self.offset), "cutoff": CUTOFFS["pc2d_offset"],
+                           "curvilinear": self.curvilinear},
+                "inaccurate": {"status": c2["inaccurate"], "value": num(self.inaccurate),
+                               "cutoff": CUTOFFS["pc2d_inaccurate"]},
+            },
+            "checks_3d": {
+                "extended": {"status": c3["extended"], "value": num(self.nc3d_extended),
+                             "cutoff": CUTOFFS["nc3d_extended"]},
+                "offset": {"status": c3["offset"], "value": num(self.nc3d_offset), "cutoff": CUTOFFS["nc3d_offset"]},
+            },
+            "violations_2d": self.labels(),
+            "unknown_2d": self.unknown_2d(),
+            # CARA's packed codes only where every packed check is established
+            "code_2d": self.code_2d if all(c2[k] != UNKNOWN for k in ("extended", "offset", "inaccurate")) else None,
+            "code_3d": self.code_3d if UNKNOWN not in c3.values() else None,
+        }
 
 
 def _npd(C) -> bool:
@@ -122,6 +217,7 @@ def usage_violations(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km: f
     off = max(abs(T - sT * k), abs(T + sT * k)) / P
     inacc = math.nan
     n3e = n3o = math.nan
+    curvilinear = False
     if nc3d is not None and nc3d.converged and len(nc3d.t_s) > 2:
         f = np.nan_to_num(nc3d.rate_per_s)
         t = nc3d.t_s
@@ -136,10 +232,10 @@ def usage_violations(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km: f
             ext = max(ext, 2 * sd * k / P)
             off = max(off, max(abs(m - sd * k), abs(m + sd * k)) / P)
             n3e, n3o = nc3d.extended, nc3d.offset
+            curvilinear = True
         pc3 = nc3d.pc
         mean = 0.5 * (pc2d + pc3)
         inacc = 0.0 if pc2d == pc3 else (abs(pc2d - pc3) / mean if mean > 0 else 2.0)
     return UsageViolations(npd_primary=_npd(A1), npd_secondary=_npd(A2), npd_relative=_npd(A1 + A2),
-                           extended=min(1.0, ext), offset=min(1.0, off),
-                           inaccurate=0.0 if math.isnan(inacc) else inacc,
-                           nc3d_extended=n3e, nc3d_offset=n3o)
+                           extended=min(1.0, ext), offset=min(1.0, off), inaccurate=inacc,
+                           nc3d_extended=n3e, nc3d_offset=n3o, curvilinear=curvilinear)

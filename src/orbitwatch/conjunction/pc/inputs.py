@@ -59,7 +59,7 @@ def eme2000_to_itrf(r_km, v_km_s, t) -> tuple[np.ndarray, np.ndarray]:
     return r_f, M @ v_g - np.cross(w, r_f)
 
 
-def _inertial(obj, tca) -> tuple[np.ndarray, np.ndarray]:
+def _inertial(obj, tca, source: str = "<string>") -> tuple[np.ndarray, np.ndarray]:
     s = obj.state_km
     r, v = s[:3], s[3:]
     frame = obj.ref_frame
@@ -69,7 +69,11 @@ def _inertial(obj, tca) -> tuple[np.ndarray, np.ndarray]:
         return gcrs_to_eme2000(r, v)
     if frame == "ITRF":
         return itrf_to_eme2000(r, v, tca)
-    raise ValueError(f"unsupported CDM REF_FRAME {frame!r}")
+    from ..cdm.errors import CDMError
+
+    meta = obj.blocks.get("metadata")
+    line = meta.lines.get("REF_FRAME") if meta is not None else None
+    raise CDMError(source, line, "REF_FRAME", f"unsupported frame {frame!r} for Pc (EME2000, GCRF or ITRF)")
 
 
 def states_from_cdm(cdm) -> ConjunctionStates:
@@ -78,7 +82,7 @@ def states_from_cdm(cdm) -> ConjunctionStates:
     tca = cdm.tca
     out = []
     for obj in cdm.objects:
-        r, v = _inertial(obj, tca)
+        r, v = _inertial(obj, tca, cdm.source)
         C = obj.covariance_rtn.copy()
         C[:6, :6] *= 1e-6                      # m**2 -> km**2 etc. on the 6x6 block
         if C.shape[0] > 6:

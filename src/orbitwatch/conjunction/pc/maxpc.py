@@ -29,15 +29,27 @@ Two functions:
 
 A miss smaller than ``R`` means the disk covers the mean: ``Pc_max = 1`` (as the
 covariance shrinks to zero), reported with ``k = 0``.
+
+The SOCRATES-style maximum is **not an upper bound on the Foster Pc** of the actual
+covariance: it is the maximum over a family of covariances (one fixed axis ratio, any
+size and orientation) that usually does not contain the actual one.  In the small-disk
+limit the maximum grows with the axis ratio, ``AR R^2 / (e m^2)``, and real
+encounter-plane ellipses are often far more elongated than the 100/300/100 m one: on
+NASA CARA's 53 test CDMs the actual axis ratio is 6.5-3500 against SOCRATES' 1.0-3.0, and
+the SOCRATES-shape maximum is below Foster in 32 of them; with the actual axis ratio the
+same maximisation is never below Foster (tests/conjunction/test_pc_recommend.py).  Hence
+its name in the CLI, "max Pc (SOCRATES shape)".  :func:`pc_max_scaled` keeps the actual
+shape and is always >= Foster.
 """
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
-from .foster import pc_circle, pc_circle_max
+from ...errors import InvalidRequestError
+
+from .foster import pc_circle_max
 
 __all__ = ["pc_max_scaled", "pc_max_aspect", "socrates_aspect_ratio"]
 
@@ -60,7 +72,7 @@ def pc_max_aspect(miss, hbr, aspect_ratio) -> tuple[np.ndarray, np.ndarray]:
     the dilution threshold (same length unit as ``miss``)."""
     m, R, ar = np.broadcast_arrays(*(np.abs(np.asarray(a, dtype=float)) for a in (miss, hbr, aspect_ratio)))
     if np.any(ar < 1.0):
-        raise ValueError("aspect_ratio is sigma_major / sigma_minor >= 1")
+        raise InvalidRequestError("aspect_ratio", "is sigma_major / sigma_minor, must be >= 1")
     # unit covariance with that shape, then scale: sx = ar, sz = 1, miss along x
     pc, k = pc_max_scaled(m, np.zeros_like(m), ar, np.ones_like(m), R)
     return pc, k * ar

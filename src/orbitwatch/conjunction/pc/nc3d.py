@@ -51,6 +51,7 @@ import numpy as np
 from numba import njit
 from scipy.special import erfcinv
 
+from ...errors import InvalidRequestError
 from .equinoctial import MU_EGM96_KM3_S2, cart_to_eq, eq_jacobian, eq_to_cart, jacobian_e0_to_xt, orbit_period
 
 __all__ = ["Nc3DResult", "nc3d", "nc3d_many", "coppola_bounds"]
@@ -386,11 +387,11 @@ def nc3d(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km: float, method
     Inputs are inertial states at TCA (km, km/s) and 6x6 inertial covariances
     (km**2, km**2/s, km**2/s**2); ``hbr_km`` is the combined hard-body radius."""
     if method not in ("hall", "coppola"):
-        raise ValueError("method is 'hall' or 'coppola'")
+        raise InvalidRequestError("method", "must be 'hall' or 'coppola'", method)
     maxiter = 100 if method == "hall" else 1
     H = float(hbr_km)
     if not H > 0:
-        raise ValueError("hbr_km must be positive")
+        raise InvalidRequestError("hbr_km", "must be positive", hbr_km)
     r1, v1, r2, v2 = (np.asarray(a, float).reshape(3) for a in (r1_km, v1_km_s, r2_km, v2_km_s))
     C1 = np.asarray(cov1_km, float)[:6, :6]
     C2 = np.asarray(cov2_km, float)[:6, :6]

@@ -1,0 +1,53 @@
+"""What a caller may ask of the CDM-level Pc analysis, validated before any work.
+
+The CLI (``orbitwatch pc``) and the service build the same :class:`PcRequest`, so
+both get the same defaults and the same refusals
+(:class:`~orbitwatch.errors.InvalidRequestError` naming the field).
+
+>>> PcRequest(hbr_m=20).hbr_m
+20.0
+>>> PcRequest(hbr_m=0)
+Traceback (most recent call last):
+...
+orbitwatch.errors.InvalidRequestError: hbr_m: must be a finite number > 0, got 0
+>>> PcRequest(mc_samples=-5)
+Traceback (most recent call last):
+...
+orbitwatch.errors.InvalidRequestError: mc_samples: must be in 0..1000000000, got -5
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...requests import check_int, check_positive
+
+__all__ = ["PcRequest", "MAX_MC_SAMPLES"]
+
+#: more Monte Carlo samples than this (~ an hour at 3e5 samples/s) is refused as a typo
+MAX_MC_SAMPLES = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class PcRequest:
+    """Options of :func:`~orbitwatch.conjunction.pc.assess_cdm`.
+
+    ``hbr_m``: combined hard-body radius in metres (None: the message's, else CARA's HBR
+    table per object, else defaults by type); ``mc_samples``: Monte Carlo samples (0 =
+    none); ``mc_seed``: its seed (None = random); ``three_d``: run Hall's 3D-Nc;
+    ``coppola``: run Coppola's 3D-Pc (default: as ``three_d``)."""
+
+    hbr_m: float | None = None
+    mc_samples: int = 0
+    mc_seed: int | None = 0
+    three_d: bool = True
+    coppola: bool | None = None
+
+    def __post_init__(self):
+        if self.hbr_m is not None:
+            object.__setattr__(self, "hbr_m", check_positive("hbr_m", self.hbr_m))
+        object.__setattr__(self, "mc_samples", check_int("mc_samples", self.mc_samples, 0, MAX_MC_SAMPLES))
+        if self.mc_seed is not None:
+            object.__setattr__(self, "mc_seed", check_int("mc_seed", self.mc_seed, 0, 2**63 - 1))
+        object.__setattr__(self, "three_d", bool(self.three_d))
+        object.__setattr__(self, "coppola", self.three_d if self.coppola is None else bool(self.coppola))
