@@ -9,7 +9,7 @@ both get the same defaults and the same refusals
 >>> PcRequest(hbr_m=0)
 Traceback (most recent call last):
 ...
-orbitwatch.errors.InvalidRequestError: hbr_m: must be a finite number > 0, got 0
+orbitwatch.errors.InvalidRequestError: hbr_m: must be in (0, 10000] m, got 0
 >>> PcRequest(mc_samples=-5)
 Traceback (most recent call last):
 ...
@@ -20,11 +20,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...requests import check_int, check_positive
+from ...requests import check_int, check_range
 
 __all__ = ["PcRequest", "MAX_MC_SAMPLES"]
 
 #: more Monte Carlo samples than this (~ an hour at 3e5 samples/s) is refused as a typo
+#: largest accepted hard-body radius (m)
+MAX_HBR_M = 10_000.0
 MAX_MC_SAMPLES = 1_000_000_000
 
 
@@ -45,7 +47,9 @@ class PcRequest:
 
     def __post_init__(self):
         if self.hbr_m is not None:
-            object.__setattr__(self, "hbr_m", check_positive("hbr_m", self.hbr_m))
+            # the largest structures in orbit are ~100 m across: 10 km is a typo, not a hard body
+            object.__setattr__(self, "hbr_m", check_range("hbr_m", self.hbr_m, 0.0, MAX_HBR_M, lo_open=True,
+                                                          unit="m"))
         object.__setattr__(self, "mc_samples", check_int("mc_samples", self.mc_samples, 0, MAX_MC_SAMPLES))
         if self.mc_seed is not None:
             object.__setattr__(self, "mc_seed", check_int("mc_seed", self.mc_seed, 0, 2**63 - 1))
