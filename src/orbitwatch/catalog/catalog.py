@@ -183,7 +183,8 @@ class Catalog:
 
         Each spec is a catalog number (``25544``, Alpha-5 ``T0000``), a name, a glob, a
         ``/regex/`` or a comma list of them; a spec that is exactly an object's name is that
-        name even when it holds a comma. See :mod:`orbitwatch.catalog.names` for the rules.
+        name even when it holds a comma. Names are matched in every element set of an
+        object, so an object is found by the names it had before too. See :mod:`orbitwatch.catalog.names` for the rules.
         A number not in the catalog, or a pattern that matches nothing, is a
         :class:`~orbitwatch.errors.NotFoundError`; a bad /regex/ an
         :class:`~orbitwatch.errors.InvalidRequestError` naming ``field``.
@@ -224,15 +225,23 @@ class Catalog:
 
                     number(alpha5_decode(token.upper()), token)
                     continue
-                m = name_mask(latest.name, token, field=field)
-                if not m.any():
+                ids = self._ids_named(token, field=field)
+                if not len(ids):
                     raise NotFoundError(f"no object name matches {token!r}")
-                out.extend(latest.norad_id[m].tolist())
+                out.extend(ids.tolist())
         return np.array(list(dict.fromkeys(out)), dtype=np.int64)
+
+    def _ids_named(self, pattern: str, *, field: str = "name") -> np.ndarray:
+        """Catalog numbers (sorted) of the objects whose name, in any of their element sets, matches."""
+        m = name_mask(self.elements.name, pattern, field=field)
+        return np.unique(self.elements.norad_id[m])
 
     def list_objects(self, query: CatalogQuery | None = None, **criteria) -> ObjectListing:
         """The latest element set of each object matching ``query`` (or the same keywords), at most
         ``query.limit`` of them in catalog-number order, with the count before the limit.
+
+        The name is matched in every element set of an object (an object is found by its earlier
+        names too); the other filters apply to its latest element set, the one listed.
 
         Filters are evaluated with numpy over the latest element sets; orbit quantities of
         the result (:meth:`ObjectListing.columns`) are computed only for the rows returned.
@@ -242,7 +251,12 @@ class Catalog:
         elif criteria:
             raise TypeError("give a CatalogQuery or keyword criteria, not both")
         latest = self.latest()
-        idx = np.flatnonzero(self._mask_on(latest, **query.criteria))
+        criteria = query.criteria
+        name = criteria.pop("name")
+        m = self._mask_on(latest, **criteria)
+        if name:
+            m &= np.isin(latest.norad_id, self._ids_named(name, field="name"))
+        idx = np.flatnonzero(m)
         n_matching = len(idx)
         if query.limit:
             idx = idx[:query.limit]
