@@ -204,3 +204,10 @@ def test_import_omm_units_and_frames_end_to_end(tmp_home, tmp_path):
     (obj,) = json.loads(r.stdout)["objects"]
     assert obj["norad_id"] == 45018
     assert obj["inclination_deg"] == pytest.approx(97.2882, abs=1e-4)       # 1.698 rad, not 1.698 deg
+
+
+def test_output_file_names_with_brackets(tmp_path):
+    for args in (["--format", "csv"], ["--json"]):
+        out = tmp_path / "cat[new][bold].out"
+        r = run("catalog", "list", "--elements", SAMPLE, "--name", "ISS (ZARYA)", "-o", out, "--force", *args)
+        assert r.exit_code == 0 and str(out) in r.stderr and "25544" in out.read_text()

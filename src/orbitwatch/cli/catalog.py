@@ -21,7 +21,7 @@ from rich.text import Text
 from ..catalog import NAME_RULES, REGIMES
 from ..catalog.query import OBJECT_TYPE_NAMES
 from ..elements.io import FORMATS, WRITE_FORMATS
-from .common import check_output_file, console, err_console, print_note, print_table, print_warning, write_rows
+from .common import check_output_file, console, err_console, print_note, print_table, print_warning
 from .errors import EXIT_PARTIAL
 
 app = typer.Typer(
@@ -149,10 +149,9 @@ def import_command(
 ):
     """Import element-set files in one transaction: unique by (object, epoch), so re-importing changes nothing.
 
-    Bad records are rejected with file, line, field and reason; the good ones load. With --strict,
-    any bad record aborts the import and leaves the database as it was. A file that is not element
-    sets at all (empty, binary, UTF-16, an OEM or CDM) stops the import with exit status 65 and
-    imports nothing. Exit status 3 when some records were rejected.
+    Bad records are rejected with file, line, field and reason; the good ones load. With --strict, any bad record aborts the import and leaves the database as it was.
+
+    A file that is not element sets at all (empty, binary, UTF-16, an OEM or CDM) stops the import with exit status 65 and imports nothing. Exit status 3 when some records were rejected.
     """
     from ..requests import check_int
     from ..store import open_store
@@ -198,6 +197,28 @@ def import_command(
 
 
 # --------------------------------------------------------------------------------------------- list
+def _rows_text(columns: list[str], rows: list[tuple], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps([dict(zip(columns, r)) for r in rows], indent=2) + "\n"
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def _write_text(text: str, out: Path | None, what: str) -> None:
+    """Data to stdout, or to ``out`` with a note on stderr (the file name printed verbatim)."""
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text)
+        print_note(f"wrote {what} to {out}")
+
+
 _SHORT_TYPE = {"PAYLOAD": "payload", "ROCKET BODY": "r/b", "DEBRIS": "debris", "UNKNOWN": "?"}
 
 
@@ -230,8 +251,7 @@ def list_command(
 ):
     """List objects (the latest element set of each) matching every filter given.
 
-    Altitudes are two-body perigee and apogee above the WGS-72 equatorial radius, from the
-    SGP4 mean elements (TEME); epochs are UTC.
+    Altitudes are two-body perigee and apogee above the WGS-72 equatorial radius, from the SGP4 mean elements (TEME); epochs are UTC. The table goes to stdout, the counts to stderr.
     """
     from ..catalog import CatalogQuery
     from ..errors import InvalidRequestError
@@ -250,15 +270,10 @@ def list_command(
 
     listing = _catalog(elements, db).list_objects(query)
     if json_out:
-        text = json.dumps(listing.to_dict(), indent=2) + "\n"
-        if out is None:
-            sys.stdout.write(text)
-        else:
-            out.write_text(text)
-            print_note(f"wrote {len(listing)} objects to {out}")
+        _write_text(json.dumps(listing.to_dict(), indent=2) + "\n", out, f"{len(listing)} objects")
         return
     if not table:
-        write_rows(list(listing.COLUMNS), listing.rows(), fmt, out)
+        _write_text(_rows_text(list(listing.COLUMNS), listing.rows(), fmt), out, f"{len(listing)} objects")
         return
     cols = listing.columns()
     rows = list(zip(cols["norad_id"].tolist(), cols["name"].tolist(),
@@ -290,10 +305,9 @@ def show_command(
     elements: Optional[List[Path]] = typer.Option(None, "--elements", "--file", help=ELEMENTS_HELP),
     db: Optional[str] = typer.Option(None, "--db-url", help=DB_HELP, envvar="ORBITWATCH_DATABASE_URL"),
 ):
-    """Show one object: its latest element set on stdout (the data), its orbit summary and,
-    with --history, every stored element set on stderr.
+    """Show one object: its latest element set on stdout, its orbit summary (and --history) on stderr.
 
-    orbitwatch catalog show 25544 --format omm-json > iss.json writes valid JSON.
+    So orbitwatch catalog show 25544 --format omm-json > iss.json writes valid JSON.
     """
     from ..catalog.query import ObjectListing, iso_ms_array
     from ..elements import format_elements
