@@ -16,7 +16,7 @@ from ..elements.sets import ElementSets
 from ..errors import ElementSetError, NotFoundError
 from ..timeutil import as_datetime64
 from .names import name_mask  # noqa: F401 - the name rules live in .names; kept importable from here
-from .query import REGIMES, CatalogQuery, ObjectListing, object_type_code, regime_name
+from .query import REGIMES, CatalogQuery, ObjectListing, object_type_code, regime_name  # noqa: F401 - REGIMES re-exported
 
 _ALPHA5 = re.compile(r"[A-HJ-NP-Z]\d{4}")
 
