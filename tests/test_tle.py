@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+
 import numpy as np
 import pytest
 
 from orbitwatch.elements import (ElementSets, alpha5_decode, alpha5_encode, checksum, format_elements,
                                  parse_elements, parse_tle, read_elements)
-from orbitwatch.errors import ElementSetError
+from orbitwatch.errors import DataError, ElementSetError, InputFileError
 
 # CelesTrak's ISS element set, 2008 day 264 (the example on CelesTrak's "NORAD Two-Line Element Set
 # Format" page, T.S. Kelso); used because every field is published with it.
@@ -185,3 +187,78 @@ def test_implied_decimal_fields_are_correctly_rounded(shared_data):
 
     assert np.array_equal(es.bstar, [dec(x[53:61]) for x in line1])
     assert np.array_equal(es.mean_motion_ddot, [dec(x[44:52]) for x in line1])
+
+
+# ------------------------------------------------------------------ whole files that are not element sets
+def _refused(path_or_text, *words, fmt=None, source=None):
+    """The input is refused at once as one InputFileError, in strict and non-strict mode alike."""
+    for strict in (False, True):
+        with pytest.raises(InputFileError) as info:
+            if source is None:
+                read_elements(path_or_text, format=fmt, strict=strict)
+            else:
+                parse_elements(path_or_text, fmt, source=source, strict=strict)
+        err = info.value
+        assert isinstance(err, DataError) and not isinstance(err, ElementSetError)
+        assert err.source == str(source or path_or_text)
+        assert all(w in err.reason for w in words), err.reason
+        assert len(str(err)) < 300
+    return err
+
+
+def test_binary_and_wrongly_encoded_files_are_refused_at_once(tmp_path):
+    text = ISS * 20
+    (tmp_path / "u16.tle").write_text(text, encoding="utf-16")
+    _refused(tmp_path / "u16.tle", "UTF-16", "byte-order mark")
+    (tmp_path / "u16le.tle").write_bytes(text.encode("utf-16-le"))
+    _refused(tmp_path / "u16le.tle", "UTF-16", "without a byte-order mark")
+    (tmp_path / "bin.tle").write_bytes(bytes(range(256)) * 40)
+    _refused(tmp_path / "bin.tle", "binary")
+    (tmp_path / "z.tle").write_bytes(b"PK\x03\x04" + bytes(200))
+    _refused(tmp_path / "z.tle", "binary", "ZIP")
+    (tmp_path / "latin1.tle").write_bytes(text.replace("ISS (ZARYA)", "CAF\u00c9").encode("latin-1"))
+    _refused(tmp_path / "latin1.tle", "not UTF-8", "line 1")
+    (tmp_path / "bad.tle.gz").write_bytes(gzip.compress(text.encode())[:60])
+    _refused(tmp_path / "bad.tle.gz", "gzip", "fails")
+    # a UTF-8 byte-order mark is fine
+    (tmp_path / "bom.tle").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert len(read_elements(tmp_path / "bom.tle", strict=True).elements) == 20
+
+
+def test_other_ccsds_messages_are_named(shared_data):
+    _refused(shared_data / "odm" / "oem" / "ISS.resampled.truncated.txt", "CCSDS OEM ephemeris", "not element sets")
+    _refused(shared_data / "odm" / "oem" / "OEMExample3.xml", "CCSDS OEM ephemeris")
+    _refused(shared_data / "odm" / "oem" / "OEMExampleWithHeaderComment.txt", "CCSDS OEM")
+    _refused(shared_data / "odm" / "opm" / "502x0b2c1e2_fig3_2_opm.kvn", "CCSDS OPM")
+    _refused(shared_data / "cdm" / "examples" / "CDMExample1.txt", "CCSDS CDM")
+    _refused(shared_data / "cdm" / "examples" / "CDMExample1.xml", "CCSDS CDM")
+    # even when a format is forced
+    _refused(shared_data / "odm" / "oem" / "ISS.resampled.truncated.txt", "OEM", fmt="tle")
+
+
+def test_files_without_element_sets_say_so(tmp_path, shared_data):
+    (tmp_path / "empty.tle").write_text("")
+    _refused(tmp_path / "empty.tle", "no element sets", "empty")
+    (tmp_path / "blank.3le").write_text("\n  \n\t\n")
+    _refused(tmp_path / "blank.3le", "no element sets")
+    (tmp_path / "readme.txt").write_text("This folder holds\nthe element sets\nof 2023.\n")
+    _refused(tmp_path / "readme.txt", "no element sets", "3 non-blank line(s)")
+    _refused(shared_data / "pc" / "cara-pc-method-results.csv", "NORAD_CAT_ID")
+    _refused("[]", "no element sets", fmt="omm-json", source="empty.json")
+    _refused('[{"a": 1}, {"b": 2}]', "without any OMM keyword", fmt="omm-json", source="other.json")
+    _refused("<root><x/></root>", "without any <omm>", fmt="omm-xml", source="other.xml")
+    _refused("OBJECT_NAME,NORAD_CAT_ID,EPOCH,MEAN_MOTION,ECCENTRICITY,INCLINATION,RA_OF_ASC_NODE,"
+             "ARG_OF_PERICENTER,MEAN_ANOMALY\n", "no element sets", fmt="omm-csv", source="header-only.csv")
+
+
+def test_a_huge_bad_line_is_quoted_short(tmp_path):
+    # a 5 MB line used to be echoed whole in the message (and stored whole in the import log)
+    name = "X" * 5_000_000
+    text = ISS + f"{name}\n" + ISS.replace("ISS (ZARYA)", "AGAIN")
+    res = parse_tle(text, "big.tle")
+    (err,) = res.rejected
+    assert err.field == "name" and len(str(err)) < 200 and "5000000 characters" in err.reason
+    assert len(err.text) <= 200
+    long1 = "1 " + " " * 3_000_000 + "x"
+    res = parse_elements(ISS + long1 + "\n", "tle", source="long.tle")
+    assert len(res.elements) == 1 and len(res.rejected[0].text) <= 200 and len(str(res.rejected[0])) < 200

@@ -6,16 +6,19 @@ Records are kept sorted by (catalog number, epoch) and unique on that pair, so
 
 from __future__ import annotations
 
-import fnmatch
+import os
 import re
 from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..elements.sets import OBJECT_TYPE_CODES, ElementSets
+from ..elements.sets import ElementSets
+from ..errors import ElementSetError, NotFoundError
 from ..timeutil import as_datetime64
+from .names import name_mask  # noqa: F401 - the name rules live in .names; kept importable from here
+from .query import REGIMES, CatalogQuery, ObjectListing, object_type_code, regime_name  # noqa: F401 - REGIMES re-exported
 
-REGIMES = ("LEO", "MEO", "GEO", "HEO")
+_ALPHA5 = re.compile(r"[A-HJ-NP-Z]\d{4}")
 
 
 def orbit_regime(mean_motion_rev_per_day: np.ndarray, eccentricity: np.ndarray) -> np.ndarray:
@@ -51,9 +54,13 @@ def _dedupe_sorted(es: ElementSets) -> ElementSets:
 class Catalog:
     """Element sets of many objects, possibly several epochs each.
 
-    >>> cat = Catalog(read_elements("catalog.3le").elements)
+    >>> from importlib.resources import files
+    >>> from orbitwatch.elements import read_elements
+    >>> cat = Catalog(read_elements(files("orbitwatch") / "data/sample/catalog-2023-10-09.3le.gz").elements)
     >>> leo_payloads = cat.select(object_type="payload", regime="LEO")
     >>> current = cat.at("2023-10-09T12:00:00")   # one ElementSets row per object
+    >>> cat.resolve("25544, vanguard 1").tolist()
+    [25544, 5]
     """
 
     def __init__(self, elements: ElementSets):
@@ -118,7 +125,13 @@ class Catalog:
              apogee_km: tuple[float | None, float | None] | None = None,
              inclination_deg: tuple[float | None, float | None] | None = None) -> np.ndarray:
         """Boolean mask over element sets; see :meth:`select`."""
-        es = self.elements
+        return self._mask_on(self.elements, norad_ids=norad_ids, name=name, object_type=object_type,
+                             regime=regime, perigee_km=perigee_km, apogee_km=apogee_km,
+                             inclination_deg=inclination_deg)
+
+    @staticmethod
+    def _mask_on(es: ElementSets, *, norad_ids=None, name=None, object_type=None, regime=None,
+                 perigee_km=None, apogee_km=None, inclination_deg=None) -> np.ndarray:
         m = np.ones(len(es), dtype=bool)
         if norad_ids is not None:
             m &= np.isin(es.norad_id, np.fromiter((int(x) for x in norad_ids), dtype=np.int64))
@@ -126,25 +139,15 @@ class Catalog:
             m &= name_mask(es.name, name)
         if object_type:
             types = [object_type] if isinstance(object_type, str) else list(object_type)
-            codes = []
-            for t in types:
-                key = t.strip().upper().replace("-", " ").replace("_", " ")
-                key = {"RB": "ROCKET BODY", "ROCKET": "ROCKET BODY", "DEB": "DEBRIS"}.get(key, key)
-                if key not in OBJECT_TYPE_CODES:
-                    raise ValueError(f"unknown object type {t!r}; expected payload, rocket-body, debris or unknown")
-                codes.append(OBJECT_TYPE_CODES[key])
-            m &= np.isin(es.object_type, codes)
+            m &= np.isin(es.object_type, [object_type_code(t) for t in types])
         if regime:
             regs = [regime] if isinstance(regime, str) else list(regime)
-            regs = [r.upper() for r in regs]
-            for r in regs:
-                if r not in REGIMES:
-                    raise ValueError(f"unknown orbit regime {r!r}; expected one of {REGIMES}")
+            regs = [regime_name(r) for r in regs]
             m &= np.isin(orbit_regime(es.mean_motion_rev_per_day, es.eccentricity), regs)
         for bounds, values in ((perigee_km, es.perigee_km if perigee_km else None),
                                (apogee_km, es.apogee_km if apogee_km else None),
                                (inclination_deg, es.inclination_deg if inclination_deg else None)):
-            if bounds:
+            if bounds and bounds != (None, None):
                 lo, hi = bounds
                 if lo is not None:
                     m &= values >= lo
@@ -159,8 +162,9 @@ class Catalog:
         ----------
         norad_ids : iterable of int
         name : str
-            Case-insensitive glob (``"STARLINK*"``) or, between slashes, a regular
-            expression (``"/^ISS \\(/"``); a plain word matches as a substring.
+            An exact name, a glob with ``*`` and ``?`` only (``"STARLINK*"``; brackets are
+            literal), a ``/regex/`` (``"/^ISS \\(/"``) or a substring, case-insensitive;
+            see :mod:`orbitwatch.catalog.names`.
         object_type : str or list
             'payload', 'rocket-body', 'debris', 'unknown'.
         regime : str or list
@@ -173,21 +177,109 @@ class Catalog:
     def regime(self) -> np.ndarray:
         return orbit_regime(self.elements.mean_motion_rev_per_day, self.elements.eccentricity)
 
+    # ----------------------------------------------------------------- objects by spec, listings
+    def resolve(self, specs: str | int | Sequence[str | int], *, field: str = "objects") -> np.ndarray:
+        """Catalog numbers (int64, in the order given, without repeats) of the objects ``specs`` name.
+
+        Each spec is a catalog number (``25544``, Alpha-5 ``T0000``), a name, a glob, a
+        ``/regex/`` or a comma list of them; a spec that is exactly an object's name is that
+        name even when it holds a comma. Names are matched in every element set of an
+        object, so an object is found by the names it had before too. See :mod:`orbitwatch.catalog.names` for the rules.
+        A number not in the catalog, or a pattern that matches nothing, is a
+        :class:`~orbitwatch.errors.NotFoundError`; a bad /regex/ an
+        :class:`~orbitwatch.errors.InvalidRequestError` naming ``field``.
+        """
+        if isinstance(specs, (str, int, np.integer)):
+            specs = [specs]
+        latest = self.latest()
+        ids_sorted = self.norad_ids
+        folded = None
+        out: list[int] = []
+
+        def number(n: int, token: str) -> None:
+            k = np.searchsorted(ids_sorted, n)
+            if k >= len(ids_sorted) or ids_sorted[k] != n:
+                raise NotFoundError(f"object {token} is not in the catalog")
+            out.append(n)
+
+        for spec in specs:
+            if isinstance(spec, (int, np.integer)):
+                number(int(spec), str(spec))
+                continue
+            spec = str(spec).strip()
+            if "," in spec and not spec.startswith("/"):
+                if folded is None:
+                    folded = np.char.lower(latest.name.astype(str))
+                whole = folded == spec.lower()
+                tokens = [spec] if whole.any() else [t.strip() for t in spec.split(",")]
+            else:
+                tokens = [spec]
+            for token in tokens:
+                if not token:
+                    continue
+                if token.isdigit():
+                    number(int(token), token)
+                    continue
+                if _ALPHA5.fullmatch(token.upper()):
+                    from ..elements import alpha5_decode
+
+                    number(alpha5_decode(token.upper()), token)
+                    continue
+                ids = self._ids_named(token, field=field)
+                if not len(ids):
+                    raise NotFoundError(f"no object name matches {token!r}")
+                out.extend(ids.tolist())
+        return np.array(list(dict.fromkeys(out)), dtype=np.int64)
+
+    def _ids_named(self, pattern: str, *, field: str = "name") -> np.ndarray:
+        """Catalog numbers (sorted) of the objects whose name, in any of their element sets, matches."""
+        m = name_mask(self.elements.name, pattern, field=field)
+        return np.unique(self.elements.norad_id[m])
+
+    def list_objects(self, query: CatalogQuery | None = None, **criteria) -> ObjectListing:
+        """The latest element set of each object matching ``query`` (or the same keywords), at most
+        ``query.limit`` of them in catalog-number order, with the count before the limit.
+
+        The name is matched in every element set of an object (an object is found by its earlier
+        names too); the other filters apply to its latest element set, the one listed.
+
+        Filters are evaluated with numpy over the latest element sets; orbit quantities of
+        the result (:meth:`ObjectListing.columns`) are computed only for the rows returned.
+        """
+        if query is None:
+            query = CatalogQuery(**criteria)
+        elif criteria:
+            raise TypeError("give a CatalogQuery or keyword criteria, not both")
+        latest = self.latest()
+        criteria = query.criteria
+        name = criteria.pop("name")
+        m = self._mask_on(latest, **criteria)
+        if name:
+            m &= np.isin(latest.norad_id, self._ids_named(name, field="name"))
+        idx = np.flatnonzero(m)
+        n_matching = len(idx)
+        if query.limit:
+            idx = idx[:query.limit]
+        return ObjectListing(latest[idx], n_matching=n_matching, n_catalog=self.n_objects, query=query)
+
+    @classmethod
+    def from_files(cls, paths: Iterable[str | os.PathLike], *, format: str | None = None,
+                   strict: bool = False) -> tuple["Catalog", list[ElementSetError]]:
+        """A catalog of the element sets in files, and the records they rejected.
+
+        Whole-file problems raise (:func:`~orbitwatch.elements.read_elements`).
+        """
+        from ..elements import read_elements
+
+        parts, rejected = [], []
+        for p in paths:
+            res = read_elements(p, format=format, strict=strict)
+            parts.append(res.elements)
+            rejected.extend(res.rejected)
+        return cls(ElementSets.concat(parts)), rejected
+
     # ----------------------------------------------------------------- combining
     def merge(self, *others: "Catalog | ElementSets") -> "Catalog":
         """Union with other catalogs; on the same (object, epoch) the later argument wins."""
         parts = [self.elements] + [o.elements if isinstance(o, Catalog) else o for o in others]
         return Catalog(ElementSets.concat(parts))
-
-
-def name_mask(names: np.ndarray, pattern: str) -> np.ndarray:
-    """Case-insensitive match of names against a glob, a /regex/ or a substring."""
-    if len(pattern) >= 2 and pattern.startswith("/") and pattern.endswith("/"):
-        rx = re.compile(pattern[1:-1], re.IGNORECASE)
-    elif any(c in pattern for c in "*?["):
-        rx = re.compile(fnmatch.translate(pattern), re.IGNORECASE)
-    else:
-        rx = re.compile(re.escape(pattern), re.IGNORECASE)
-    uniq, inv = np.unique(names, return_inverse=True)
-    hits = np.fromiter((rx.search(str(u)) is not None for u in uniq), dtype=bool, count=len(uniq))
-    return hits[inv]

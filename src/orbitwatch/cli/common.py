@@ -134,27 +134,11 @@ def load_catalog(file: list[Path] | None, db: str | None):
 
 
 def resolve_objects(catalog, specs: Sequence[str]) -> np.ndarray:
-    """Catalog numbers from specs: numbers, names, globs ('STARLINK*') or /regex/; comma lists allowed."""
-    from ..catalog.catalog import name_mask
-    from ..errors import NotFoundError
+    """Catalog numbers from specs: numbers, names, globs ('STARLINK*') or /regex/; comma lists allowed.
 
-    ids: list[int] = []
-    latest = catalog.latest()
-    for spec in specs:
-        for token in (t.strip() for t in spec.split(",")):
-            if not token:
-                continue
-            if token.isdigit():
-                n = int(token)
-                if n not in set(latest.norad_id.tolist()):
-                    raise NotFoundError(f"object {n} is not in the catalog")
-                ids.append(n)
-                continue
-            m = name_mask(latest.name, token)
-            if not m.any():
-                raise NotFoundError(f"no object name matches {token!r}")
-            ids.extend(latest.norad_id[m].tolist())
-    return np.array(list(dict.fromkeys(ids)), dtype=np.int64)
+    A thin call of :meth:`orbitwatch.catalog.Catalog.resolve`, where the rules live.
+    """
+    return catalog.resolve(specs)
 
 
 def check_output_file(path: Path | None, *, force: bool = True, option: str = "-o") -> Path | None:

@@ -17,6 +17,7 @@ from ..errors import ElementSetError
 from ..timeutil import NS_PER_DAY, is_leap, year_doy_to_datetime64
 from .names import object_type_from_name
 from .sets import ElementSets, validate_domain
+from .text import clip, quote
 
 LINE_LEN = 69
 
@@ -105,26 +106,26 @@ def _group_lines(lines: list[str], source: str, errors: list[ElementSetError]):
                 i = j + 1
                 continue
             errors.append(ElementSetError(source, lineno, "line 2", "line 1 is not followed by a line 2",
-                                          text=line))
+                                          text=clip(line)))
             name = None
             i += 1
             continue
         if line.startswith("2 ") and len(line) >= 60:
             errors.append(ElementSetError(source, lineno, "line 1", "line 2 without a preceding line 1",
-                                          text=line))
+                                          text=clip(line)))
             name = None
             i += 1
             continue
         # a name line (3LE '0 NAME' or CelesTrak's bare padded name)
         if name is not None:
-            errors.append(ElementSetError(source, name_no, "name", f"name line {name!r} has no element lines",
-                                          text=name))
+            errors.append(ElementSetError(source, name_no, "name", f"name line {quote(name)} has no element lines",
+                                          text=clip(name)))
         name = line[2:].strip() if line.startswith("0 ") else line.strip()
         name_no = lineno
         i += 1
     if name is not None:
-        errors.append(ElementSetError(source, name_no, "name", f"name line {name!r} has no element lines",
-                                      text=name))
+        errors.append(ElementSetError(source, name_no, "name", f"name line {quote(name)} has no element lines",
+                                      text=clip(name)))
     return recs
 
 
@@ -256,11 +257,12 @@ def parse_tle(text: str | bytes, source: str = "<string>", strict: bool = False,
             bad = None
             for ln, no, which in ((l1, n1, "line 1"), (l2, n2, "line 2")):
                 if not ln.isascii():
-                    bad = ElementSetError(source, no, which, "non-ASCII character in element line", text=ln)
+                    bad = ElementSetError(source, no, which, "non-ASCII character in element line", text=clip(ln))
                     break
                 if len(ln) != LINE_LEN:
                     bad = ElementSetError(source, no, which,
-                                          f"wrong line length: {len(ln)} characters, expected {LINE_LEN}", text=ln)
+                                          f"wrong line length: {len(ln)} characters, expected {LINE_LEN}",
+                                          text=clip(ln))
                     break
             if bad is not None:
                 errors.append(bad)
