@@ -82,7 +82,7 @@ def test_bad_inputs_give_clear_errors(tmp_path):
     assert r.exit_code == 66  # the only record was rejected, so object 25544 is not there
     assert "checksum" in r.output and "bad.tle:2" in r.output
     r = run("propagate", "25544", "--file", SAMPLE, "--start", "yesterday")
-    assert r.exit_code == 65 and "ISO-8601" in r.output
+    assert r.exit_code == 2 and "ISO-8601" in r.output and "--start" in r.output  # a bad option: one code
     r = run("propagate", "NO SUCH SAT", "--file", SAMPLE)
     assert r.exit_code == 66 and "no object name matches" in r.output
 

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from orbitwatch.catalog import Catalog
 from orbitwatch.elements import ElementSets, checksum, read_elements
-from orbitwatch.errors import ElementSetError, InvalidRequestError, NotFoundError, StoreError
+from orbitwatch.errors import ElementSetError, InputNotFoundError, InvalidRequestError, NotFoundError, StoreError
 from orbitwatch.store import (ImportReport, Store, current_revision, head_revision, mask_url,
                               open_store)
 from orbitwatch.store.schema import metadata as store_metadata
@@ -84,7 +84,7 @@ def stored_objects(store: Store) -> dict[int, tuple]:
 
 # ============================================================================ schema
 def test_fresh_database_migrates_to_head(store):
-    assert head_revision() == "0001"
+    assert head_revision() == "0003"  # 0001 initial, 0003 event history
     assert current_revision(store.engine) == head_revision()
     st = store.stats()
     assert st.schema_revision == head_revision()
@@ -350,7 +350,7 @@ def test_unreadable_file_rolls_everything_back(store, tmp_path):
     store.import_files([FILE_B])
     before = snapshot(store)
     missing = tmp_path / "no-such-file.3le"
-    with pytest.raises(ElementSetError) as err:
+    with pytest.raises(InputNotFoundError) as err:   # a missing input is "not found", never "bad data"
         store.import_files([FILE_A, missing])
     assert (err.value.source, err.value.field) == (str(missing), "file")
     assert snapshot(store) == before

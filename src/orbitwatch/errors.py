@@ -17,6 +17,7 @@ class                       meaning                                     CLI exit
 ``ResourceLimitError``      a request too large to serve (with numbers)   2       413
 ``DataError``               input data (a file, a message) is malformed   65      422
 ``NotFoundError``           the object/file/record does not exist         66      404
+``InputNotFoundError``      an input file is missing or unreadable        66      404
 ``ConflictError``           clashes with what exists (file, record)       73      409
 ``UnavailableError``        a service (database, cluster) cannot be used  69      503
 ``CancelledError``          long work stopped on request                  130     409
@@ -162,6 +163,26 @@ class NotFoundError(OrbitwatchError, LookupError):
     """A requested object, catalog number, file or record does not exist."""
 
 
+class InputNotFoundError(NotFoundError):
+    """An input file that does not exist or cannot be opened: which path and why (one exit code
+    everywhere: a missing input is "not found", never "bad data")."""
+
+    _fields = ("source", "field", "reason")
+
+    def __init__(self, source: str, reason: str, field: str = "file"):
+        self.source, self.reason, self.field = source, reason, field
+        super().__init__(f"{source}: {reason}")
+
+    def __reduce__(self):
+        return (type(self), (self.source, self.reason, self.field))
+
+    @classmethod
+    def from_os_error(cls, path, exc: OSError) -> "InputNotFoundError":
+        what = {FileNotFoundError: "no such file", IsADirectoryError: "is a folder, not a file",
+                PermissionError: "permission denied", NotADirectoryError: "a part of the path is not a folder"}
+        return cls(str(path), what.get(type(exc), exc.strerror or str(exc)))
+
+
 class ConflictError(OrbitwatchError):
     """The request clashes with something that exists (an output file, a record)."""
 
@@ -213,6 +234,6 @@ class StoreError(UnavailableError):
 
 __all__ = [
     "OrbitwatchError", "InvalidRequestError", "ResourceLimitError", "DataError", "ElementSetError",
-    "InputFileError", "NotFoundError", "ConflictError", "UnavailableError", "CancelledError",
+    "InputFileError", "NotFoundError", "InputNotFoundError", "ConflictError", "UnavailableError", "CancelledError",
     "PropagationError", "StoreError",
 ]

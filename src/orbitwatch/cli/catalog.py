@@ -100,7 +100,7 @@ def _catalog(files: list[Path] | None, db: str | None):
         return _from_files(files)
     from ..store import open_store
 
-    store = open_store(db)
+    store = open_store(db, must_exist=True)   # reading never creates a database
     try:
         return store.load_catalog()
     finally:
@@ -134,7 +134,7 @@ def _import_dict(url: str, reports) -> dict:
 
 @app.command("import")
 def import_command(
-    files: List[Path] = typer.Argument(..., exists=True, dir_okay=False, readable=True,
+    files: List[Path] = typer.Argument(...,
                                        help="Element-set files; format detected from extension or content."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first bad record and import nothing."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f",

@@ -64,7 +64,7 @@ def _fmt(v) -> str:
 
 @app.command("show")
 def show(
-    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CDM file (KVN or XML)."),
+    path: Path = typer.Argument(..., help="CDM file (KVN or XML)."),
     as_json: bool = typer.Option(False, "--json",
                                  help="Every keyword as JSON (numbers in CDM units, listed under 'units')."),
 ):
@@ -110,7 +110,7 @@ def show(
 
 @app.command("convert")
 def convert(
-    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="CDM file to convert."),
+    path: Path = typer.Argument(..., help="CDM file to convert."),
     fmt: str = typer.Option(None, "--format", "-f", "--to",
                             help="Target format: xml or kvn (default: the other one). --to is the old name."),
     output: Path = typer.Option(None, "--output", "-o",

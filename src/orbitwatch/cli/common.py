@@ -86,7 +86,7 @@ def write_rows(columns: Sequence[str], rows: list[Sequence], fmt: str, out: Path
         sys.stdout.write(text)
     else:
         out.write_text(text)
-        err_console.print(f"wrote {len(rows)} rows to {out}")
+        print_note(f"wrote {len(rows)} rows to {out}", style="")
 
 
 def _json_default(o):
@@ -114,8 +114,7 @@ def load_catalog(file: list[Path] | None, db: str | None):
         for f in file:
             res = read_elements(f)
             if res.rejected:
-                err_console.print(f"[yellow]{f}: {len(res.rejected)} record(s) rejected "
-                                  f"(first: {res.rejected[0]})[/yellow]")
+                print_warning(f"{f}: {len(res.rejected)} record(s) rejected (first: {res.rejected[0]})")
             parts.append(res.elements)
         return Catalog(ElementSets.concat(parts))
     from ..store import open_store

@@ -156,9 +156,14 @@ def _with_option_name(exc: BaseException, message: str) -> str:
     if ctx is None:
         return message
     field = exc.field
+
+    def tokens(name: str) -> frozenset:
+        return frozenset(t for t in name.lower().replace("-", "_").split("_") if t)
+
     for param in ctx.command.params:
         names = {param.name, *(o.lstrip("-").replace("-", "_") for o in param.opts)}
-        if field in names or field.replace("_", "") in {n.replace("_", "") for n in names}:
+        # same name, or the same words in another order (inclination_deg_max ~ --inclination-max-deg)
+        if field in names or tokens(field) in {tokens(n) for n in names if n}:
             label = max(param.opts, key=len) if param.opts and param.opts[0].startswith("-") else param.name.upper()
             if message.startswith(f"{field}: "):
                 return f"{label}: {message[len(field) + 2:]}"

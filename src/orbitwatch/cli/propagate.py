@@ -8,6 +8,7 @@ from typing import List, Optional
 import numpy as np
 import typer
 
+from ..catalog import SPEC_RULES
 from ..errors import InvalidRequestError
 from ..propagation import FRAMES
 from ..propagation.request import PropagationRequest, ephemeris_records
@@ -18,8 +19,7 @@ from .common import check_output_file, load_catalog, print_note, print_table, pr
 DEFAULT_MAX_AGE_DAYS = 14.0
 
 
-OBJECTS_HELP = ("Catalog numbers, names, globs or /regex/, e.g. 25544 'ISS (ZARYA)' 'SENTINEL-1*' '/^NOAA 1[89]$/'. "
-                "An exact name always matches (any case); in globs only * and ? are special, brackets are literal.")
+OBJECTS_HELP = SPEC_RULES + " E.g. 25544 'ISS (ZARYA)' 'SENTINEL-1*' '/^NOAA 1[89]$/'."
 
 
 def propagate_command(

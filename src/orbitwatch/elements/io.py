@@ -31,7 +31,7 @@ import os
 import re
 from pathlib import Path
 
-from ..errors import ElementSetError, InputFileError, InvalidRequestError
+from ..errors import InputFileError, InputNotFoundError, InvalidRequestError
 from .omm import (parse_omm_csv, parse_omm_json, parse_omm_kvn, parse_omm_xml, write_omm_csv,
                   write_omm_json, write_omm_kvn, write_omm_xml)
 from .sets import ElementSets
@@ -120,8 +120,8 @@ def read_elements(path: str | os.PathLike, format: str | None = None, strict: bo
     :class:`~orbitwatch.errors.ElementSetError` per bad record, naming the file,
     line, field and reason. With ``strict=True`` the first bad record raises.
 
-    A file that cannot be read at all is an :class:`~orbitwatch.errors.ElementSetError`
-    with field ``"file"``; a file that is not element sets (binary, UTF-16, an OEM,
+    A file that does not exist or cannot be opened is an
+    :class:`~orbitwatch.errors.InputNotFoundError`; a file that is not element sets (binary, UTF-16, an OEM,
     empty, ...) an :class:`~orbitwatch.errors.InputFileError`, in either mode.
     """
     path = Path(path)
@@ -129,7 +129,7 @@ def read_elements(path: str | os.PathLike, format: str | None = None, strict: bo
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ElementSetError(str(path), None, "file", exc.strerror or str(exc)) from None
+        raise InputNotFoundError.from_os_error(path, exc) from None
     return parse_elements(raw, format, source=str(path), strict=strict)
 
 

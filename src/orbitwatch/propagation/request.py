@@ -25,7 +25,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import InvalidRequestError
-from ..requests import TimeSpan, check_choice, check_memory, check_positive, parse_time
+from ..requests import TimeSpan, check_choice, check_memory, check_range, parse_time
 from ..timeutil import NS_PER_S, format_iso
 from .backends import STATUS_MESSAGES, available_backends
 from .frames import FRAMES
@@ -66,9 +66,8 @@ class PropagationRequest:
             raise InvalidRequestError("objects", "give at least one catalog number, name, glob or /regex/",
                                       list(self.objects))
         object.__setattr__(self, "objects", objs)
-        object.__setattr__(self, "step_s", check_positive("step_s", self.step_s))
-        if self.step_s < 1e-3:
-            raise InvalidRequestError("step_s", f"must be at least 0.001 s, got {self.step_s!r}", self.step_s)
+        # from a millisecond to a year: beyond either end it is a typo
+        object.__setattr__(self, "step_s", check_range("step_s", self.step_s, 1e-3, 366 * 86400.0, unit="s"))
         object.__setattr__(self, "frame", check_choice("frame", str(self.frame).upper().replace("J2000", "EME2000"),
                                                        OUTPUT_FRAMES))
         if self.backend is not None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputFileError, InvalidRequestError
+from ..errors import InputFileError, InputNotFoundError, InvalidRequestError
 from ..timeutil import as_datetime64
 from .errors import ActivationError
 
@@ -427,7 +427,7 @@ def read_geojson(path: str | Path) -> dict:
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        raise ActivationError(str(p), "file", exc.strerror or str(exc)) from None
+        raise InputNotFoundError.from_os_error(p, exc) from None
     try:
         return json.loads(_geojson_text(raw, str(p)))
     except json.JSONDecodeError as exc:

@@ -60,10 +60,13 @@ def parse_cdm(text: str | bytes, source: str = "<string>", problems: list[CDMErr
 
 
 def _read_bytes(path) -> tuple[Path, bytes]:
-    from ...errors import InputFileError
+    from ...errors import InputFileError, InputNotFoundError
 
     p = Path(path)
-    data = p.read_bytes()          # a folder raises IsADirectoryError, a missing file FileNotFoundError
+    try:
+        data = p.read_bytes()
+    except OSError as exc:         # missing, a folder, unreadable: "not found", one exit code everywhere
+        raise InputNotFoundError.from_os_error(p, exc) from None
     if b"\x00" in data[:8192]:
         raise InputFileError(p.name, "binary content, not a CDM (KVN or XML text)")
     return p, data
