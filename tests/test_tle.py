@@ -7,7 +7,7 @@ import gzip
 import numpy as np
 import pytest
 
-from orbitwatch.elements import (ElementSets, alpha5_decode, alpha5_encode, checksum, format_elements,
+from orbitwatch.elements import (alpha5_decode, alpha5_encode, checksum, format_elements,
                                  parse_elements, parse_tle, read_elements)
 from orbitwatch.errors import DataError, ElementSetError, InputFileError
 

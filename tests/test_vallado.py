@@ -15,7 +15,6 @@ nanoseconds, so the dates agree to within that 50 us float-JD resolution.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np

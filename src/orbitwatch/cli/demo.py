@@ -181,7 +181,7 @@ def section_screen(cat, out: Path):
                 justify={c: "right" for c in ("TCA UTC", "miss m", "v rel km/s", "Pc", "max Pc")})
     ev.to_csv(out / "close-approaches.csv")
     (out / "socrates-report.txt").write_text(socrates_report(ev, top=25, by="pc", title="orbitwatch demo"))
-    cdm_path = out / f"top-event.cdm"
+    cdm_path = out / "top-event.cdm"
     cdm_path.write_text(write_cdm(event_cdm(top, 0), "kvn"))
     console.print(f"all events: [cyan]{escape(str(out / 'close-approaches.csv'))}[/cyan]; report: "
                   f"[cyan]{escape(str(out / 'socrates-report.txt'))}[/cyan]; the top event as a CCSDS CDM: [cyan]{escape(str(cdm_path))}[/cyan]")
