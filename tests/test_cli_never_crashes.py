@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import inspect
 import typing
-from pathlib import Path
 
 import pytest
 from typer.models import DefaultPlaceholder
@@ -20,7 +19,7 @@ from typer.testing import CliRunner
 
 from orbitwatch.cli.errors import (EXIT_CANTCREAT, EXIT_DATAERR, EXIT_NOINPUT, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE)
 from orbitwatch.cli.main import app
-from orbitwatch.samples import sample_activation_path, sample_catalog_path
+from orbitwatch.samples import sample_activation_path, sample_catalog_path, sample_cdm_paths
 
 runner = CliRunner()
 TABLE_CODES = {EXIT_OK, EXIT_USAGE, EXIT_PARTIAL, EXIT_DATAERR, EXIT_NOINPUT, EXIT_CANTCREAT, 1}
@@ -70,18 +69,18 @@ def files(tmp_path_factory):
 
 def _base(path: tuple, files) -> list[str] | None:
     tiny = files["tiny"]
-    cdm = Path(__file__).resolve().parents[2] / "shared" / "data" / "pc" / "cara-cdms"
-    some_cdm = next(iter(sorted(cdm.glob("*.cdm"))), None) if cdm.exists() else None
+    some_cdm = sample_cdm_paths()[0]
     return {
         ("propagate",): ["propagate", "25544", "--elements", tiny, "--start", "2023-10-09T12:00", "--hours", "0.2"],
         ("screen",): ["screen", tiny, "--start", "2023-10-09T12:00"],
         ("catalog", "import"): ["catalog", "import", tiny],
         ("catalog", "list"): ["catalog", "list", "--limit", "3"],
         ("catalog", "show"): ["catalog", "show", "25544"],
-        ("pc",): ["pc", str(some_cdm)] if some_cdm else None,
-        ("cdm", "show"): ["cdm", "show", str(some_cdm)] if some_cdm else None,
-        ("cdm", "convert"): None,
-        ("cdm", "validate"): ["cdm", "validate", str(some_cdm)] if some_cdm else None,
+        ("pc",): ["pc", str(some_cdm)],
+        ("cdm", "show"): ["cdm", "show", str(some_cdm)],
+        ("cdm", "convert"): ["cdm", "convert", str(some_cdm), "-f", "xml", "-o", str(files["dir"] / "x.xml"),
+                             "--force"],
+        ("cdm", "validate"): ["cdm", "validate", str(some_cdm)],
         ("respond",): ["respond", "--area", str(sample_activation_path()), "--hazard", "flood",
                        "--start", "2026-06-10T12:00", "--hours", "6", "--out", str(files["dir"] / "resp")],
         ("respond", "fleet"): ["respond", "fleet"],

@@ -22,3 +22,9 @@ def sample_catalog_path() -> Path:
 def sample_activation_path() -> Path:
     """The illustrative Indus flood area shipped for ``orbitwatch respond --sample`` (GeoJSON)."""
     return _data("response", "sample-flood.geojson")
+
+
+def sample_cdm_paths() -> list[Path]:
+    """Three real CDMs from NASA CARA's test set (``data/cdm/PROVENANCE.md``): the high-Pc
+    35946 x 30648 encounter first, then two encounters of 43613 x 52010."""
+    return sorted(_data("cdm").glob("*.cdm"))
