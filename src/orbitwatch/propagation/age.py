@@ -15,7 +15,7 @@ catalog or a typo in a date) unless the caller insists.
 >>> element_age_report(es, "2027-01-01").check_far()
 Traceback (most recent call last):
 ...
-orbitwatch.errors.InvalidRequestError: start: 26140 element sets have epochs more than 365 days from 2027-01-01T00:00:00.000Z (e.g. 48256 OBJECT J: 1268.9 days old); SGP4 states that far from an epoch are meaningless (force to go on)
+orbitwatch.errors.InvalidRequestError: start: 26140 element sets have epochs more than 365 days from 2027-01-01T00:00:00.000Z (e.g. 48256 OBJECT J: 1268.9 days old); SGP4 states that far from an epoch are meaningless (force it to go on: --force)
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ class ElementAgeReport:
         raise InvalidRequestError(
             field, f"{n} element set{'s have epochs' if n > 1 else ' has an epoch'} more than {limit_days:g} days from "
                    f"{self._at_text()} (e.g. {self._example(far)}); SGP4 states that far from an epoch are "
-                   f"meaningless (force to go on)", self._at_text())
+                   f"meaningless (force it to go on: --force)", self._at_text())
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary: the instant, the limit, counts, extremes and the warnings."""

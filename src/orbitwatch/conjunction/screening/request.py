@@ -15,7 +15,7 @@ start, element-set ages, the memory a screening would need) is checked by
 >>> ScreeningRequest.resolve(hours=1, days=1)
 Traceback (most recent call last):
 ...
-orbitwatch.errors.InvalidRequestError: days: give only one of stop, days and hours (got days and hours)
+orbitwatch.errors.InvalidRequestError: hours: give only one of stop, days and hours (got days and hours)
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def check_screening_memory(n_objects: int, n_primaries: int, radius_km: float, s
     memory limit (:func:`orbitwatch.requests.memory_limit_bytes`): a
     :class:`~orbitwatch.errors.ResourceLimitError` on ``threshold_km`` with the numbers."""
     est = estimate_memory_bytes(n_objects, n_primaries, radius_km, span_s, options, workers=workers)
-    what = (f"a screening of {n_objects:,} objects over {span_s / 86400.0:g} days within {radius_km:g} km "
+    what = (f"a screening of {n_objects:,} objects over {span_s / 86400.0:g} day(s) within {radius_km:g} km "
             f"(about {est['expected_events']:.3g} events)")
     check_memory("threshold_km", est["total"], what, radius_km)
     return est
