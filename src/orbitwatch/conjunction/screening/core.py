@@ -100,6 +100,14 @@ class ObjectStatus:
     def message(self) -> np.ndarray:
         return np.array([STATUS_TEXT.get(int(s), f"status {int(s)}") for s in self.status], dtype=object)
 
+    def to_records(self) -> list[dict]:
+        """One dict per object: catalog number, name, first unusable instant (ISO, Z), status and its meaning."""
+        from ...timeutil import format_iso
+
+        return [{"norad_id": int(self.norad_id[k]), "name": str(self.name[k]),
+                 "first_bad": format_iso(self.first_bad[k], 3) + "Z", "status": int(self.status[k]),
+                 "message": str(self.message[k])} for k in range(len(self))]
+
 
 @dataclass
 class ScreeningResult:
@@ -141,6 +149,18 @@ class ScreeningResult:
             **{k: int(v) if isinstance(v, (int, np.integer)) else v for k, v in self.stats.items()},
             "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
         }
+
+
+    def to_dict(self, events: bool = True) -> dict:
+        """The result for a service or a JSON file: the summary, the frames and units of the event
+        columns, the objects SGP4 gave up on and (``events=True``) the events."""
+        from .events import FRAMES_AND_UNITS
+
+        out = {"summary": self.summary(), "frames_and_units": FRAMES_AND_UNITS,
+               "object_status": self.object_status.to_records()}
+        if events:
+            out["events"] = self.events.to_records()
+        return out
 
 
 # ----------------------------------------------------------------------------- shared context
