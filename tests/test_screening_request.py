@@ -165,6 +165,12 @@ def test_screen_result_carries_the_ages(catalog):
     assert res.element_ages.n_stale == 50
     assert res.summary()["element_age"]["stale"] == 50
     assert "older than 2023-11-20T00:00:00.000Z" in res.summary()["element_age"]["warnings"][0]
+    # the service's form: JSON-ready, times with Z, frames and units stated
+    import json
+
+    doc = json.loads(json.dumps(res.to_dict(), allow_nan=False))
+    assert doc["summary"]["start"] == "2023-11-20T00:00:00.000Z" and "tca" in doc["frames_and_units"]
+    assert isinstance(doc["events"], list) and isinstance(doc["object_status"], list)
 
 
 # ----------------------------------------------------------------------------- the command
