@@ -87,3 +87,58 @@ def test_sun():
     assert el[0] > 89.5
     el = sun_elevation_deg(0.0, 0.0, np.array(["2024-06-20T00:00"], dtype="datetime64[ns]"))
     assert el[0] < -60
+
+
+# --------------------------------------------------------------------------- interpolated helpers
+# one implementation each, in propagation/frames.py (screening and access call them)
+
+def _scattered(n=400, days=3.0, seed=4):
+    rng = np.random.default_rng(seed)
+    t = (np.datetime64("2023-10-09T00:00", "ns") + (rng.uniform(0, days * 86400, n) * 1e9).astype("timedelta64[ns]"))
+    r = rng.normal(size=(n, 3))
+    r = r / np.linalg.norm(r, axis=1, keepdims=True) * rng.uniform(6700, 42200, (n, 1))
+    v = rng.normal(size=(n, 3)) * 4.0
+    return np.sort(t), r, v
+
+
+def test_teme_to_eme2000_interp_matches_the_exact_rotation():
+    from orbitwatch.propagation.frames import teme_to_eme2000, teme_to_eme2000_interp
+
+    t, r, v = _scattered()
+    ri, vi = teme_to_eme2000_interp(r, v, t)
+    for k in range(0, len(t), 37):
+        re_, ve = teme_to_eme2000(r[k][None], v[k][None], t[k:k + 1])
+        np.testing.assert_allclose(ri[k], re_[0], atol=5e-6)   # 5 mm at up to GEO radius
+        np.testing.assert_allclose(vi[k], ve[0], atol=1e-9)
+    e0r, e0v = teme_to_eme2000_interp(np.zeros((0, 3)), np.zeros((0, 3)), t[:0])
+    assert e0r.shape == (0, 3)
+
+
+def test_teme_to_itrf_fast_matches_teme_to_itrf():
+    from orbitwatch.propagation.frames import teme_to_itrf_fast
+
+    t, r, v = _scattered(200, days=1.0)
+    rf, vf = teme_to_itrf_fast(r[None], v[None], t)        # (1, T, 3): one object at T instants
+    for k in range(0, len(t), 23):
+        re_, ve = teme_to_itrf(r[k][None], v[k][None], t[k:k + 1])
+        np.testing.assert_allclose(rf[0, k], re_[0], atol=1e-6)   # 1 mm
+        np.testing.assert_allclose(vf[0, k], ve[0], atol=1e-9)
+
+
+def test_sun_position_itrf_interp_matches_the_ephemeris():
+    from orbitwatch.propagation.frames import sun_position_itrf, sun_position_itrf_interp
+
+    t, _, _ = _scattered(100, days=2.0)
+    s = sun_position_itrf_interp(t)
+    e = sun_position_itrf(t)
+    cosang = np.sum(s * e, axis=1) / np.linalg.norm(s, axis=1) / np.linalg.norm(e, axis=1)
+    assert np.degrees(np.arccos(np.clip(cosang, -1, 1))).max() < 1e-4
+
+
+def test_interpolate_on_grid_is_exact_for_linear_functions():
+    from orbitwatch.propagation.frames import interpolate_on_grid
+
+    t = np.array([0, 10**9, 5 * 3600 * 10**9 + 7, 86400 * 10**9], dtype=np.int64)
+    out = interpolate_on_grid(lambda g: np.stack([2.0 * g / 1e9, np.ones(g.size)]), t, 3600.0)
+    np.testing.assert_allclose(out[0], 2.0 * t / 1e9, rtol=1e-12)
+    np.testing.assert_allclose(out[1], 1.0)

@@ -103,3 +103,42 @@ def test_iss_ground_position_against_itrf_geometry(shared_data):
     assert abs(lat[0, 0]) >= abs(geocentric_lat) - 1e-9  # geodetic latitude is further from the equator
     assert 400 < alt[0, 0] < 440  # ISS altitude in October 2023
     assert abs(geocentric_lat) <= 51.7  # never beyond its inclination (geocentric)
+
+
+def test_unknown_backend_is_an_invalid_request():
+    from orbitwatch.errors import InvalidRequestError
+
+    with pytest.raises(InvalidRequestError) as e:
+        get_backend("warp-drive")
+    assert e.value.field == "backend" and "sgp4" in e.value.reason
+
+
+def test_ephemeris_age_report(sample):
+    times = time_range("2023-10-09T12:00", "2023-10-09T13:00", 600)
+    eph = propagate(sample, times, backend="sgp4")
+    rep = eph.age_report()
+    want = (times[0] - sample.epoch.astype("datetime64[ns]")) / np.timedelta64(1, "D")
+    np.testing.assert_allclose(rep.age_days, want, atol=1e-9)
+    assert rep.max_age_days == 14.0 and rep.n_stale == int((np.abs(want) > 14).sum())
+    assert eph.age_report(max_age_days=1e6).warnings == []
+
+
+def test_batch_propagator_by_capability(sample):
+    """Grids and per-object instants through each backend's declared capabilities (numba: subsets,
+    caller buffers, time matrices; python-sgp4: subsets and time matrices) agree."""
+    from orbitwatch.propagation import BatchPropagator, SGP4ReferenceBackend, capabilities_of
+
+    es = sample[:40]
+    t0 = np.datetime64("2023-10-09T12:00", "ns").astype(np.int64)
+    idx = np.array([3, 3, 0, 39, 12])
+    rows = t0 + np.arange(15, dtype=np.int64).reshape(5, 3) * 977 * 10**9
+    grid = t0 + np.arange(6, dtype=np.int64) * 600 * 10**9
+    got = []
+    for be in (SGP4ReferenceBackend(), get_backend("numba")):
+        assert capabilities_of(be).time_matrix
+        bp = BatchPropagator(be, es)
+        got.append((bp.rows(idx, rows), bp.grid(idx, grid), bp.on_host() is bp))
+    (ra, ga, ha), (rb, gb, hb) = got
+    for a, b in zip(ra + ga, rb + gb):
+        np.testing.assert_allclose(a, b, atol=1e-7, equal_nan=True)
+    assert ha and hb

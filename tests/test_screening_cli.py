@@ -30,27 +30,29 @@ def run(*args):
 
 
 def test_screen_file_outputs(small_file, tmp_path):
-    out_csv, out_json, out_rep = tmp_path / "e.csv", tmp_path / "e.json", tmp_path / "r.txt"
-    res = run(small_file, "--start", "2023-10-09T12:00Z", "--hours", 12, "--top", 4, "--csv", out_csv,
-              "--json", out_json, "--report", out_rep, "--pc", "-q")
+    # -o FILE writes the events (CSV here); --json prints the result on stdout (the old --json FILE is -o x.json)
+    out_csv, out_rep = tmp_path / "e.csv", tmp_path / "r.txt"
+    res = run(small_file, "--start", "2023-10-09T12:00Z", "--hours", 12, "--top", 4, "-o", out_csv,
+              "--json", "--report", out_rep, "--pc", "-q")
     assert res.exit_code == 0, res.output
     lib = screen(read_elements(small_file).elements, "2023-10-09T12:00", "2023-10-10T00:00", executor=1).events
     rows = list(csv.DictReader(out_csv.open()))
-    doc = json.loads(out_json.read_text())
+    doc = json.loads(res.stdout)
     assert len(rows) == len(doc["events"]) == len(lib) > 5
     assert doc["meta"]["objects"] == 1000 and doc["meta"]["volume"] == "sphere of radius 5 km"
     assert sorted(float(r["miss_km"]) for r in rows) == pytest.approx(np.sort(lib.miss_km), abs=0)
     assert all(r["pc"] != "" for r in rows)  # --pc fills the probabilities
     rep = out_rep.read_text()
     assert "Top 4 of" in rep and f"{lib.sort_by('miss_km').miss_km[0]:9.3f}" in rep
-    assert f"{len(lib)} close approaches" in res.output
+    assert f"1000 objects, {len(lib)} events" in res.stderr
 
 
 def test_screen_writes_cdms_that_match_the_csv(small_file, tmp_path):
     from orbitwatch.conjunction import read_cdm
 
     out_csv, cdms = tmp_path / "e.csv", tmp_path / "cdm"
-    res = run(small_file, "--start", "2023-10-09T12:00Z", "--hours", 12, "--top", 3, "--pc", "--sort", "pc",
+    # --sort pc-max: by maximum Pc (what --sort pc did before; --sort pc is now the 2D Pc itself)
+    res = run(small_file, "--start", "2023-10-09T12:00Z", "--hours", 12, "--top", 3, "--pc", "--sort", "pc-max",
               "--csv", out_csv, "--cdm-dir", cdms, "--cdm-format", "xml", "-q")
     assert res.exit_code == 0, res.output
     files = sorted(cdms.glob("*.xml"))
@@ -86,7 +88,7 @@ def test_screen_fleet_and_volume(small_file, tmp_path):
     fleet.write_text("# our fleet\n4640, 46\n")
     out = tmp_path / "f.json"
     res = run(small_file, "--start", "2023-10-09T12:00Z", "--hours", 12, "--primaries", fleet, "--volume", "2,25,25",
-              "--json", out, "-q")
+              "-o", out, "-q")
     assert res.exit_code == 0, res.output
     ev = json.loads(out.read_text())["events"]
     assert ev and all(e["norad_1"] in (4640, 46) for e in ev)
@@ -104,5 +106,6 @@ def test_screen_errors(small_file, tmp_path):
     res = run(bad, "-q")
     assert res.exit_code == 3  # ran, but part of the input was rejected
     assert "1 records rejected" in res.output and "bad.tle:3" in res.output
-    assert run(small_file, "--start", "2023-10-10", "--stop", "2023-10-09", "-q").exit_code == 65
+    # a stop before the start is the caller's mistake (exit 2), no longer a data error (65)
+    assert run(small_file, "--start", "2023-10-10", "--stop", "2023-10-09", "-q").exit_code == 2
     assert "--threshold-km" in run("--help").output

@@ -64,9 +64,10 @@ def test_dask_local_cluster_matches_serial(sub, serial):
         assert ex.workers == 2
         done = []
         res = screen(sub, START, STOP, threshold_km=20.0, executor=ex, options=OPTIONS,
-                     progress=lambda k, n: done.append((k, n)))
+                     progress=lambda k, n, stage: done.append((k, n)) if stage == "windows" else None)
     same(serial, res)
-    assert done[-1] == (8, 8) and len(done) == 8
+    # progress is orbitwatch.progress's (done, total, stage): a (0, 8) start, then one call per window
+    assert done[-1] == (8, 8) and len(done) == 9
 
 
 def test_python_sgp4_backend_in_processes_matches(sub):
@@ -90,7 +91,9 @@ def test_executor_specs():
 
 
 def test_gpu_style_backend_runs_on_its_cpu_twin(sub, serial):
-    # a backend whose prepared state keeps the CPU state in ``host`` (as the CUDA one does)
+    # a backend that declares a CPU twin of its device state (``host_state``, as the CUDA one does);
+    # the screening asks for the capability, never for a class or an attribute of the state
+    from orbitwatch.propagation import Capabilities
     from orbitwatch.propagation.sgp4_numba import NumbaSGP4Backend
 
     class Twin:
@@ -99,9 +102,13 @@ def test_gpu_style_backend_runs_on_its_cpu_twin(sub, serial):
 
     class GpuLike:
         name = "gpu-like"
+        capabilities = Capabilities(host_state=True)
 
         def prepare(self, elements):
             return Twin(NumbaSGP4Backend().prepare(elements))
+
+        def host(self, prepared):
+            return NumbaSGP4Backend(), prepared.host
 
         def propagate_ns(self, prepared, times_ns):  # pragma: no cover - the screening uses the twin
             raise AssertionError("not used")

@@ -11,3 +11,7 @@ RE_WGS84_KM = 6378.137
 F_WGS84 = 1.0 / 298.257223563
 #: Mean Earth radius used for quick geometry (IUGG), km.
 R_EARTH_MEAN_KM = 6371.0088
+#: Earth rotation rate, rad/s (IERS Conventions 2010; the nominal rate of the Earth rotation angle).
+OMEGA_EARTH_RAD_S = 7.2921150e-5
+#: Astronomical unit, km (IAU 2012 Resolution B2).
+AU_KM = 149597870.7

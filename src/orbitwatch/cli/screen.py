@@ -1,42 +1,103 @@
 """``orbitwatch screen``: conjunction screening of a catalog (all-vs-all or a fleet), from a file
-or from the database, with a progress bar, a table, CSV/JSON and a SOCRATES-style report."""
+or from the database, with a progress bar, a table, CSV/JSON and a SOCRATES-style report.
+
+The options become one :class:`~orbitwatch.conjunction.screening.ScreeningRequest` (validated
+before anything is loaded or computed); library errors propagate to the one CLI handler."""
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from pathlib import Path
 from typing import List, Optional
 
 import numpy as np
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.text import Text
 
-from .common import console, err_console, handle_errors, print_table
+from .common import (check_output_dir, check_output_file, console, err_console, print_note, print_table,
+                     print_warning)
 
 HELP = """Find every close approach between catalogued objects over a span of time.
 
 Every local minimum of the distance between two objects under the threshold is an event (objects in similar orbits meet several times a day). The method interpolates exact SGP4 states with a measured error bound, screens with a 4-D grid and refines each time of closest approach with exact SGP4: nothing under the threshold is missed, given that bound (docs/screening.md).
 
+Encounters slower than 10 m/s (vehicles docked to a station, station modules on separate element sets, formations) are set apart from the table, the report and the CDMs, where 2D Pc does not apply; --include-slow ranks them too. Every output file has them, flagged "slow".
+
 [bold]Examples[/bold]
 
   orbitwatch screen catalog.3le --start 2023-10-09T12:00Z --days 1
-  orbitwatch screen catalog.3le --days 7 --threshold-km 5 --csv week.csv
+  orbitwatch screen catalog.3le --days 7 --threshold-km 5 -o week.csv
   orbitwatch screen catalog.3le --primary 25544 --hours 72 --report iss.txt
   orbitwatch screen catalog.3le --primaries fleet.txt --volume 2,25,25 --pc --sort pc
+  orbitwatch screen catalog.3le --hours 6 --json > events.json
   orbitwatch screen --db --days 1          (the catalog in the orbitwatch database)
   orbitwatch screen catalog.3le --dask tcp://scheduler:8786
 
-[bold]Output[/bold]: a table of the closest events (--top) and any of --csv, --json (one row per event: both objects, TCA, miss distance, RTN components, relative speed, states in TEME and EME2000, element-set ages, Pc with --pc) and --report (SOCRATES-style text).
+[bold]Output[/bold]: a table of the closest events (--top) on stdout, or with --json the whole result as JSON on stdout (events with both objects, TCA, miss distance, RTN components, relative speed, states in TEME and EME2000, element-set ages, Pc with --pc; the frames and units are stated in "meta"); -o FILE writes the events as CSV or JSON (--format), --report a SOCRATES-style text, --cdm-dir one CCSDS CDM per ranked event.
 """
+
+#: boundary marks of the table's TCA column
+_EDGE = {1: " <", 2: " >"}
+
+
+#: the request's field names as this command's options
+OPTION_NAMES = {"start": "--start", "stop": "--stop", "days": "--days", "hours": "--hours",
+                "threshold_km": "--threshold-km", "volume": "--volume", "primaries": "--primary/--primaries",
+                "sort": "--sort", "top": "--top", "hbr_m": "--hbr-m", "max_age_days": "--max-age-days",
+                "workers": "--workers", "dask": "--dask", "dask_timeout_s": "--dask-timeout", "backend": "--backend",
+                "format": "--format", "cdm_format": "--cdm-format", "catalog": "CATALOG"}
+
+
+class _options_named:
+    """Context: an InvalidRequestError from the library names the option as typed here."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        from ..errors import InvalidRequestError
+
+        if isinstance(exc, InvalidRequestError) and exc.field in OPTION_NAMES:
+            exc.field = OPTION_NAMES[exc.field]
+            exc.args = (f"{exc.field}: {exc.reason}",)
+        return False
 
 
 def _iso(t) -> str:
     return str(np.datetime64(t, "ms")).replace("T", " ")
 
 
+def _iso_z(t) -> str:
+    from ..timeutil import format_iso
+
+    return format_iso(t, 3) + "Z"
+
+
+def safe_name(text: str) -> str:
+    """A file name part from any text: letters, digits, ``-``, ``_`` and ``.`` only.
+
+    >>> safe_name("25544_conj_48274_2023-10-09 12:34:56")
+    '25544_conj_48274_2023-10-09_12-34-56'
+    """
+    s = re.sub(r"[^A-Za-z0-9._-]+", "_", str(text).replace(":", "-")).strip("._")
+    return s or "event"
+
+
+def cdm_file_name(norad_1: int, norad_2: int, tca, fmt: str) -> str:
+    """``NNNNN_conj_MMMMM_YYYYMMDDTHHMMSSZ.cdm`` (or ``.xml``): no spaces or colons.
+
+    >>> cdm_file_name(25544, 48274, np.datetime64("2023-10-09T12:34:56.789"), "kvn")
+    '25544_conj_48274_20231009T123456Z.cdm'
+    """
+    stamp = str(np.datetime64(tca, "s")).replace("-", "").replace(":", "") + "Z"
+    return safe_name(f"{int(norad_1):05d}_conj_{int(norad_2):05d}_{stamp}") + (".xml" if fmt == "xml" else ".cdm")
+
+
 def screen_command(
     catalog: Optional[Path] = typer.Argument(None, help="Element sets: TLE/3LE, or OMM (KVN, XML, JSON, CSV).",
-                                             exists=True, dir_okay=False, show_default=False),
+                                             show_default=False),
     db: bool = typer.Option(False, "--db", help="Screen the catalog stored in the orbitwatch database instead."),
     db_url: Optional[str] = typer.Option(None, "--db-url", help="Database URL (default: $ORBITWATCH_DATABASE_URL "
                                                                 "or ~/.orbitwatch/orbitwatch.db)."),
@@ -45,165 +106,267 @@ def screen_command(
     stop: Optional[str] = typer.Option(None, "--stop", help="Stop, ISO UTC (or use --days / --hours)."),
     days: Optional[float] = typer.Option(None, "--days", "-d", help="Span length in days."),
     hours: Optional[float] = typer.Option(None, "--hours", "-H", help="Span length in hours (default 24)."),
-    threshold_km: float = typer.Option(5.0, "--threshold-km", "-t", help="Miss-distance threshold, km."),
+    threshold_km: Optional[float] = typer.Option(None, "--threshold-km", help="Miss-distance threshold, km "
+                                                                               "[default: 5]."),
     volume: Optional[str] = typer.Option(None, "--volume", help="Screening volume instead of the threshold: "
                                                                 "'R,T,N' semi-axes (km) of an ellipsoid in the "
                                                                 "primary's radial/in-track/cross-track frame."),
     primary: Optional[List[int]] = typer.Option(None, "--primary", "-p", help="Catalog number of a fleet member "
                                                                               "(repeat); default all-vs-all."),
-    primaries: Optional[Path] = typer.Option(None, "--primaries", exists=True, dir_okay=False,
-                                             help="File of fleet catalog numbers (whitespace or comma separated, # comments)."),
+    primaries: Optional[Path] = typer.Option(None, "--primaries", help="File of fleet catalog numbers (whitespace "
+                                                                       "or comma separated, # comments)."),
     backend: Optional[str] = typer.Option(None, "--backend", help="Propagator: numba (default) or sgp4."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Threads (default: all cores)."),
     dask: Optional[str] = typer.Option(None, "--dask", help="Run on a Dask cluster: scheduler address."),
+    dask_timeout: float = typer.Option(5.0, "--dask-timeout", help="Seconds to wait for the Dask scheduler."),
     pc: bool = typer.Option(False, "--pc", help="Compute collision probabilities (default TLE covariances, "
                                                 "CARA hard-body radii)."),
     hbr_m: Optional[float] = typer.Option(None, "--hbr-m", help="One combined hard-body radius (m) for --pc."),
-    csv_out: Optional[Path] = typer.Option(None, "--csv", help="Write all events as CSV.", dir_okay=False),
-    json_out: Optional[Path] = typer.Option(None, "--json", help="Write all events as JSON.", dir_okay=False),
-    report: Optional[Path] = typer.Option(None, "--report", help="Write a SOCRATES-style report.", dir_okay=False),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write all events to this file (CSV or "
+                                                                       "JSON, see --format)."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f", help="Format of -o: csv or json (default: from the "
+                                                                   "file's suffix, else csv)."),
+    csv_out: Optional[Path] = typer.Option(None, "--csv", help="Same as -o FILE --format csv.", hidden=True),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout (events, frames, "
+                                                       "units) instead of the table."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write a SOCRATES-style report."),
     top: int = typer.Option(20, "--top", help="Events shown in the table and the report."),
-    sort: str = typer.Option("miss", "--sort", help="Table/report order: miss, pc (with --pc) or tca."),
-    cdm_dir: Optional[Path] = typer.Option(None, "--cdm-dir", file_okay=False,
-                                           help="Write the --top events (in --sort order) as CCSDS CDMs here."),
+    sort: str = typer.Option("miss", "--sort", help="Table/report order: miss, pc (2D Pc, with --pc), pc-max "
+                                                    "(maximum Pc, with --pc) or tca."),
+    include_slow: bool = typer.Option(False, "--include-slow", help="Rank slow encounters (< 10 m/s: docked "
+                                                                    "vehicles, formations) with the others."),
+    max_age_days: float = typer.Option(14.0, "--max-age-days", help="Warn about element sets further than this "
+                                                                    "from the start (days)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite output files; screen element sets more than a "
+                                                      "year from the start."),
+    cdm_dir: Optional[Path] = typer.Option(None, "--cdm-dir", help="Write the ranked --top events (in --sort "
+                                                                   "order) as CCSDS CDMs in this folder."),
     cdm_format: str = typer.Option("kvn", "--cdm-format", help="CDM format for --cdm-dir: kvn or xml."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Screen a catalog for close approaches (all-vs-all, or a fleet against everything)."""
-    if sort not in ("miss", "pc", "tca"):
-        raise typer.BadParameter("--sort must be miss, pc or tca")
-    if sort == "pc" and not pc:
-        raise typer.BadParameter("--sort pc needs --pc")
+    from ..conjunction.screening import ScreeningRequest
+    from ..errors import InvalidRequestError
+    from ..requests import check_choice
+
+    # ---- everything checked before any work
     if (catalog is None) == (not db and db_url is None):
-        raise typer.BadParameter("give a catalog file, or --db to use the database")
-    if top < 0:
-        raise typer.BadParameter("--top must not be negative")
-    if cdm_format not in ("kvn", "xml"):
-        raise typer.BadParameter("--cdm-format must be kvn or xml")
-    _run(catalog, db, db_url, start, stop, days, hours, threshold_km, volume, primary, primaries, backend, workers,
-         dask, pc, hbr_m, csv_out, json_out, report, top, sort, quiet, cdm_dir, cdm_format)
-
-
-@handle_errors
-def _run(catalog, db, db_url, start, stop, days, hours, threshold_km, volume, primary, primaries, backend, workers,
-         dask, pc, hbr_m, csv_out, json_out, report, top, sort, quiet, cdm_dir=None, cdm_format="kvn"):
-    from ..conjunction.screening import (ScreeningResult, add_collision_probability, parse_volume, screen,
-                                         socrates_report)
-    from ..distributed import DaskExecutor, InProcessExecutor
-    from ..timeutil import as_datetime64
-
-    elements, source, n_rejected = _load(catalog, db or db_url is not None, db_url, start)
-    if start is None:
-        ep = np.sort(elements.epoch.astype(np.int64))
-        med = ep[len(ep) // 2] if len(ep) else np.datetime64("now", "ns").astype(np.int64)
-        t0 = np.datetime64(int(med), "ns").astype("datetime64[h]").astype("datetime64[ns]")
-    else:
-        t0 = as_datetime64(start)
-    if stop is not None:
-        t1 = as_datetime64(stop)
-    else:
-        span_h = 24.0 * days if days is not None else (hours if hours is not None else 24.0)
-        t1 = t0 + np.timedelta64(int(round(span_h * 3600e9)), "ns")
-    fleet = list(primary or [])
+        raise InvalidRequestError("catalog", "give a catalog file, or --db to use the database")
+    if catalog is not None and not catalog.exists():
+        raise FileNotFoundError(2, "no such file", str(catalog))
+    if catalog is not None and catalog.is_dir():
+        raise IsADirectoryError(21, "is a folder", str(catalog))
+    primaries_text = None
     if primaries is not None:
-        text = " ".join(line.split("#", 1)[0] for line in primaries.read_text().splitlines()).replace(",", " ")
-        try:
-            fleet += [int(x) for x in text.split()]
-        except ValueError as exc:
-            raise ValueError(f"{primaries}: not a list of catalog numbers ({exc})") from None
-    vol = parse_volume(volume) if volume else None
-    executor = DaskExecutor(address=dask) if dask else InProcessExecutor(workers)
+        primaries_text = primaries.read_text(encoding="utf-8", errors="replace")
+    with _options_named():
+        req = ScreeningRequest.resolve(
+            start=start, stop=stop, days=days, hours=hours, threshold_km=threshold_km, volume=volume,
+            primaries=primary or None, primaries_text=primaries_text, primaries_source=str(primaries),
+            sort=sort, top=top, pc=pc, hbr_m=hbr_m, include_slow=include_slow, max_age_days=max_age_days,
+            force=force, workers=workers, backend=backend, dask=dask, dask_timeout_s=dask_timeout)
+        cdm_format = check_choice("cdm_format", cdm_format, ("kvn", "xml"))
+    if csv_out is not None:
+        if output is not None:
+            raise InvalidRequestError("output", "give -o or --csv, not both")
+        output, fmt = csv_out, "csv"
+    if fmt is not None:
+        with _options_named():
+            fmt = check_choice("format", fmt, ("csv", "json"))
+    elif output is not None:
+        fmt = "json" if output.suffix.lower() == ".json" else "csv"
+    check_output_file(output, force=force, option="-o")
+    check_output_file(report, force=force, option="--report")
+    if cdm_dir is not None:
+        check_output_dir(cdm_dir, option="--cdm-dir")
+    _run(req, catalog, db or db_url is not None, db_url, output, fmt, as_json, report, cdm_dir, cdm_format, quiet)
 
-    kind = "fleet of %d vs %d objects" % (len(set(fleet)), len(elements)) if fleet else f"{len(elements)} objects"
-    err_console.print(f"screening {kind} from {source}, {_iso(t0)} to {_iso(t1)} UTC, "
-                      + (vol.describe() if vol else f"threshold {threshold_km:g} km"))
-    t_start = time.perf_counter()
-    with Progress(TextColumn("[cyan]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("windows"), TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
-                  disable=quiet, transient=False) as bar:
-        task = bar.add_task("screening", total=None)
 
-        def progress(done, total):
-            bar.update(task, total=total, completed=done)
+def _run(req, catalog, use_db, db_url, output, fmt, as_json, report, cdm_dir, cdm_format, quiet):
+    from ..conjunction.screening import (FRAMES_AND_UNITS, SLOW_REL_SPEED_KM_S, ScreeningResult,
+                                         add_collision_probability, screen, socrates_report)
+    from ..distributed import DaskExecutor, InProcessExecutor
+    from ..progress import Progress
 
-        result: ScreeningResult = screen(elements, t0, t1, threshold_km=threshold_km, volume=vol,
-                                         primaries=fleet or None, backend=backend, executor=executor,
-                                         progress=progress)
-    if dask:
-        executor.close()
+    elements, source, n_rejected = _load(catalog, use_db, db_url, req.start)
+    with _options_named():
+        span = req.span_for(elements)
+        ages = req.check_elements(elements, span)
+    t0, t1 = span.start, span.stop
+    for w in ages.warnings:
+        print_warning(w)
+    executor = DaskExecutor(address=req.dask, timeout_s=req.dask_timeout_s) if req.dask \
+        else InProcessExecutor(req.workers)
+    try:
+        with _options_named():
+            req.check_resources(len(elements), span, workers=executor.workers)
+        fleet = list(req.primaries or [])
+        kind = f"fleet of {len(fleet)} vs {len(elements)} objects" if fleet else f"{len(elements)} objects"
+        print_note(f"screening {kind} from {source}, {_iso(t0)} to {_iso(t1)} UTC, {req.volume.describe()}",
+                   style="")
+        t_start = time.perf_counter()
+        result: ScreeningResult = _screen_with_bar(screen, elements, t0, t1, req, executor, quiet, Progress)
+    finally:
+        if req.dask:
+            executor.close()
     events = result.events
-    if pc:
-        events = add_collision_probability(events, hbr_m=hbr_m)
+    if req.pc:
+        events = add_collision_probability(events, hbr_m=req.hbr_m)
     elapsed = time.perf_counter() - t_start
 
-    key = {"miss": "miss_km", "tca": "tca", "pc": "pc_max"}[sort]
-    shown = events.sort_by(key, descending=(sort == "pc"))
-    shown = shown[np.arange(min(top, len(shown)))]
-    cols = ["TCA (UTC)", "Object 1", "Object 2", "Miss km", "R / T / N km", "v km/s", "Ages d"]
-    if pc:
-        cols += ["Max Pc"]
-    rows = []
-    for k in range(len(shown)):
-        tag = {1: " start", 2: " stop"}.get(int(shown.boundary[k]), "")
-        row = [_iso(shown.tca[k])[:-4] + tag, f"{shown.norad_1[k]} {shown.name_1[k]}"[:22],
-               f"{shown.norad_2[k]} {shown.name_2[k]}"[:22], f"{shown.miss_km[k]:.3f}",
-               f"{shown.radial_km[k]:.2f} / {shown.in_track_km[k]:.2f} / {shown.cross_track_km[k]:.2f}",
-               f"{shown.rel_speed_km_s[k]:.2f}", f"{shown.age_1_days[k]:.1f}, {shown.age_2_days[k]:.1f}"]
-        if pc:
-            row += [f"{shown.pc_max[k]:.1e}"]
-        rows.append(row)
-    just = {c: "right" for c in cols[3:]}
-    print_table(f"{len(events)} close approaches" + (f" (top {len(shown)} by {sort})" if len(events) > len(shown)
-                                                     else ""), cols, rows, justify=just)
+    # ---- rankings: slow encounters set apart unless asked for
+    n_slow = int(np.count_nonzero(events.slow))
+    ranked = events if req.include_slow else events.without_slow()
+    key, descending = req.sort_column
+    shown = ranked.sort_by(key, descending=descending)
+    shown = shown[np.arange(min(req.top, len(shown)))]
     summ = result.summary()
-    console.print(f"{result.n_objects} objects, {len(events)} events in {elapsed:.1f} s "
-                  f"(propagator {summ['backend']}, {summ['windows']} windows, "
-                  f"interpolation bound median {summ['interpolation_bound_km']['median'] * 1000:.0f} m)")
+    meta = {
+        "source": source, "start": _iso_z(t0), "stop": _iso_z(t1), "volume": req.volume.describe(),
+        "objects": result.n_objects, "primaries": fleet or None, "events": len(events), "slow_events": n_slow,
+        "slow_rel_speed_km_s": SLOW_REL_SPEED_KM_S, "ranked_events": len(ranked), "sort": req.sort,
+        "include_slow": req.include_slow, "element_age": ages.to_dict(),
+        "objects_with_bad_states": len(result.object_status), "backend": summ["backend"],
+        "interpolation_bound_km": summ["interpolation_bound_km"], "seconds": round(elapsed, 3),
+        "frames_and_units": FRAMES_AND_UNITS,
+    }
+    if as_json:
+        doc = {"meta": meta, "events": events.to_records()}
+        console.file.write(json.dumps(doc, indent=1, allow_nan=False) + "\n")
+        console.file.flush()
+    else:
+        _print_events(events, ranked, shown, req)
+    print_note(f"{result.n_objects} objects, {len(events)} events in {elapsed:.1f} s "
+               f"(propagator {summ['backend']}, {summ['windows']} windows, "
+               f"interpolation bound median {summ['interpolation_bound_km']['median'] * 1000:.0f} m)", style="")
+    if n_slow and not req.include_slow:
+        print_note(f"{n_slow} slow encounter{'s' if n_slow != 1 else ''} (< {SLOW_REL_SPEED_KM_S * 1000:g} m/s: "
+                   "docked vehicles, station modules, formations) set apart from the rankings, where 2D Pc does "
+                   "not apply; they are in the output files, flagged slow (--include-slow ranks them)", style="")
     if len(result.object_status):
         st = result.object_status
-        console.print(f"[yellow]{len(st)} objects were screened only until SGP4 gave up on them[/yellow] "
-                      f"(e.g. {st.norad_id[0]} {st.name[0]}: {st.message[0]} at {_iso(st.first_bad[0])})")
-    meta = {"start": str(t0), "stop": str(t1), "source": source,
-            "volume": vol.describe() if vol else f"sphere of radius {threshold_km:g} km",
-            "objects": result.n_objects, "primaries": fleet or None, "events": len(events)}
-    if csv_out:
-        events.to_csv(csv_out)
-        err_console.print(f"wrote {len(events)} events to {csv_out}")
-    if json_out:
-        events.to_json(json_out, meta=meta)
-        err_console.print(f"wrote {len(events)} events to {json_out}")
-    if report:
+        print_warning(f"{len(st)} objects were screened only until SGP4 gave up on them (e.g. {st.norad_id[0]} "
+                      f"{st.name[0]}: {st.message[0]} at {_iso(st.first_bad[0])})")
+    if output is not None:
+        if fmt == "json":
+            events.to_json(output, meta=meta)
+        else:
+            events.to_csv(output)
+        print_note(f"wrote {len(events)} events to {output}", style="")
+    if report is not None:
+        by = {"pc": "pc-2d", "pc-max": "pc-max"}.get(req.sort, "miss")
         head = (f"Screening of {kind} from {source}",
                 f"Span {_iso(t0)} to {_iso(t1)} UTC; {meta['volume']}; computed with orbitwatch")
-        report.write_text(socrates_report(events, top=top, by="pc" if sort == "pc" else "miss",
-                                          title="orbitwatch close-approach report", header_lines=head))
-        err_console.print(f"wrote the report to {report}")
+        if n_slow and not req.include_slow:
+            head += (f"{n_slow} slow encounters (< {SLOW_REL_SPEED_KM_S * 1000:g} m/s) are not ranked",)
+        report.write_text(socrates_report(ranked, top=req.top, by=by, title="orbitwatch close-approach report",
+                                          header_lines=head))
+        print_note(f"wrote the report to {report}", style="")
     if cdm_dir is not None and len(shown):
         from ..conjunction.cdm import write_cdm
         from ..conjunction.screening import event_cdm
 
-        cdm_dir.mkdir(parents=True, exist_ok=True)
         for k in range(len(shown)):
-            msg = event_cdm(shown, k, hbr_m=hbr_m)
-            name = f"{shown.norad_1[k]:05d}_conj_{shown.norad_2[k]:05d}_{_iso(shown.tca[k])[:19].replace(':', '')}"
-            (cdm_dir / f"{name}.{'xml' if cdm_format == 'xml' else 'cdm'}").write_text(write_cdm(msg, cdm_format))
-        err_console.print(f"wrote {len(shown)} CDMs ({cdm_format}) to {cdm_dir}")
+            msg = event_cdm(shown, k, hbr_m=req.hbr_m)
+            name = cdm_file_name(shown.norad_1[k], shown.norad_2[k], shown.tca[k], cdm_format)
+            (cdm_dir / name).write_text(write_cdm(msg, cdm_format))
+        print_note(f"wrote {len(shown)} CDMs ({cdm_format}) to {cdm_dir}", style="")
     if n_rejected:
         from .errors import EXIT_PARTIAL
 
         raise typer.Exit(EXIT_PARTIAL)
 
 
-def _load(catalog, use_db, db_url, start):
-    from ..timeutil import as_datetime64
+def _screen_with_bar(screen, elements, t0, t1, req, executor, quiet, Progress):
+    """The screening with a rich progress bar on stderr fed by the library's Progress."""
+    from rich.progress import (BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import Progress as Bar
 
+    with Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("windows"),
+             TimeElapsedColumn(), TimeRemainingColumn(), console=err_console, disable=quiet,
+             transient=False) as bar:
+        task = bar.add_task("screening", total=None)
+
+        def on_progress(done, total, stage):
+            if stage == "windows":
+                bar.update(task, total=total, completed=done, description="screening")
+            else:
+                bar.update(task, description=stage)
+
+        prog = Progress(on_progress)
+        try:
+            return screen(elements, t0, t1, volume=req.volume, primaries=list(req.primaries) if req.primaries
+                          else None, backend=req.backend, executor=executor, progress=prog,
+                          max_age_days=req.max_age_days)
+        except KeyboardInterrupt:
+            prog.cancel()
+            raise
+
+
+#: object columns are never cut below this many characters (catalog number and the start of the name)
+_MIN_NAME_W = 12
+#: the R / T / N column is shown only when the object columns keep this many characters beside it
+_RTN_NAME_W = 18
+
+
+def _print_events(events, ranked, shown, req) -> None:
+    """The ranked events as a table that keeps every column at 80 columns (and when piped): the
+    object names give way first, the R / T / N column appears only when there is room."""
+    pc_col = {"pc-max": ("Max Pc", "pc_max")}.get(req.sort, ("Pc", "pc")) if req.pc else None
+    cols = {"TCA UTC": [], "Object 1": [], "Object 2": [], "Miss km": [], "R / T / N km": [], "km/s": [],
+            "Ages d": []}
+    if pc_col:
+        cols[pc_col[0]] = []
+    for k in range(len(shown)):
+        cols["TCA UTC"].append(str(np.datetime64(shown.tca[k], "s")).replace("T", " ")[5:]
+                               + _EDGE.get(int(shown.boundary[k]), ""))
+        cols["Object 1"].append(f"{shown.norad_1[k]} {shown.name_1[k]}")
+        cols["Object 2"].append(f"{shown.norad_2[k]} {shown.name_2[k]}")
+        cols["Miss km"].append(f"{shown.miss_km[k]:.3f}")
+        cols["R / T / N km"].append(f"{shown.radial_km[k]:.2f}/{shown.in_track_km[k]:.2f}/"
+                                    f"{shown.cross_track_km[k]:.2f}")
+        cols["km/s"].append(f"{shown.rel_speed_km_s[k]:.2f}")
+        cols["Ages d"].append(f"{shown.age_1_days[k]:.1f}/{shown.age_2_days[k]:.1f}")
+        if pc_col:
+            x = getattr(shown, pc_col[1])[k]
+            cols[pc_col[0]].append(f"{x:.1e}" if np.isfinite(x) else "-")
+    width = {c: max([len(c)] + [len(x) for x in v]) for c, v in cols.items()}
+    names = ("Object 1", "Object 2")
+    # columns are two characters apart (padding and the table's blank rule)
+    fixed = sum(w for c, w in width.items() if c not in names + ("R / T / N km",)) + 2 * (len(cols) - 2)
+    room = console.width - fixed
+    if (room - width["R / T / N km"] - 2) // 2 >= min(_RTN_NAME_W, max(width["Object 1"], width["Object 2"])):
+        room -= width["R / T / N km"] + 2
+    else:
+        del cols["R / T / N km"]
+    name_w = max(_MIN_NAME_W, room // 2)
+    for c in names:
+        cols[c] = [_clip(x, name_w) for x in cols[c]]
+    header = list(cols)
+    rows = [[cols[c][k] for c in header] for k in range(len(shown))]
+    title = f"{len(ranked)} close approaches"
+    if len(ranked) > len(shown):
+        title += f" (top {len(shown)} by {req.sort})"
+    if len(ranked) < len(events):
+        title += f", {len(events) - len(ranked)} slow set apart"
+    caption = "< at the span start, > at the span stop" if np.any(shown.boundary) else None
+    print_table(title, header, rows, justify={c: "right" for c in header if c not in ("TCA UTC",) + names},
+                caption=caption)
+
+
+def _clip(text: str, width: int) -> Text:
+    """Verbatim text (never markup) cut to ``width`` characters with an ellipsis."""
+    t = str(text)
+    return Text(t if len(t) <= width else t[:width - 1] + "…")
+
+
+def _load(catalog, use_db, db_url, start):
     if catalog is not None:
         from ..elements import read_elements
 
         res = read_elements(catalog)
         if res.rejected:
-            err_console.print(f"[yellow]{len(res.rejected)} records rejected[/yellow] (screening the others), "
-                              f"first: {res.rejected[0]}")
+            print_warning(f"{len(res.rejected)} records rejected (screening the others), first: {res.rejected[0]}")
         return res.elements, str(catalog), len(res.rejected)
     from ..store import mask_url, open_store
 
@@ -211,7 +374,7 @@ def _load(catalog, use_db, db_url, start):
         # the whole history: screen() takes, per object, the element set in force at the start
         # (or the first one, for objects catalogued after it)
         cat = store.load_catalog()
-        es = cat.at(as_datetime64(start)) if start else cat.latest()
+        es = cat.at(np.datetime64(start, "ns")) if start is not None else cat.latest()
         url = mask_url(store.engine.url)
     if len(es) == 0:
         from ..errors import NotFoundError

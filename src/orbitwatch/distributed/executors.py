@@ -2,20 +2,25 @@
 
 Both executors have the same interface::
 
-    results = executor.map(fn, tasks, shared=context, on_result=callback)
+    results = executor.map(fn, tasks, shared=context, on_result=callback, check=progress.check)
 
 ``fn(task, shared)`` is called once per task; ``shared`` is one (possibly large) object every
 task needs (a catalog, a prepared propagator...), sent to each worker once rather than with
 every task. Results come back in the order of ``tasks``; ``on_result(k, result)`` is called in
-the calling thread as each one arrives (progress bars). Work is split by the caller into
-tasks small enough to balance the load; executors never hold global state.
+the calling thread as each one arrives (progress bars). ``check()`` is called in the calling
+thread between tasks and at least every :data:`CHECK_INTERVAL_S` while waiting; when it raises
+(:class:`~orbitwatch.errors.CancelledError` after ``Progress.cancel()``), tasks not started are
+cancelled and the exception propagates. Work is split by the caller into tasks small enough to
+balance the load; executors never hold global state.
 
 * :class:`InProcessExecutor` uses a thread pool by default: the numeric kernels are compiled
   with ``nogil`` and run in parallel on threads. ``kind="process"`` uses a pool of spawned
   processes (for work that holds the GIL, e.g. python-sgp4); ``shared`` is then sent once to
   each process.
 * :class:`DaskExecutor` uses ``dask.distributed``: pass a ``Client``, or a scheduler address
-  (``"tcp://host:8786"``) for a real cluster. ``shared`` is scattered (broadcast) once.
+  (``"tcp://host:8786"``) for a real cluster. ``shared`` is scattered (broadcast) once. A
+  scheduler that does not answer within ``timeout_s`` (default 5 s) is an
+  :class:`~orbitwatch.errors.UnavailableError` naming the address.
 """
 
 from __future__ import annotations
@@ -23,6 +28,13 @@ from __future__ import annotations
 import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from typing import Any, Callable, Protocol, Sequence
+
+from ..errors import InvalidRequestError, UnavailableError
+
+#: longest wait (s) between two ``check()`` calls while tasks run
+CHECK_INTERVAL_S = 0.25
+#: default connect timeout (s) for a Dask scheduler address
+DEFAULT_CONNECT_TIMEOUT_S = 5.0
 
 
 class Executor(Protocol):
@@ -33,8 +45,8 @@ class Executor(Protocol):
         """Number of tasks that run at the same time."""
 
     def map(self, fn: Callable[[Any, Any], Any], tasks: Sequence[Any], *, shared: Any = None,
-            on_result: Callable[[int, Any], None] | None = None) -> list:
-        """``[fn(t, shared) for t in tasks]``, possibly in parallel."""
+            on_result: Callable[[int, Any], None] | None = None, check: Callable[[], None] | None = None) -> list:
+        """``[fn(t, shared) for t in tasks]``, possibly in parallel; ``check()`` may stop it."""
 
 
 def default_workers() -> int:
@@ -57,12 +69,10 @@ class InProcessExecutor:
     """
 
     def __init__(self, workers: int | None = None, kind: str = "thread"):
-        if kind not in ("thread", "process"):
-            raise ValueError(f"kind must be 'thread' or 'process', got {kind!r}")
-        self._workers = int(workers) if workers else default_workers()
-        if self._workers < 1:
-            raise ValueError("workers must be at least 1")
-        self.kind = kind
+        from ..requests import check_choice, check_int
+
+        self.kind = check_choice("kind", kind, ("thread", "process"))
+        self._workers = default_workers() if workers is None else check_int("workers", workers, lo=1)
 
     @property
     def workers(self) -> int:
@@ -71,11 +81,13 @@ class InProcessExecutor:
     def __repr__(self) -> str:
         return f"InProcessExecutor(workers={self._workers}, kind={self.kind!r})"
 
-    def map(self, fn, tasks, *, shared=None, on_result=None) -> list:
+    def map(self, fn, tasks, *, shared=None, on_result=None, check=None) -> list:
         tasks = list(tasks)
         results: list = [None] * len(tasks)
         if self._workers == 1 or len(tasks) <= 1:
             for k, t in enumerate(tasks):
+                if check is not None:
+                    check()
                 results[k] = fn(t, shared)
                 if on_result is not None:
                     on_result(k, results[k])
@@ -91,7 +103,7 @@ class InProcessExecutor:
                                        initializer=_set_process_shared, initargs=(shared,))
             submit = lambda t: pool.submit(_call_with_process_shared, fn, t)  # noqa: E731
         with pool:
-            _drain(tasks, submit, results, on_result)
+            _drain(tasks, submit, results, on_result, check)
         return results
 
 
@@ -107,15 +119,21 @@ def _call_with_process_shared(fn, task):
     return fn(task, _PROCESS_SHARED.get("shared"))
 
 
-def _drain(tasks, submit, results, on_result, window: int | None = None):
-    """Submit every task, collect results as they complete (in completion order for callbacks)."""
+def _drain(tasks, submit, results, on_result, check=None):
+    """Submit every task, collect results as they complete (in completion order for callbacks);
+    ``check()`` between waits of at most CHECK_INTERVAL_S."""
     futures = {}
+    if check is not None:
+        check()
     for k, t in enumerate(tasks):
         futures[submit(t)] = k
     pending = set(futures)
     try:
         while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            if check is not None:
+                check()
+            done, pending = wait(pending, timeout=CHECK_INTERVAL_S if check is not None else None,
+                                 return_when=FIRST_COMPLETED)
             for f in done:
                 k = futures[f]
                 results[k] = f.result()
@@ -137,15 +155,20 @@ class DaskExecutor:
     address : str, optional
         Scheduler address of a running cluster (``"tcp://10.0.0.5:8786"``); a client is
         created and closed by :meth:`close` (or the context manager).
+    timeout_s : float
+        How long to try to reach the scheduler at ``address`` (default
+        :data:`DEFAULT_CONNECT_TIMEOUT_S`); then :class:`~orbitwatch.errors.UnavailableError`.
     """
 
-    def __init__(self, client=None, address: str | None = None):
-        if (client is None) == (address is None):
-            raise ValueError("give exactly one of client or address")
-        if client is None:
-            from distributed import Client
+    def __init__(self, client=None, address: str | None = None, *,
+                 timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S):
+        from ..requests import check_positive
 
-            client = Client(address)
+        if (client is None) == (address is None):
+            raise InvalidRequestError("address", "give exactly one of client or address")
+        timeout_s = check_positive("timeout_s", timeout_s)
+        if client is None:
+            client = _connect(str(address), timeout_s)
             self._owns = True
         else:
             self._owns = False
@@ -160,22 +183,34 @@ class DaskExecutor:
     def __repr__(self) -> str:
         return f"DaskExecutor({self.client!r})"
 
-    def map(self, fn, tasks, *, shared=None, on_result=None) -> list:
-        from distributed import as_completed
+    def map(self, fn, tasks, *, shared=None, on_result=None, check=None) -> list:
+        from distributed import wait as dask_wait
 
         tasks = list(tasks)
         results: list = [None] * len(tasks)
         if not tasks:
             return results
+        if check is not None:
+            check()
         shared_f = self.client.scatter(shared, broadcast=True) if shared is not None else None
         futures = [self.client.submit(fn, t, shared_f, pure=False) for t in tasks]
         index = {f.key: k for k, f in enumerate(futures)}
+        pending = set(futures)
         try:
-            for f in as_completed(futures):
-                k = index[f.key]
-                results[k] = f.result()
-                if on_result is not None:
-                    on_result(k, results[k])
+            while pending:
+                if check is not None:
+                    check()
+                try:
+                    done, _ = dask_wait(list(pending), timeout=CHECK_INTERVAL_S if check is not None else None,
+                                        return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    continue
+                for f in done:
+                    pending.discard(f)
+                    k = index[f.key]
+                    results[k] = f.result()
+                    if on_result is not None:
+                        on_result(k, results[k])
         except BaseException:
             for f in futures:
                 f.cancel()
@@ -193,22 +228,47 @@ class DaskExecutor:
         self.close()
 
 
+def _connect(address: str, timeout_s: float):
+    """A ``distributed.Client`` on ``address``, or UnavailableError within about ``timeout_s``."""
+    import logging
+
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - distributed is a dependency
+        raise UnavailableError("Dask scheduler", "the 'distributed' package is not installed", address) from None
+    log = logging.getLogger("distributed")
+    level = log.level
+    log.setLevel(logging.CRITICAL)  # its retry messages would bury the one line that matters
+    try:
+        return Client(address, timeout=f"{timeout_s}s", set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, TimeoutError) or "timed out" in reason.lower():
+            reason = f"no answer within {timeout_s:g} s (is the scheduler running, and the address right?)"
+        raise UnavailableError("Dask scheduler", reason, address) from None
+    except ValueError as exc:
+        raise InvalidRequestError("address", f"not a Dask scheduler address: {exc}", address) from None
+    finally:
+        log.setLevel(level)
+
+
 def as_executor(executor: Executor | str | int | None) -> Executor:
     """An executor from a spec: None (all cores, threads), an int (that many threads), a Dask
     scheduler address ``"tcp://..."``, or an executor instance."""
     if executor is None:
         return InProcessExecutor()
     if isinstance(executor, bool):
-        raise TypeError("executor must be an executor, a worker count or a scheduler address")
+        raise InvalidRequestError("executor", "must be an executor, a worker count or a scheduler address", executor)
     if isinstance(executor, int):
         return InProcessExecutor(workers=executor)
     if isinstance(executor, str):
         if "://" in executor:
             return DaskExecutor(address=executor)
-        raise ValueError(f"executor {executor!r}: expected a Dask scheduler address like tcp://host:8786")
+        raise InvalidRequestError("executor", f"{executor!r}: expected a Dask scheduler address like "
+                                              "tcp://host:8786", executor)
     if hasattr(executor, "map"):
         return executor
-    raise TypeError(f"not an executor: {executor!r}")
+    raise InvalidRequestError("executor", f"not an executor: {executor!r}", repr(executor))
 
 
 __all__ = ["Executor", "InProcessExecutor", "DaskExecutor", "as_executor", "default_workers"]

@@ -29,6 +29,8 @@ class Ephemeris:
     frame: str = "TEME"
     backend: str = ""
     name: np.ndarray | None = None
+    #: (N,) datetime64[ns] epochs of the element sets (for :meth:`age_report`)
+    epoch: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -43,6 +45,21 @@ class Ephemeris:
             raise ValueError(f"conversion from {self.frame} is not supported; propagate in TEME first")
         r, v = _frames.convert(self.position_km, self.velocity_km_s, self.times, frame, eop)
         return replace(self, position_km=r, velocity_km_s=v, frame="EME2000" if frame == "J2000" else frame)
+
+    def age_report(self, at=None, *, max_age_days: float | None = None):
+        """Element-set ages (days) at ``at`` (default: the first instant) and the warnings beyond
+        ``max_age_days`` (default 14): see :func:`orbitwatch.propagation.element_age_report`."""
+        from ..requests import check_positive
+        from .age import DEFAULT_MAX_AGE_DAYS, ElementAgeReport
+
+        if self.epoch is None:
+            raise ValueError("this ephemeris does not carry its element sets' epochs")
+        t = np.datetime64(self.times[0] if at is None else at, "ns")
+        age = (t.astype(np.int64) - self.epoch.astype("datetime64[ns]").astype(np.int64)) / 86400e9
+        return ElementAgeReport(at=t, norad_id=self.norad_id,
+                                name=self.name if self.name is not None else np.full(len(self.norad_id), ""),
+                                age_days=age, max_age_days=DEFAULT_MAX_AGE_DAYS if max_age_days is None
+                                else check_positive("max_age_days", max_age_days))
 
     def geodetic(self, eop: _frames.EOP | None = None):
         """(lat_deg, lon_deg, alt_km), each (N, T), on WGS-84."""
@@ -76,7 +93,8 @@ def propagate(elements: ElementSets, times, *, frame: str = "TEME",
         prepared = be.prepare(elements)
     r, v, st = be.propagate_ns(prepared, t.astype(np.int64))
     eph = Ephemeris(norad_id=elements.norad_id.copy(), times=t, position_km=r, velocity_km_s=v,
-                    status=st, frame="TEME", backend=be.name, name=elements.name.copy())
+                    status=st, frame="TEME", backend=be.name, name=elements.name.copy(),
+                    epoch=elements.epoch.astype("datetime64[ns]").copy())
     return eph.to_frame(frame) if frame.upper() != "TEME" else eph
 
 

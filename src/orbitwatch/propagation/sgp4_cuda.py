@@ -219,8 +219,26 @@ class CudaSGP4Backend:
 
     name = "cuda"
 
+    @property
+    def capabilities(self):
+        from .backends import Capabilities
+
+        return Capabilities(subset=True, time_matrix=True, host_state=True)
+
     def prepare(self, elements: ElementSets) -> DeviceState:
         return to_device(init_state(elements))
+
+    def subset(self, prepared: DeviceState, index) -> DeviceState:
+        return to_device(prepared.host.subset(index))
+
+    def host(self, prepared: DeviceState):
+        """The CPU kernel and the state's host copy: the same numbers, for many small batches."""
+        from .sgp4_numba import NumbaSGP4Backend
+
+        return NumbaSGP4Backend(), prepared.host
+
+    def propagate_ns_matrix(self, prepared: DeviceState, times_ns, out=None):
+        return propagate_ns(prepared, np.asarray(times_ns, dtype=np.int64))
 
     def propagate_ns(self, prepared: DeviceState, times_ns):
         return propagate_ns(prepared, np.asarray(times_ns, dtype=np.int64).reshape(-1))

@@ -425,6 +425,27 @@ class NumbaSGP4Backend:
         self.threads = threads
         self.kernel = kernel
 
+    @property
+    def capabilities(self):
+        from .backends import Capabilities
+
+        return Capabilities(subset=True, propagate_into=True, time_matrix=True, threads=True,
+                            picklable_state=True)
+
+    def with_threads(self, threads: int | None) -> "NumbaSGP4Backend":
+        return NumbaSGP4Backend(threads=threads, kernel=self.kernel)
+
+    def subset(self, prepared: SGP4State, index) -> SGP4State:
+        return prepared.subset(index)
+
+    def propagate_ns_into(self, prepared: SGP4State, times_ns, r, v, status):
+        return propagate_ns_into(prepared, times_ns, r, v, status, threads=self.threads, kernel=self.kernel)
+
+    def propagate_ns_matrix(self, prepared: SGP4State, times_ns, out=None):
+        r, v, st = out if out is not None else (None, None, None)
+        return propagate_ns_matrix(prepared, times_ns, r, v, st, with_velocity=out is None or v is not None,
+                                   threads=self.threads, kernel=self.kernel)
+
     def prepare(self, elements: ElementSets) -> SGP4State:
         return init_state(elements)
 

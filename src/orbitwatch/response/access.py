@@ -154,36 +154,8 @@ class AccessResult:
 
 
 # ---------------------------------------------------------------------------- frames
-def _ut1_jd(times_ns: np.ndarray):
-    """Two-part UT1 Julian date, UT1-UTC interpolated from skyfield's built-in table at hourly nodes."""
-    from ..propagation.frames import skyfield_time
-
-    tmin, tmax = int(times_ns.min()), int(times_ns.max())
-    hour = 3600 * NS_PER_S
-    nodes = np.arange(tmin - tmin % hour, tmax + 2 * hour, hour, dtype=np.int64)
-    dut1_nodes = np.asarray(skyfield_time(nodes).dut1, dtype=float)
-    dut1 = np.interp(times_ns.astype(float), nodes.astype(float), dut1_nodes)
-    days, rem = np.divmod(times_ns, NS_PER_DAY)
-    return (days + JD_UNIX_EPOCH).astype(float), rem / NS_PER_DAY + dut1 / 86400.0
-
-
-def teme_to_itrf_fast(r_km: np.ndarray, v_km_s: np.ndarray, times_ns: np.ndarray):
-    """TEME -> ITRF for (..., T, 3) states: the same rotation as :func:`orbitwatch.propagation.teme_to_itrf`
-    (skyfield's GMST 1982, no polar motion), with UT1-UTC interpolated hourly; agrees to < 1 mm."""
-    from skyfield.sgp4lib import theta_GMST1982
-
-    whole, frac = _ut1_jd(np.asarray(times_ns, dtype=np.int64))
-    theta, theta_dot = theta_GMST1982(whole, frac)
-    w = theta_dot / 86400.0
-    c, s = np.cos(theta)[:, None], np.sin(theta)[:, None]
-    c1, s1 = c[:, 0], s[:, 0]
-    x, y, z = r_km[..., 0], r_km[..., 1], r_km[..., 2]
-    xi = c1 * x + s1 * y
-    yi = -s1 * x + c1 * y
-    vx, vy, vz = v_km_s[..., 0], v_km_s[..., 1], v_km_s[..., 2]
-    vxi = c1 * vx + s1 * vy + w * yi
-    vyi = -s1 * vx + c1 * vy - w * xi
-    return np.stack([xi, yi, z], axis=-1), np.stack([vxi, vyi, vz], axis=-1)
+# one implementation, in orbitwatch.propagation.frames (re-exported here for existing callers)
+from ..propagation.frames import teme_to_itrf_fast  # noqa: E402,F401
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -201,33 +173,21 @@ def _reach_central_angle(sensor: Sensor, r_km: float, R_km: float) -> float:
 
 
 def _propagate_rows(be, prepared, es: ElementSets, rows):
-    """TEME states of object ``i`` at its own instants, for each (i, times_ns) row.
+    """TEME states of object ``i`` at its own instants, for each (i, times_ns) row: one batched
+    call through :class:`~orbitwatch.propagation.BatchPropagator`, which uses what the backend
+    declares it can do (per-object instants) and a generic path otherwise."""
+    from ..propagation import BatchPropagator
 
-    One batched call when the backend's state supports per-object times (the numba backend's
-    ``propagate_ns_matrix``), else one small call per object (any backend).
-    """
     if not rows:
         return [], []
-    try:
-        from ..propagation import sgp4_numba as _sn
-    except ImportError:  # pragma: no cover - numba is a dependency
-        _sn = None
-    if _sn is not None and isinstance(prepared, _sn.SGP4State):
-        idx = np.array([i for i, _ in rows], dtype=np.int64)
-        T = max(len(t) for _, t in rows)
-        mat = np.empty((len(rows), T), dtype=np.int64)
-        for k, (_, t) in enumerate(rows):
-            mat[k, :len(t)] = t
-            mat[k, len(t):] = t[-1]
-        r, v, _st = _sn.propagate_ns_matrix(prepared.subset(idx), mat, threads=getattr(be, "threads", None))
-        return [r[k, :len(t)] for k, (_, t) in enumerate(rows)], [v[k, :len(t)] for k, (_, t) in enumerate(rows)]
-    out_r, out_v = [], []
-    for i, t in rows:
-        p1 = be.prepare(es[np.array([i])])
-        rr, vv, _st = be.propagate_ns(p1, t)
-        out_r.append(rr[0])
-        out_v.append(vv[0])
-    return out_r, out_v
+    idx = np.array([i for i, _ in rows], dtype=np.int64)
+    T = max(len(t) for _, t in rows)
+    mat = np.empty((len(rows), T), dtype=np.int64)
+    for k, (_, t) in enumerate(rows):
+        mat[k, :len(t)] = t
+        mat[k, len(t):] = t[-1]
+    r, v, _st = BatchPropagator(be, es, prepared).rows(idx, mat)
+    return [r[k, :len(t)] for k, (_, t) in enumerate(rows)], [v[k, :len(t)] for k, (_, t) in enumerate(rows)]
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -247,29 +207,12 @@ def sun_elevation_at(lat_deg, lon_deg, times) -> np.ndarray:
     query time and blended linearly (the Sun moves 0.12 deg per 3 h against the stars, so the
     chord error is below 1e-6 rad).
     """
-    from ..propagation.frames import sun_position_itrf
+    from ..propagation.frames import sun_position_itrf_interp
 
     t = np.asarray(times).astype("datetime64[ns]").astype(np.int64)
     if t.size == 0:
         return np.zeros(0)
-    step = 3 * 3600 * NS_PER_S
-    lo = int(t.min()) - int(t.min()) % step
-    nodes = np.arange(lo, int(t.max()) + step + 1, step, dtype=np.int64)
-    S = sun_position_itrf(nodes.astype("datetime64[ns]"))
-    k = np.clip((t - lo) // step, 0, len(nodes) - 2)
-    w_e = 7.2921150e-5  # Earth rotation rate, rad/s (IERS Conventions 2010, ERA rate)
-    out = np.empty((t.size, 3))
-    f = (t - nodes[k]) / step
-    s = np.zeros((t.size, 3))
-    for side, wgt in ((0, 1.0 - f), (1, f)):
-        node_t = nodes[k + side]
-        ang = -w_e * (t - node_t) / NS_PER_S  # ITRF rotates by -w dt for a fixed inertial direction
-        c, sn = np.cos(ang), np.sin(ang)
-        v = S[k + side]
-        out[:, 0] = c * v[:, 0] - sn * v[:, 1]
-        out[:, 1] = sn * v[:, 0] + c * v[:, 1]
-        out[:, 2] = v[:, 2]
-        s += wgt[:, None] * out
+    s = sun_position_itrf_interp(t)
     p = geo.ground_points(lat_deg, lon_deg)
     u = geo.ground_normals(lat_deg, lon_deg)
     d = s - p

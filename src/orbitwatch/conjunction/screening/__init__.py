@@ -1,16 +1,19 @@
-"""Conjunction screening: all-vs-all or fleet-vs-catalog close approaches over a span.
+"""Conjunction screening: all-vs-all or fleet-vs-catalog close approaches over a span::
 
->>> from orbitwatch.conjunction import screen
->>> result = screen(catalog, "2023-10-09T12:00", "2023-10-16T12:00", threshold_km=5.0)
->>> result.events.sort_by("miss_km")[:10]
+    from orbitwatch.conjunction.screening import ScreeningRequest, screen
+    result = screen(catalog, "2023-10-09T12:00", "2023-10-16T12:00", threshold_km=5.0)
+    result.events.without_slow().sort_by("miss_km")[:10]
 
 See ``docs/screening.md`` for the method and its guarantee.
 """
 
 from .core import ObjectStatus, ScreeningOptions, ScreeningResult, screen
-from .events import ConjunctionEvents, socrates_report
+from .events import FRAMES_AND_UNITS, SLOW_REL_SPEED_KM_S, ConjunctionEvents, socrates_report
 from .probability import add_collision_probability, event_cdm
+from .request import ScreeningRequest, check_screening_memory, estimate_memory_bytes, parse_primaries
 from .volumes import EllipsoidRTN, Sphere, parse_volume
 
 __all__ = ["screen", "event_cdm", "ScreeningOptions", "ScreeningResult", "ObjectStatus", "ConjunctionEvents",
-           "socrates_report", "add_collision_probability", "Sphere", "EllipsoidRTN", "parse_volume"]
+           "socrates_report", "add_collision_probability", "Sphere", "EllipsoidRTN", "parse_volume",
+           "ScreeningRequest", "estimate_memory_bytes", "check_screening_memory", "parse_primaries",
+           "SLOW_REL_SPEED_KM_S", "FRAMES_AND_UNITS"]

@@ -23,17 +23,20 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Iterable
 
 import numpy as np
 
 from ...catalog.catalog import Catalog
 from ...elements.sets import ElementSets
-from ...errors import NotFoundError
-from ...propagation.backends import STATUS_MESSAGES, PropagationBackend, get_backend
-from ...timeutil import NS_PER_DAY, NS_PER_S, as_datetime64
+from ...errors import InvalidRequestError, NotFoundError
+from ...progress import Progress, ProgressCallback, as_progress
+from ...propagation.age import DEFAULT_MAX_AGE_DAYS, ElementAgeReport, element_age_report
+from ...propagation.backends import STATUS_MESSAGES, BatchPropagator, PropagationBackend, get_backend
+from ...requests import parse_time
+from ...timeutil import NS_PER_DAY, NS_PER_S
 from . import kernels as K
-from .events import ConjunctionEvents
+from .events import SLOW_REL_SPEED_KM_S, ConjunctionEvents
 from .refine import (AT_SPAN_START, AT_SPAN_STOP, INVALID_STATE, NOT_CONVERGED, OK, ellipsoid_objective,
                      refine_minima, states_at, to_rtn)
 from .sampling import STATUS_IMPLAUSIBLE, Sampling, StateSource, calibrate
@@ -67,11 +70,17 @@ class ScreeningOptions:
     dedupe_s: float = 1.0
 
     def __post_init__(self):
+        from ...requests import check_positive
+
+        for name in ("segment_s", "window_s", "interp_target_km", "safety", "cell_km", "rbin_km"):
+            check_positive(name, getattr(self, name))
+        check_positive("dedupe_s", self.dedupe_s, allow_zero=True)
         big = self.segment_s * 2.0 ** self.kmax
-        if self.window_s <= 0 or abs(self.window_s / big - round(self.window_s / big)) > 1e-9:
-            raise ValueError(f"window_s ({self.window_s}) must be a positive multiple of segment_s * 2**kmax ({big})")
+        if abs(self.window_s / big - round(self.window_s / big)) > 1e-9:
+            raise InvalidRequestError("window_s", f"must be a positive multiple of segment_s * 2**kmax ({big:g})",
+                                      self.window_s)
         if not self.kmin <= 0 <= self.kmax:
-            raise ValueError("need kmin <= 0 <= kmax")
+            raise InvalidRequestError("kmin", f"need kmin <= 0 <= kmax, got {self.kmin} and {self.kmax}", self.kmin)
 
 
 @dataclass
@@ -91,6 +100,14 @@ class ObjectStatus:
     def message(self) -> np.ndarray:
         return np.array([STATUS_TEXT.get(int(s), f"status {int(s)}") for s in self.status], dtype=object)
 
+    def to_records(self) -> list[dict]:
+        """One dict per object: catalog number, name, first unusable instant (ISO, Z), status and its meaning."""
+        from ...timeutil import format_iso
+
+        return [{"norad_id": int(self.norad_id[k]), "name": str(self.name[k]),
+                 "first_bad": format_iso(self.first_bad[k], 3) + "Z", "status": int(self.status[k]),
+                 "message": str(self.message[k])} for k in range(len(self))]
+
 
 @dataclass
 class ScreeningResult:
@@ -107,23 +124,43 @@ class ScreeningResult:
     sampling: Sampling
     stats: dict = field(default_factory=dict)
     timings_s: dict = field(default_factory=dict)
+    #: element-set ages at the start and the warnings beyond ``max_age_days``
+    element_ages: ElementAgeReport | None = None
 
     def __len__(self) -> int:
         return len(self.events)
 
     def summary(self) -> dict:
+        """Counts, span, volume and how the screening ran, JSON-ready (times ISO with Z)."""
+        from ...timeutil import format_iso
+
         steps, counts = np.unique(self.sampling.step_s, return_counts=True)
         used = self.sampling.eps_km[self.sampling.usable_until_ns > self.start.astype(np.int64)]
         return {
-            "start": str(self.start), "stop": str(self.stop), "volume": self.volume.describe(),
-            "objects": self.n_objects, "primaries": self.n_primaries, "events": len(self.events),
+            "start": format_iso(self.start, 3) + "Z", "stop": format_iso(self.stop, 3) + "Z",
+            "volume": self.volume.describe(), "objects": self.n_objects, "primaries": self.n_primaries,
+            "events": len(self.events), "slow_events": int(np.count_nonzero(self.events.slow)),
+            "slow_rel_speed_km_s": SLOW_REL_SPEED_KM_S,
             "backend": self.backend, "objects_with_bad_states": len(self.object_status),
             "node_steps_s": {f"{s:g}": int(c) for s, c in zip(steps, counts)},
             "interpolation_bound_km": {"median": float(np.median(used)) if used.size else 0.0,
                                        "max": float(np.max(used)) if used.size else 0.0},
+            "element_age": self.element_ages.to_dict() if self.element_ages is not None else None,
             **{k: int(v) if isinstance(v, (int, np.integer)) else v for k, v in self.stats.items()},
             "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
         }
+
+
+    def to_dict(self, events: bool = True) -> dict:
+        """The result for a service or a JSON file: the summary, the frames and units of the event
+        columns, the objects SGP4 gave up on and (``events=True``) the events."""
+        from .events import FRAMES_AND_UNITS
+
+        out = {"summary": self.summary(), "frames_and_units": FRAMES_AND_UNITS,
+               "object_status": self.object_status.to_records()}
+        if events:
+            out["events"] = self.events.to_records()
+        return out
 
 
 # ----------------------------------------------------------------------------- shared context
@@ -132,11 +169,10 @@ class ScreeningResult:
 class _Context:
     """Everything a window task needs; shipped once to each worker (see executors)."""
 
-    def __init__(self, backend, elements, prepared, sampling, primary, all_vs_all, span_start_ns, span_s,
-                 radius_km, options, threads):
-        self.backend = backend
+    def __init__(self, propagator: BatchPropagator, elements, sampling, primary, all_vs_all, span_start_ns, span_s,
+                 radius_km, options, progress: Progress | None = None):
+        self.propagator = propagator
         self.elements = elements
-        self.prepared = prepared
         self.sampling = sampling
         self.primary = primary
         self.all_vs_all = all_vs_all
@@ -144,7 +180,7 @@ class _Context:
         self.span_s = span_s
         self.radius_km = radius_km
         self.options = options
-        self.threads = threads
+        self._progress = progress  # only in this process: a cancel from the caller stops windows between stages
         self._lock = threading.Lock()
         self._src = None
         # objects sorted by step class (the kernel's object order)
@@ -158,28 +194,25 @@ class _Context:
     def source(self) -> StateSource:
         with self._lock:
             if self._src is None:
-                self._src = StateSource(self.backend, self.elements, self.prepared, threads=self.threads)
+                self._src = StateSource(self.propagator, self.elements)
             return self._src
 
+    def check(self) -> None:
+        """Raise CancelledError when the caller cancelled (a no-op in other processes)."""
+        if self._progress is not None:
+            self._progress.check()
+
     def __getstate__(self):
+        # the propagator pickles its prepared state only where its backend declares it can
         d = dict(self.__dict__)
         d.pop("_lock")
         d["_src"] = None
-        if not _picklable_prepared(self.prepared):
-            d["prepared"] = None  # the worker prepares once (python-sgp4's Satrec does not pickle)
+        d["_progress"] = None
         return d
 
     def __setstate__(self, d):
         self.__dict__.update(d)
         self._lock = threading.Lock()
-
-
-def _picklable_prepared(prepared) -> bool:
-    try:
-        from ...propagation.sgp4_numba import SGP4State
-    except Exception:  # pragma: no cover
-        return False
-    return isinstance(prepared, SGP4State)
 
 
 # ----------------------------------------------------------------------------- one window
@@ -188,6 +221,7 @@ def _picklable_prepared(prepared) -> bool:
 def _run_window(task, ctx: _Context) -> dict:
     """Screen one window [w0, w1] (seconds from the span start): candidates, exact refinement."""
     w0, w1 = task
+    ctx.check()
     t_start = time.perf_counter()
     src = ctx.source()
     opt = ctx.options
@@ -238,6 +272,7 @@ def _run_window(task, ctx: _Context) -> dict:
             kk = np.argmax(st[rr] != 0, axis=1)
             first_bad[members[rr]] = w0 + kk * step
             bad_status[members[rr]] = st[rr, kk]
+    ctx.check()
     t_prop = time.perf_counter()
     t_stop = (span_s - w0) if span_s <= w1 else np.inf
     n_seg = int(np.ceil((min(w1, span_s) - w0) / S - 1e-12))
@@ -249,6 +284,7 @@ def _run_window(task, ctx: _Context) -> dict:
     # back to catalog indices, object 1 the lower catalog index
     ci, cj = order[ci], order[cj]
     ci, cj = np.minimum(ci, cj), np.maximum(ci, cj)
+    ctx.check()
     t_kern = time.perf_counter()
     if ci.size:
         t_ref, f, outcome = refine_minima(src, ci, cj, ct + w0, clo + w0, chi + w0, ctx.span_start_ns, span_s)
@@ -288,13 +324,14 @@ def _as_elements(catalog, start_ns) -> ElementSets:
     el = getattr(catalog, "elements", None)
     if isinstance(el, ElementSets):
         return _as_elements(el, start_ns)
-    raise TypeError(f"screen() needs a Catalog or ElementSets, got {type(catalog).__name__}")
+    raise InvalidRequestError("catalog", f"screen() needs a Catalog or ElementSets, got {type(catalog).__name__}")
 
 
 def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | EllipsoidRTN | None = None,
            primaries: Iterable[int] | None = None, backend: str | PropagationBackend | None = None,
            executor=None, options: ScreeningOptions | None = None,
-           progress: Callable[[int, int], None] | None = None) -> ScreeningResult:
+           progress: Progress | ProgressCallback | None = None,
+           max_age_days: float = DEFAULT_MAX_AGE_DAYS) -> ScreeningResult:
     """Find every close approach between catalog objects over ``[start, stop]``.
 
     Parameters
@@ -312,72 +349,95 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
         Catalog numbers of a fleet: only pairs with at least one of them are screened
         (object 1 of each event is the fleet member). Default: all against all.
     backend : str or backend, optional
-        Propagation backend ('numba' default when available, 'sgp4' reference).
+        Propagation backend ('numba' default when available, 'sgp4' reference, or any object
+        with ``prepare``/``propagate_ns``; see :class:`orbitwatch.propagation.Capabilities`).
     executor : executor, int or str, optional
         Where the windows run: an :class:`~orbitwatch.distributed.InProcessExecutor` (default:
         all cores), a :class:`~orbitwatch.distributed.DaskExecutor`, a worker count, or a Dask
         scheduler address.
     options : ScreeningOptions, optional
-    progress : callable(done, total), optional
-        Called after each window.
+    progress : Progress or callable(done, total, stage), optional
+        Told about each stage ("prepare", "calibrate", "windows" with done/total windows,
+        "finalize"); ``progress.cancel()`` (from another thread) stops the screening with
+        :class:`~orbitwatch.errors.CancelledError` at the next window or stage.
+    max_age_days : float
+        Element sets further than this from ``start`` are named in ``result.element_ages.warnings``
+        (see :func:`orbitwatch.propagation.element_age_report`).
 
     Returns
     -------
     ScreeningResult
-        ``.events`` (:class:`ConjunctionEvents`, sorted by TCA), per-object SGP4 problems,
-        the interpolation steps/bounds and counters.
+        ``.events`` (:class:`ConjunctionEvents`, sorted by TCA; ``slow`` marks encounters under
+        :data:`~orbitwatch.conjunction.screening.events.SLOW_REL_SPEED_KM_S`), per-object SGP4
+        problems, the interpolation steps/bounds and counters.
+
+    Raises
+    ------
+    InvalidRequestError
+        A bad span, volume, option or empty fleet; ResourceLimitError (a subclass) when the
+        screening would need more memory than allowed (see
+        :func:`~orbitwatch.conjunction.screening.request.estimate_memory_bytes`).
+    NotFoundError
+        Fleet members missing from the catalog.
+    CancelledError
+        ``progress.cancel()`` was called.
     """
     from ...distributed.executors import as_executor
+    from .request import check_screening_memory
 
+    prog = as_progress(progress)
     timings = {}
     t0 = time.perf_counter()
     opt = options or ScreeningOptions()
-    vol = volume if volume is not None else Sphere(float(threshold_km))
+    vol = Sphere(threshold_km) if volume is None else volume
     if not isinstance(vol, (Sphere, EllipsoidRTN)):
-        raise TypeError("volume must be a Sphere or an EllipsoidRTN")
-    start_ns = int(as_datetime64(start).astype(np.int64))
-    stop_ns = int(as_datetime64(stop).astype(np.int64))
+        raise InvalidRequestError("volume", f"must be a Sphere or an EllipsoidRTN, got {type(vol).__name__}")
+    start_ns = int(parse_time("start", start).astype("datetime64[ns]").astype(np.int64))
+    stop_ns = int(parse_time("stop", stop).astype("datetime64[ns]").astype(np.int64))
     if not stop_ns > start_ns:
-        raise ValueError(f"stop ({np.datetime64(stop_ns, 'ns')}) must be after start ({np.datetime64(start_ns, 'ns')})")
+        raise InvalidRequestError("stop", f"must be after start ({np.datetime64(start_ns, 'ns')}), got "
+                                          f"{np.datetime64(stop_ns, 'ns')}", str(stop))
     span_s = (stop_ns - start_ns) / NS_PER_S
     elements = _as_elements(catalog, start_ns)
     n = len(elements)
+    ages = element_age_report(elements, np.datetime64(start_ns, "ns"), max_age_days=max_age_days)
     primary = np.zeros(n, dtype=np.bool_)
     all_vs_all = primaries is None
     if not all_vs_all:
         want = np.unique(np.fromiter((int(p) for p in primaries), dtype=np.int64))
         if want.size == 0:
-            raise ValueError("primaries is empty: give catalog numbers, or None for all-vs-all")
+            raise InvalidRequestError("primaries", "is empty: give catalog numbers, or None for all-vs-all")
         primary = np.isin(elements.norad_id, want)
         missing = np.setdiff1d(want, elements.norad_id)
         if missing.size:
             raise NotFoundError(f"primaries not in the catalog: {', '.join(map(str, missing[:20]))}"
                                 + (" ..." if missing.size > 20 else ""))
     ex = as_executor(executor)
-    be = get_backend(backend)
     parallel = ex.workers > 1
-    # compiled SGP4 is itself multi-threaded: inside parallel workers, one thread each
-    be_work = type(be)(threads=1) if (parallel and type(be).__name__ == "NumbaSGP4Backend") else be
-    prepared = be_work.prepare(elements) if n else None
-    host = getattr(prepared, "host", None)
-    if host is not None and _picklable_prepared(host):
-        # a GPU backend's state keeps its CPU twin: the screening's batches (per-window node grids,
-        # per-candidate refinement instants) run on the CPU kernel, which gives the same bits
-        from ...propagation.sgp4_numba import NumbaSGP4Backend
-
-        prepared = host
-        be = NumbaSGP4Backend()
-        be_work = NumbaSGP4Backend(threads=1) if parallel else be
+    check_screening_memory(n, int(primary.sum()) if not all_vs_all else n, vol.bounding_radius_km, span_s, opt,
+                           workers=ex.workers)
+    prog.check()
+    prog.update(0, None, "prepare")
+    be = get_backend(backend)
+    # a device backend's state has a CPU twin (``host_state``): the screening's batches (per-window node
+    # grids, per-candidate refinement instants) are many and small, and the CPU kernel gives the same bits
+    prop = BatchPropagator(be, elements) if n else None
+    if prop is not None:
+        prop = prop.on_host()
+        be = prop.backend
+    # a multi-threaded propagator runs on one thread inside parallel workers
+    prop_work = prop.with_threads(1) if (prop is not None and parallel) else prop
     timings["prepare"] = time.perf_counter() - t0
+    prog.check()
+    prog.update(0, None, "calibrate")
     t1 = time.perf_counter()
-    src = StateSource(be, elements, prepared)
+    src = StateSource(prop, elements) if n else None
     sampling = calibrate(src, start_ns, opt.segment_s, opt.interp_target_km, kmin=opt.kmin, kmax=opt.kmax,
-                         safety=opt.safety, stop_ns=stop_ns) if n else Sampling(opt.segment_s, np.zeros(0, np.int64), np.zeros(0),
-                                                               np.zeros(0))
+                         safety=opt.safety, stop_ns=stop_ns) if n else Sampling(opt.segment_s, np.zeros(0, np.int64),
+                                                                                np.zeros(0), np.zeros(0))
     timings["calibrate"] = time.perf_counter() - t1
     radius = vol.bounding_radius_km
-    ctx = _Context(be_work, elements, prepared, sampling, primary, all_vs_all, start_ns, span_s, radius, opt,
-                   threads=1 if parallel else getattr(be, "threads", None))
+    ctx = _Context(prop_work, elements, sampling, primary, all_vs_all, start_ns, span_s, radius, opt, progress=prog)
     # windows: multiples of window_s from the start, the last one covering the stop
     n_win = max(1, int(np.ceil(span_s / opt.window_s - 1e-12)))
     tasks = [(k * opt.window_s, (k + 1) * opt.window_s) for k in range(n_win)] if n >= 2 else []
@@ -385,12 +445,15 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
 
     def on_result(k, res):
         done[0] += 1
-        if progress is not None:
-            progress(done[0], len(tasks))
+        prog.update(done[0], len(tasks), "windows")
 
+    prog.check()
+    prog.update(0, len(tasks), "windows")
     t2 = time.perf_counter()
-    results = ex.map(_run_window, tasks, shared=ctx, on_result=on_result)
+    results = _map(ex, _run_window, tasks, ctx, on_result, prog.check)
     timings["windows"] = time.perf_counter() - t2
+    prog.check()
+    prog.update(0, None, "finalize")
     t3 = time.perf_counter()
     stats: dict = {"windows": len(tasks)}
     for name in ("propagate", "broad_narrow", "refine"):
@@ -422,9 +485,8 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
     stats["identical_trajectory_pairs_removed"] = int((keep & same).sum()) if keep.size else 0
     keep &= ~same
     i, j, t, miss2, outcome = i[keep], j[keep], t[keep], miss2[keep], outcome[keep]
-    src_final = StateSource(be, elements, prepared) if be_work is be else StateSource(
-        be, elements, prepared, threads=getattr(be, "threads", None))
-    events = _finalize(src_final, elements, primary, all_vs_all, vol, i, j, t, miss2, outcome, start_ns, span_s)
+    events = _finalize(src, elements, primary, all_vs_all, vol, i, j, t, miss2, outcome, start_ns, span_s) \
+        if src is not None else ConjunctionEvents.empty()
     bad = np.isfinite(first_bad)
     status = ObjectStatus(norad_id=elements.norad_id[bad], name=elements.name[bad],
                           first_bad=(start_ns + np.round(first_bad[bad] * NS_PER_S).astype(np.int64)).astype(
@@ -432,10 +494,30 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
     timings["finalize"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0
     stats["events"] = len(events)
+    stats["slow_events"] = int(np.count_nonzero(events.slow))
+    prog.update(1, 1, "finalize")
     return ScreeningResult(events=events, start=np.datetime64(start_ns, "ns"), stop=np.datetime64(stop_ns, "ns"),
                            volume=vol, n_objects=n, n_primaries=int(primary.sum()) if not all_vs_all else n,
                            backend=getattr(be, "name", type(be).__name__), object_status=status, sampling=sampling,
-                           stats=stats, timings_s=timings)
+                           stats=stats, timings_s=timings, element_ages=ages)
+
+
+def _map(ex, fn, tasks, shared, on_result, check):
+    """``ex.map`` with ``check`` when the executor takes it (executors written before it did not)."""
+    import inspect
+
+    try:
+        takes_check = "check" in inspect.signature(ex.map).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        takes_check = False
+    if takes_check:
+        return ex.map(fn, tasks, shared=shared, on_result=on_result, check=check)
+
+    def on_result_checked(k, res):
+        on_result(k, res)
+        check()
+
+    return ex.map(fn, tasks, shared=shared, on_result=on_result_checked)
 
 
 def _trajectory_groups(es: ElementSets) -> np.ndarray:
@@ -474,30 +556,11 @@ def _dedupe(i, j, t, miss2, tol_s) -> np.ndarray:
 
 
 def teme_to_eme2000_many(r_km, v_km_s, times_ns, grid_s: float = 3600.0):
-    """TEME -> EME2000 for many states at scattered instants ((M, 3) each, (M,) int64 ns).
+    """TEME -> EME2000 for many states at scattered instants (see
+    :func:`orbitwatch.propagation.frames.teme_to_eme2000_interp`, which this calls)."""
+    from ...propagation.frames import teme_to_eme2000_interp
 
-    The rotation (precession-nutation of :func:`orbitwatch.propagation.frames.teme_to_gcrs_matrix`,
-    then the frame bias) is evaluated on an hourly grid and interpolated linearly: it changes
-    slowly (the fastest nutation term worth a mention has a 13.66-day period and 0.2" amplitude),
-    so the interpolation error is below 1e-10 rad (4 mm at GEO), while evaluating it per event
-    would cost ~0.1 ms each."""
-    from ...propagation.frames import gcrs_to_eme2000, teme_to_gcrs_matrix
-
-    times_ns = np.asarray(times_ns, dtype=np.int64)
-    if times_ns.size == 0:
-        return np.zeros((0, 3)), np.zeros((0, 3))
-    g_ns = int(grid_s * NS_PER_S)
-    t0 = (times_ns.min() // g_ns) * g_ns
-    ng = int((times_ns.max() - t0) // g_ns) + 2
-    grid = t0 + np.arange(ng, dtype=np.int64) * g_ns
-    Mg = teme_to_gcrs_matrix(grid.astype("datetime64[ns]"))  # (3, 3, G)
-    x = (times_ns - t0) / g_ns
-    k = np.minimum(np.floor(x).astype(np.int64), ng - 2)
-    f = (x - k)[None, None, :]
-    M = Mg[:, :, k] * (1.0 - f) + Mg[:, :, k + 1] * f
-    r = np.einsum("ijm,mj->mi", M, np.asarray(r_km))
-    v = np.einsum("ijm,mj->mi", M, np.asarray(v_km_s))
-    return gcrs_to_eme2000(r, v)
+    return teme_to_eme2000_interp(r_km, v_km_s, times_ns, grid_s=grid_s)
 
 
 def _finalize(src, elements, primary, all_vs_all, vol, i, j, t, miss2, outcome, start_ns, span_s):
@@ -529,6 +592,7 @@ def _finalize(src, elements, primary, all_vs_all, vol, i, j, t, miss2, outcome, 
     e2r, e2v = teme_to_eme2000_many(r2, v2, tns[:m])
     ep = elements.epoch.astype(np.int64)
     types = elements.object_type_name
+    intl = elements.intl_designator
     boundary = np.where(outcome == AT_SPAN_START, 1, np.where(outcome == AT_SPAN_STOP, 2, 0)).astype(np.int8)
     ev = ConjunctionEvents(
         norad_1=elements.norad_id[i], norad_2=elements.norad_id[j], name_1=elements.name[i], name_2=elements.name[j],
@@ -538,5 +602,6 @@ def _finalize(src, elements, primary, all_vs_all, vol, i, j, t, miss2, outcome, 
         r1_teme_km=r1, v1_teme_km_s=v1, r2_teme_km=r2, v2_teme_km_s=v2,
         r1_eme2000_km=e1r, v1_eme2000_km_s=e1v, r2_eme2000_km=e2r, v2_eme2000_km_s=e2v,
         age_1_days=(tns[:m] - ep[i]) / NS_PER_DAY, age_2_days=(tns[:m] - ep[j]) / NS_PER_DAY,
-        boundary=boundary, volume_ratio=ratio, pc=np.full(m, np.nan), pc_max=np.full(m, np.nan))
+        boundary=boundary, volume_ratio=ratio, pc=np.full(m, np.nan), pc_max=np.full(m, np.nan),
+        intl_designator_1=intl[i], intl_designator_2=intl[j])
     return ev.sort_by("tca")

@@ -19,6 +19,13 @@ from ...timeutil import format_iso
 
 BOUNDARY_NAMES = {0: "", 1: "span start", 2: "span stop"}
 
+#: Encounters slower than this (km/s, i.e. 10 m/s) are marked ``slow``: vehicles docked to a
+#: station or its modules flown on separate element sets, and formations. They last minutes to
+#: hours, so the short-encounter assumption of 2D Pc (straight-line relative motion through the
+#: encounter plane) does not hold for them (NASA CARA flags such events for special handling),
+#: and a miss-distance ranking would be filled with them. ``orbitwatch screen`` sets them apart.
+SLOW_REL_SPEED_KM_S = 0.01
+
 _VEC_COLUMNS = ("r1_teme_km", "v1_teme_km_s", "r2_teme_km", "v2_teme_km_s",
                 "r1_eme2000_km", "v1_eme2000_km_s", "r2_eme2000_km", "v2_eme2000_km_s")
 
@@ -45,6 +52,9 @@ class ConjunctionEvents:
     volume_ratio             float64        miss/radius (sphere) or the ellipsoid's normalised distance
                                             at its minimum during the encounter (<= 1: inside)
     pc, pc_max               float64        collision probability and its maximum (NaN until computed)
+    intl_designator_1, _2    str            COSPAR international designators ('' when unknown)
+    slow                     bool           rel_speed_km_s < :data:`SLOW_REL_SPEED_KM_S` (10 m/s): docked
+                                            vehicles, station modules, formations; 2D Pc does not apply
     ======================== ============== =============================================================
     """
 
@@ -74,6 +84,17 @@ class ConjunctionEvents:
     volume_ratio: np.ndarray
     pc: np.ndarray
     pc_max: np.ndarray
+    intl_designator_1: np.ndarray = None
+    intl_designator_2: np.ndarray = None
+    slow: np.ndarray = None
+
+    def __post_init__(self):
+        m = len(self.norad_1)
+        for name in ("intl_designator_1", "intl_designator_2"):
+            if getattr(self, name) is None:
+                setattr(self, name, np.full(m, "", dtype="U1"))
+        if self.slow is None:
+            self.slow = np.asarray(self.rel_speed_km_s < SLOW_REL_SPEED_KM_S, dtype=bool)
 
     @classmethod
     def column_names(cls) -> list[str]:
@@ -87,8 +108,10 @@ class ConjunctionEvents:
                 cols[name] = np.zeros((0, 3))
             elif name in ("norad_1", "norad_2"):
                 cols[name] = np.zeros(0, np.int64)
-            elif name.startswith(("name", "object_type")):
+            elif name.startswith(("name", "object_type", "intl_designator")):
                 cols[name] = np.zeros(0, "U1")
+            elif name == "slow":
+                cols[name] = np.zeros(0, bool)
             elif name == "tca":
                 cols[name] = np.zeros(0, "datetime64[ns]")
             elif name == "boundary":
@@ -123,6 +146,10 @@ class ConjunctionEvents:
             v = -v.astype(np.int64) if v.dtype.kind in "iu" else v
         order = np.lexsort((self.norad_2, self.norad_1, self.tca.astype(np.int64), v))
         return self[order]
+
+    def without_slow(self) -> "ConjunctionEvents":
+        """The events that are not ``slow`` (what rankings use; see :data:`SLOW_REL_SPEED_KM_S`)."""
+        return self[np.flatnonzero(~self.slow)]
 
     @property
     def pc_available(self) -> bool:
@@ -205,34 +232,67 @@ def _fmt(x):
     return x
 
 
+#: frames and units of the event columns, stated in JSON outputs (``meta``)
+FRAMES_AND_UNITS = {
+    "tca": "UTC, ISO-8601 with milliseconds and Z",
+    "miss_km": "km, distance at TCA",
+    "radial_km, in_track_km, cross_track_km": "km, object 2 relative to object 1 in object 1's RTN frame "
+                                              "(radial, in-track/transverse, cross-track/orbit normal)",
+    "rel_speed_km_s": "km/s, |v2 - v1| at TCA",
+    "r1_teme_km, v1_teme_km_s, r2_teme_km, v2_teme_km_s": "TEME (the frame of SGP4 and TLEs), km and km/s",
+    "r1_eme2000_km, v1_eme2000_km_s, r2_eme2000_km, v2_eme2000_km_s":
+        "EME2000 (J2000 mean equator and equinox, the CCSDS CDM frame), km and km/s",
+    "age_1_days, age_2_days": "days, TCA minus the element set's epoch (negative: before the epoch)",
+    "volume_ratio": "dimensionless, miss / radius (sphere) or the RTN ellipsoid's normalised distance",
+    "pc, pc_max": "dimensionless probability: 2D Pc (Foster) with default TLE covariances, and its maximum "
+                  "over covariance scale (SOCRATES); null until computed",
+    "slow": f"true when rel_speed_km_s < {SLOW_REL_SPEED_KM_S:g} km/s (docked vehicles, station modules, "
+            "formations: 2D Pc does not apply)",
+    "boundary": "0, or 1/2: the minimum is at the span's start/stop",
+}
+
+#: orders of :func:`socrates_report`: minimum range, maximum probability (SOCRATES' own ranking;
+#: "pc" is its older name) and the 2D collision probability (Foster)
+REPORT_ORDERS = ("miss", "pc-max", "pc", "pc-2d")
+
+
 def socrates_report(events: ConjunctionEvents, *, top: int = 10, by: str = "miss", title: str = "",
                     header_lines: tuple[str, ...] = ()) -> str:
     """Plain-text report in the spirit of CelesTrak's SOCRATES: the ``top`` events sorted by
-    minimum range (``by="miss"``) or by maximum collision probability (``by="pc"``, when Pc has
-    been computed), each with both objects, TCA, range, relative speed and element-set ages."""
-    if by not in ("miss", "pc"):
-        raise ValueError("by must be 'miss' or 'pc'")
-    if by == "pc" and not events.pc_available:
-        raise ValueError("no collision probability in these events: sort by 'miss' or compute Pc first")
+    minimum range (``by="miss"``), by maximum collision probability (``by="pc-max"``, or its
+    older name ``"pc"``) or by the 2D collision probability (``by="pc-2d"``), the last two once Pc
+    has been computed; each with both objects, TCA, range, relative speed and element-set ages."""
+    from ...errors import InvalidRequestError
+
+    if by not in REPORT_ORDERS:
+        raise InvalidRequestError("by", f"must be one of {', '.join(REPORT_ORDERS)}", by)
+    if by != "miss" and not events.pc_available:
+        raise InvalidRequestError("by", "no collision probability in these events: sort by 'miss' or compute "
+                                        "Pc first", by)
     if by == "miss":
         ev = events.sort_by("miss_km")
     else:
-        key = np.where(np.isfinite(events.pc_max), events.pc_max, events.pc)
+        if by == "pc-2d":
+            key = np.where(np.isfinite(events.pc), events.pc, events.pc_max)
+        else:
+            key = np.where(np.isfinite(events.pc_max), events.pc_max, events.pc)
         key = np.where(np.isfinite(key), -key, np.inf)
         ev = events[np.lexsort((events.tca.astype(np.int64), key))]
     ev = ev[np.arange(min(top, len(ev)))]
     lines = []
     lines.append(title or "Close approaches")
     lines.extend(header_lines)
-    crit = "minimum range" if by == "miss" else "maximum probability"
+    crit = {"miss": "minimum range", "pc-2d": "collision probability (2D, Foster)"}.get(by, "maximum probability")
     lines.append(f"Top {len(ev)} of {len(events)} by {crit}")
     lines.append("")
-    head = (f"{'#':>3}  {'NORAD':>6}  {'Name':<24} {'Days':>5}  {'Max Pc':>9}  {'TCA (UTC)':<23}  "
+    pc_head = "Pc" if by == "pc-2d" else "Max Pc"
+    head = (f"{'#':>3}  {'NORAD':>6}  {'Name':<24} {'Days':>5}  {pc_head:>9}  {'TCA (UTC)':<23}  "
             f"{'Range km':>9}  {'Rel v km/s':>10}")
     lines.append(head)
     lines.append("-" * len(head))
     for k in range(len(ev)):
-        pk = ev.pc_max[k] if np.isfinite(ev.pc_max[k]) else ev.pc[k]
+        first, second = (ev.pc, ev.pc_max) if by == "pc-2d" else (ev.pc_max, ev.pc)
+        pk = first[k] if np.isfinite(first[k]) else second[k]
         pcs = f"{pk:9.2e}" if np.isfinite(pk) else f"{'-':>9}"
         tca = format_iso(ev.tca[k], 3)
         tag = "  (" + BOUNDARY_NAMES[int(ev.boundary[k])] + ")" if ev.boundary[k] else ""

@@ -77,7 +77,9 @@ def event_cdm(events: ConjunctionEvents, index: int, *, hbr_table=None, hbr_m: f
         norad = int(getattr(ev, f"norad_{k}")[0])
         otype = str(getattr(ev, f"object_type_{k}")[0]).upper()
         age = float(getattr(ev, f"age_{k}_days")[0])
+        intl = str(getattr(ev, f"intl_designator_{k}")[0]).strip()
         return ObjectInfo(designator=f"{norad:05d}", name=str(getattr(ev, f"name_{k}")[0]) or "UNKNOWN",
+                          international_designator=intl or "UNKNOWN",
                           object_type={"PAYLOAD": "PAYLOAD", "ROCKET BODY": "ROCKET BODY", "DEBRIS": "DEBRIS"}
                           .get(otype, "UNKNOWN"),
                           ephemeris_name="NONE", covariance_method="DEFAULT",

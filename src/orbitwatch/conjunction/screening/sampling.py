@@ -7,9 +7,9 @@ Two access patterns are needed, and both are batched:
 * *points*: one row of instants per evaluation (the exact refinement of times of closest
   approach, where every pair has its own instants).
 
-:class:`StateSource` wraps a backend and its prepared state and serves both. The numba
-backend has native entries for both; python-sgp4 (the reference) is driven per object; any
-other backend works through ``prepare``/``propagate_ns`` on subsets.
+:class:`StateSource` serves both through :class:`~orbitwatch.propagation.BatchPropagator`,
+which uses what each backend declares it can do (subsets of a prepared state, per-object
+instants, caller buffers) and a generic ``prepare``/``propagate_ns`` path otherwise.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...constants import MU_WGS72_KM3_S2
+from ...constants import MU_WGS72_KM3_S2, RE_WGS72_KM
 from ...elements.sets import ElementSets
-from ...propagation.backends import PropagationBackend, SGP4ReferenceBackend
-from ...timeutil import JD_UNIX_EPOCH, NS_PER_DAY, NS_PER_S
+from ...propagation.backends import BatchPropagator
+from ...timeutil import NS_PER_S
 
 #: status code given to states SGP4 returned without error but which cannot be right:
 #: an unbound state (positive two-body energy) or a radius more than 1.5 times the
@@ -67,141 +67,48 @@ _mark_implausible = _jit_mark()
 
 
 class StateSource:
-    """Exact SGP4 states of a catalog through a backend (see module docstring).
+    """Exact SGP4 states of a catalog for the screening (see module docstring).
+
+    A thin layer over :class:`~orbitwatch.propagation.BatchPropagator`, which serves every
+    backend by its declared capabilities; this adds the plausibility check
+    (:data:`STATUS_IMPLAUSIBLE`).
 
     Parameters
     ----------
-    backend : PropagationBackend
+    backend : PropagationBackend or BatchPropagator
     elements : ElementSets
         The N element sets (object index i is row i).
     prepared : optional
         ``backend.prepare(elements)`` if already done.
-    threads : int, optional
-        For the numba backend: CPU threads of each propagation call (1 inside executor
-        workers, which are already parallel).
     """
 
-    def __init__(self, backend: PropagationBackend, elements: ElementSets, prepared=None, threads: int | None = None):
-        self.backend = backend
+    def __init__(self, backend, elements: ElementSets, prepared=None):
+        prop = backend if isinstance(backend, BatchPropagator) else BatchPropagator(backend, elements, prepared)
+        self.propagator = prop
+        self.backend = prop.backend
         self.elements = elements
-        self.prepared = backend.prepare(elements) if prepared is None else prepared
-        self.threads = threads
+        self.prepared = prop.prepared
         self.apogee_radius_km = elements.semi_major_axis_km * (1.0 + elements.eccentricity)
-        self._kind = self._detect()
-        self._subsets: dict = {}
-
-    def _detect(self) -> str:
-        try:
-            from ...propagation.sgp4_numba import SGP4State
-        except Exception:  # pragma: no cover - numba missing
-            SGP4State = ()
-        if SGP4State and isinstance(self.prepared, SGP4State):
-            return "numba"
-        if isinstance(self.backend, SGP4ReferenceBackend) and isinstance(self.prepared, dict) \
-                and "sats" in self.prepared:
-            return "sgp4"
-        return "generic"
 
     def __len__(self) -> int:
         return len(self.elements)
 
-    # ------------------------------------------------------------------ grid
     def grid(self, idx: np.ndarray, times_ns: np.ndarray):
         """States of objects ``idx`` at the common instants ``times_ns`` (T,):
         r, v (M, T, 3), status (M, T) with STATUS_IMPLAUSIBLE applied."""
         idx = np.asarray(idx, dtype=np.int64)
-        times_ns = np.asarray(times_ns, dtype=np.int64)
-        if self._kind == "numba":
-            from ...propagation import sgp4_numba as sn
-
-            sub = self._subset(idx)
-            m, t = len(idx), times_ns.size
-            r, v, st = np.empty((m, t, 3)), np.empty((m, t, 3)), np.empty((m, t), np.uint8)
-            sn.propagate_ns_into(sub, times_ns, r, v, st, threads=self.threads)
-        elif self._kind == "sgp4":
-            from sgp4.api import SatrecArray
-
-            sats = [self.prepared["sats"][i] for i in idx]
-            if not sats:
-                return (np.zeros((0, times_ns.size, 3)), np.zeros((0, times_ns.size, 3)),
-                        np.zeros((0, times_ns.size), np.uint8))
-            days, rem = np.divmod(times_ns, NS_PER_DAY)
-            e, r, v = SatrecArray(sats).sgp4((days + JD_UNIX_EPOCH).astype(np.float64), rem / NS_PER_DAY)
-            st = np.asarray(e, dtype=np.uint8)
-        else:
-            key = idx.tobytes()
-            sub = self._subsets.get(key)
-            if sub is None:
-                sub = self.backend.prepare(self.elements[idx])
-                self._subsets = {key: sub}
-            r, v, st = self.backend.propagate_ns(sub, times_ns)
-            st = np.asarray(st, dtype=np.uint8).copy()
+        r, v, st = self.propagator.grid(idx, times_ns)
         return self._finish(idx, r, v, st)
 
-    def _subset(self, idx):
-        """Prepared state of some objects (numba), cached: windows ask for the same step classes."""
-        key = (idx.size, hash(idx.tobytes()))
-        sub = self._subsets.get(key)
-        if sub is None:
-            sub = self.prepared.subset(idx)
-            if len(self._subsets) > 16:
-                self._subsets.clear()
-            self._subsets[key] = sub
-        return sub
-
-    # ------------------------------------------------------------------ points
     def points(self, idx: np.ndarray, times_ns: np.ndarray, with_velocity: bool = True):
         """States of object ``idx[m]`` at instants ``times_ns[m, :]``: r, v (M, K, 3), status (M, K)."""
         idx = np.asarray(idx, dtype=np.int64)
-        times_ns = np.asarray(times_ns, dtype=np.int64)
-        if times_ns.ndim == 1:
-            times_ns = times_ns[:, None]
-        m, k = times_ns.shape
-        if m == 0:
-            return np.zeros((0, k, 3)), np.zeros((0, k, 3)), np.zeros((0, k), np.uint8)
-        if self._kind == "numba":
-            from ...propagation import sgp4_numba as sn
-
-            r = np.empty((m, k, 3))
-            v = np.empty((m, k, 3))
-            st = np.empty((m, k), np.uint8)
-            # subsets copy coefficient rows (88 floats each): go in batches to bound memory
-            batch = 200_000
-            for a in range(0, m, batch):
-                b = min(m, a + batch)
-                sub = self.prepared.subset(idx[a:b])
-                sn.propagate_ns_matrix(sub, np.ascontiguousarray(times_ns[a:b]), r[a:b], v[a:b], st[a:b],
-                                       threads=self.threads)
-        else:
-            r = np.empty((m, k, 3))
-            v = np.empty((m, k, 3))
-            st = np.empty((m, k), np.uint8)
-            order = np.argsort(idx, kind="stable")
-            uniq, starts = np.unique(idx[order], return_index=True)
-            ends = np.r_[starts[1:], m]
-            if self._kind == "sgp4":
-                sats = self.prepared["sats"]
-                for o, a, b in zip(uniq, starts, ends):
-                    rows = order[a:b]
-                    tt = times_ns[rows].ravel()
-                    days, rem = np.divmod(tt, NS_PER_DAY)
-                    e, rr, vv = sats[o].sgp4_array((days + JD_UNIX_EPOCH).astype(np.float64), rem / NS_PER_DAY)
-                    r[rows] = rr.reshape(len(rows), k, 3)
-                    v[rows] = vv.reshape(len(rows), k, 3)
-                    st[rows] = np.asarray(e, dtype=np.uint8).reshape(len(rows), k)
-            else:
-                for o, a, b in zip(uniq, starts, ends):
-                    rows = order[a:b]
-                    tt = times_ns[rows].ravel()
-                    sub = self.backend.prepare(self.elements[np.array([o])])
-                    rr, vv, e = self.backend.propagate_ns(sub, tt)
-                    r[rows] = rr[0].reshape(len(rows), k, 3)
-                    v[rows] = vv[0].reshape(len(rows), k, 3)
-                    st[rows] = np.asarray(e[0], dtype=np.uint8).reshape(len(rows), k)
+        r, v, st = self.propagator.rows(idx, times_ns)
         return self._finish(idx, r, v, st)
 
     def _finish(self, idx, r, v, st):
-        _mark_implausible(r, v, st, self.apogee_radius_km[idx] * 1.5, MU_WGS72_KM3_S2, STATUS_IMPLAUSIBLE)
+        if st.size:
+            _mark_implausible(r, v, st, self.apogee_radius_km[idx] * 1.5, MU_WGS72_KM3_S2, STATUS_IMPLAUSIBLE)
         return r, v, st
 
 
@@ -258,7 +165,7 @@ def analytic_step_exponent(elements: ElementSets, segment_s: float, target_km: f
     orbit); the measured error then decides (see :func:`calibrate`)."""
     a = elements.semi_major_axis_km
     e = np.clip(elements.eccentricity, 0.0, 0.99)
-    rp = np.maximum(a * (1.0 - e), 6378.0)
+    rp = np.maximum(a * (1.0 - e), RE_WGS72_KM)
     vp = np.sqrt(MU_WGS72_KM3_S2 * (2.0 / rp - 1.0 / a))
     f4 = MU_WGS72_KM3_S2 / rp**2 * (vp / rp) ** 2 * (1.0 + 10.0 * e)
     with np.errstate(divide="ignore", invalid="ignore"):

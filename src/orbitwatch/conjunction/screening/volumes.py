@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...errors import InvalidRequestError
+
 
 @dataclass(frozen=True)
 class Sphere:
@@ -14,8 +16,13 @@ class Sphere:
     radius_km: float
 
     def __post_init__(self):
-        if not (np.isfinite(self.radius_km) and self.radius_km > 0):
-            raise ValueError(f"screening radius must be a positive number of km, got {self.radius_km!r}")
+        try:
+            r = float(self.radius_km)
+        except (TypeError, ValueError):
+            r = float("nan")
+        if not (np.isfinite(r) and r > 0):
+            raise InvalidRequestError("threshold_km", f"screening radius must be a positive number of km, got "
+                                                      f"{self.radius_km!r}", self.radius_km)
 
     @property
     def bounding_radius_km(self) -> float:
@@ -43,8 +50,12 @@ class EllipsoidRTN:
     def __post_init__(self):
         for name in ("radial_km", "in_track_km", "cross_track_km"):
             v = getattr(self, name)
-            if not (np.isfinite(v) and v > 0):
-                raise ValueError(f"ellipsoid {name} must be a positive number of km, got {v!r}")
+            try:
+                x = float(v)
+            except (TypeError, ValueError):
+                x = float("nan")
+            if not (np.isfinite(x) and x > 0):
+                raise InvalidRequestError("volume", f"ellipsoid {name} must be a positive number of km, got {v!r}", v)
 
     @property
     def semi_axes_km(self) -> np.ndarray:
@@ -65,9 +76,10 @@ def parse_volume(text: str) -> Sphere | EllipsoidRTN:
     try:
         vals = [float(p) for p in parts]
     except ValueError:
-        raise ValueError(f"screening volume {text!r}: expected a radius in km or 'radial,in-track,cross-track' km")
+        raise InvalidRequestError("volume", f"{text!r}: expected a radius in km or 'radial,in-track,cross-track' km",
+                                  text) from None
     if len(vals) == 1:
         return Sphere(vals[0])
     if len(vals) == 3:
         return EllipsoidRTN(*vals)
-    raise ValueError(f"screening volume {text!r}: expected 1 or 3 numbers, got {len(vals)}")
+    raise InvalidRequestError("volume", f"{text!r}: expected 1 or 3 numbers, got {len(vals)}", text)
