@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Optional
 
-import numpy as np
 import typer
 
 from ..catalog import SPEC_RULES
@@ -33,7 +32,8 @@ def propagate_command(
                                            "longitude, altitude and the Earth-fixed speed)."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write CSV/JSON to this file instead of stdout."),
-    force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists; propagate element sets more "
+                                                      "than a year from their epoch."),
     backend: Optional[str] = typer.Option(None, help="Propagator: numba (default when built) or sgp4 (reference)."),
     max_age_days: float = typer.Option(DEFAULT_MAX_AGE_DAYS, "--max-age-days",
                                        help="Warn when an element set is older than this at the start time."),
@@ -51,32 +51,23 @@ def propagate_command(
     fmt = check_choice("format", fmt, ("table", "csv", "json"))
     req = PropagationRequest(objects=tuple(objects), start=start, stop=stop, hours=hours, days=days, step_s=step_s,
                              frame=frame, backend=backend)
-    check_positive("max_age_days", max_age_days)
     if output is not None and fmt == "table":
         raise InvalidRequestError("output", "--output writes CSV or JSON: add --format csv or --format json")
     check_output_file(output, force=force)
+    check_positive("max_age_days", max_age_days)
     cat = load_catalog(file, db)
-    eph = req.run(cat)
+    eph = req.run(cat, force=force, max_age_days=max_age_days)
     lla = req.frame == "LLA"
     print_note(f"{eph.shape[0]} object(s) x {eph.shape[1]} instant(s), backend {eph.backend}, "
                f"frame {'WGS-84 geodetic' if lla else eph.frame}")
-    _warn_ages(cat, eph, max_age_days)
+    for line in req.last_age_report.warnings if req.last_age_report else ():
+        print_warning(line)
     records = ephemeris_records(eph, lla=lla)
     if fmt == "table":
         _print_tables(eph, records, lla)
         return
     columns = list(records[0].keys()) if records else []
     write_rows(columns, [list(r.values()) for r in records], fmt, output)
-
-
-def _warn_ages(cat, eph, max_age_days: float) -> None:
-    es = cat.select(norad_ids=eph.norad_id).at(eph.times[0])
-    age_d = (eph.times[0] - es.epoch) / np.timedelta64(1, "D")
-    for nid, name, a in zip(es.norad_id, es.name, age_d):
-        if abs(a) > max_age_days:
-            when = "old" if a > 0 else "in the future"
-            print_warning(f"{int(nid)} {name}: element set is {abs(a):.1f} days {when} at the start time "
-                          f"(more than {max_age_days:g}); positions may be far off or the object may have decayed")
 
 
 def _print_tables(eph, records, lla: bool) -> None:

@@ -142,6 +142,9 @@ def screen_command(
     cdm_dir: Optional[Path] = typer.Option(None, "--cdm-dir", help="Write the ranked --top events (in --sort "
                                                                    "order) as CCSDS CDMs in this folder."),
     cdm_format: str = typer.Option("kvn", "--cdm-format", help="CDM format for --cdm-dir: kvn or xml."),
+    record: bool = typer.Option(False, "--record", help="Record the events as event tracks in the database "
+                                                        "(--db-url), matched to the encounters of earlier runs: "
+                                                        "see 'orbitwatch events'."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Screen a catalog for close approaches (all-vs-all, or a fleet against everything)."""
@@ -179,10 +182,25 @@ def screen_command(
     check_output_file(report, force=force, option="--report")
     if cdm_dir is not None:
         check_output_dir(cdm_dir, option="--cdm-dir")
-    _run(req, catalog, db or db_url is not None, db_url, output, fmt, as_json, report, cdm_dir, cdm_format, quiet)
+    _run(req, catalog, db or db_url is not None, db_url, output, fmt, as_json, report, cdm_dir, cdm_format, quiet,
+         record)
 
 
-def _run(req, catalog, use_db, db_url, output, fmt, as_json, report, cdm_dir, cdm_format, quiet):
+def _record(events, req, elements, span, source, db_url) -> None:
+    """Store the run's events as event-track updates (one transaction) and say what changed."""
+    from ..store import open_store
+
+    thr = getattr(req.volume, "radius_km", None)
+    with open_store(db_url) as store:
+        rep = store.record_conjunctions(
+            events, kind="screening", span=(span.start, span.stop), screened_ids=elements.norad_id,
+            threshold_km=thr, primaries=req.primaries or None, label=source,
+            pc_method="Foster 2D" if req.pc else "", covariance_source="default TLE model" if req.pc else "")
+        url = store.url
+    print_note(f"recorded in {url}: {rep.summary()} ('orbitwatch events changes' lists them)", style="")
+
+
+def _run(req, catalog, use_db, db_url, output, fmt, as_json, report, cdm_dir, cdm_format, quiet, record=False):
     from ..conjunction.screening import (FRAMES_AND_UNITS, SLOW_REL_SPEED_KM_S, ScreeningResult,
                                          add_collision_probability, screen, socrates_report)
     from ..distributed import DaskExecutor, InProcessExecutor
@@ -247,6 +265,8 @@ def _run(req, catalog, use_db, db_url, output, fmt, as_json, report, cdm_dir, cd
         st = result.object_status
         print_warning(f"{len(st)} objects were screened only until SGP4 gave up on them (e.g. {st.norad_id[0]} "
                       f"{st.name[0]}: {st.message[0]} at {_iso(st.first_bad[0])})")
+    if record:
+        _record(events, req, elements, span, source, db_url)
     if output is not None:
         if fmt == "json":
             events.to_json(output, meta=meta)

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import InvalidRequestError
-from ..requests import TimeSpan, check_choice, check_memory, check_range, parse_time
+from ..requests import TimeSpan, check_choice, check_memory, check_range
 from ..timeutil import NS_PER_S, format_iso
 from .backends import STATUS_MESSAGES, available_backends
 from .frames import FRAMES
@@ -59,6 +59,8 @@ class PropagationRequest:
     frame: str = "TEME"
     backend: str | None = None
     extra: dict = field(default_factory=dict)
+    #: the element-set ages at the start of the last :meth:`run` (set by it)
+    last_age_report: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         objs = tuple(o for o in (str(x).strip() for x in self.objects) if o)
@@ -100,12 +102,16 @@ class PropagationRequest:
                                                f"more than {MAX_ROWS:,}; use a larger step, a shorter span or "
                                                "fewer objects", self.step_s, needed=states, limit=MAX_ROWS)
 
-    def run(self, catalog, *, rows: bool = True):
+    def run(self, catalog, *, rows: bool = True, force: bool = False, max_age_days: float = 14.0):
         """Resolve the objects in ``catalog``, check the size, propagate; returns an :class:`Ephemeris`.
 
         For ``frame="LLA"`` the ephemeris is in ITRF; :func:`ephemeris_records` with
-        ``lla=True`` turns it into geodetic rows.
+        ``lla=True`` turns it into geodetic rows. Element sets more than a year from the
+        start are refused unless ``force`` (:meth:`ElementAgeReport.check_far`); the ages
+        at the start are kept in ``last_age_report`` for the caller's warnings.
         """
+        from .age import element_age_report
+
         from .ephemeris import propagate
 
         ids = catalog.resolve(self.objects)
@@ -113,6 +119,9 @@ class PropagationRequest:
         span = self.span(sub.latest().epoch.max())
         self.check_size(len(ids), span, rows=rows)
         es = sub.at(span.start)
+        report = element_age_report(es, span.start, max_age_days=max_age_days)
+        report.check_far(force=force)
+        object.__setattr__(self, "last_age_report", report)
         lla = self.frame == "LLA"
         return propagate(es, self.times(span), frame="ITRF" if lla else self.frame, backend=self.backend)
 
