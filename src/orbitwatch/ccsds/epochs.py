@@ -29,14 +29,16 @@ import numpy as np
 NS_PER_S = 1_000_000_000
 NS_PER_DAY = 86_400 * NS_PER_S
 
+_MIN_YEAR, _MAX_YEAR = 1677, 2262
 _EPOCH = re.compile(r"^([+-]?\d{4,})-(?:(\d{2})-(\d{2})|(\d{3}))T(\d{2}):(\d{2}):(\d{2})(?:\.(\d*))?(Z)?$")
 
 
 class EpochError(ValueError):
     """An epoch that is not a CCSDS calendar or day-of-year time; ``index`` says which one in a batch."""
 
-    def __init__(self, reason: str, text: str = "", index: int | None = None):
+    def __init__(self, reason: str, text: str = "", index: int | None = None, out_of_range: bool = False):
         self.reason = reason
+        self.out_of_range = out_of_range
         self.text = text
         self.index = index
         super().__init__(reason)
@@ -62,6 +64,9 @@ def parse_epoch(text: str) -> np.datetime64:
     if m is None:
         raise EpochError("not a CCSDS epoch (YYYY-MM-DDThh:mm:ss[.d] or YYYY-DDDThh:mm:ss[.d])", s)
     year_s, mon_s, day_s, doy_s, hh, mm, ss, frac, _z = m.groups()
+    if not _MIN_YEAR <= int(year_s) <= _MAX_YEAR:
+        raise EpochError(f"year {year_s} is outside {_MIN_YEAR}..{_MAX_YEAR}, the span nanosecond times hold",
+                         s, out_of_range=True)
     year = np.array([int(year_s)], dtype=np.int64)
     h, mi, sec = int(hh), int(mm), int(ss)
     if h > 23:
@@ -86,8 +91,10 @@ def parse_epoch(text: str) -> np.datetime64:
         if not 1 <= day <= length:
             raise EpochError(f"day {day} is not 1..{length} in month {mon}", s)
         days = start + day - 1
-    ns = days * NS_PER_DAY + ((h * 60 + mi) * 60 + sec) * NS_PER_S + _frac_ns(frac or "")
-    return np.datetime64(int(ns), "ns")
+    ns = int(days) * NS_PER_DAY + ((h * 60 + mi) * 60 + sec) * NS_PER_S + _frac_ns(frac or "")
+    if not -(2**63) < ns < 2**63:
+        raise EpochError("outside the span nanosecond times hold (1677-09-22 .. 2262-04-11)", s, out_of_range=True)
+    return np.datetime64(ns, "ns")
 
 
 def _fast(texts: list[str]) -> np.ndarray | None:
@@ -136,6 +143,8 @@ def _fast(texts: list[str]) -> np.ndarray | None:
         return out
 
     v = {k: number(*span) for k, span in fields.items()}
+    if ((v["year"] <= _MIN_YEAR) | (v["year"] >= _MAX_YEAR)).any():
+        return None  # near or outside the datetime64[ns] span: the careful path checks it
     if (v["hour"] > 23).any() or (v["minute"] > 59).any() or (v["second"] > 59).any():
         return None  # errors and leap seconds: the careful path explains them
     if "doy" in v:
@@ -174,7 +183,7 @@ def parse_epochs(texts) -> np.ndarray:
         try:
             out[i] = parse_epoch(t)
         except EpochError as exc:
-            raise EpochError(exc.reason, exc.text, i) from None
+            raise EpochError(exc.reason, exc.text, i, exc.out_of_range) from None
     return out
 
 
