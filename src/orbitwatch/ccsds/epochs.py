@@ -101,7 +101,7 @@ def _fast(texts: list[str]) -> np.ndarray | None:
     """Parse equal-width epochs of one layout as a byte matrix; None when they do not qualify."""
     first = texts[0]
     width = len(first)
-    if width < 17 or not all(len(t) == width for t in texts):
+    if width < 17 or len(set(map(len, texts))) != 1:
         return None
     try:
         raw = "".join(texts).encode("ascii")

@@ -12,6 +12,8 @@ line by line to find and name the bad line.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..ccsds.epochs import EpochError, decimals_needed, decimals_of, format_epochs, parse_epoch, parse_epochs
@@ -34,30 +36,62 @@ def _float(tok: str) -> float:
     return x
 
 
-def parse_states(rows: list[str], linenos: list[int], problems: Problems):
-    """Epoch texts and numbers of ephemeris data lines -> (epochs, pos, vel, acc or None, lines, decimals)."""
-    k = len(rows)
-    lines = np.asarray(linenos, dtype=np.int64)
+_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
+_KEYWORD_LINE = re.compile(r"\n[ \t]*[A-Za-z]")
+
+
+def _block_rows(blocks: list[tuple[str, int]]) -> tuple[list[str], list[int]]:
+    rows, linenos = [], []
+    for block, first in blocks:
+        for j, line in enumerate(block.split("\n")):
+            t = line.strip()
+            if t:
+                rows.append(t)
+                linenos.append(first + j)
+    return rows, linenos
+
+
+def _block_lines(blocks: list[tuple[str, int]]) -> np.ndarray:
+    """Line number of every non-blank line of the blocks."""
+    parts = []
+    for block, first in blocks:
+        if _BLANK_LINE.search(block) is None:
+            n = block.count("\n") + (1 if block[block.rfind("\n") + 1:].strip() else 0)
+            parts.append(first + np.arange(n, dtype=np.int64))
+        else:
+            parts.append(np.asarray(_block_rows([(block, first)])[1], dtype=np.int64))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+def parse_states(blocks: list[tuple[str, int]], problems: Problems):
+    """Ephemeris data blocks ``(text, first line)`` -> (epochs, pos, vel, acc or None, lines, decimals).
+
+    The fast path splits all blocks into tokens at once, parses the epoch column
+    as a byte matrix and the numbers with ``float`` in one C-level map; any
+    irregularity (a bad number, a short line) sends the blocks line by line to
+    name each bad line.
+    """
+    lines = _block_lines(blocks)
+    k = int(lines.shape[0])
     if k == 0:
         z = np.zeros((0, 3))
         return np.empty(0, "datetime64[ns]"), z, z.copy(), None, lines, 3
-    width = rows[0].find(" ")
-    tab = rows[0].find("\t")
-    if tab >= 0 and (width < 0 or tab < width):
-        width = tab
-    fast = None
-    if width > 0:
+    toks = "".join(b for b, _ in blocks).split()
+    width = len(toks) // k if len(toks) in (7 * k, 10 * k) else 0
+    if width:
         try:
-            epochs = parse_epochs([r[:width] for r in rows])
-            nums = np.loadtxt([r[width:] for r in rows], dtype=np.float64, ndmin=2, comments=None)
-            if nums.shape[1] in (6, 9) and np.isfinite(nums).all():
-                fast = epochs, nums
-        except (EpochError, ValueError, IndexError):
-            fast = None
-    if fast is not None:
-        epochs, nums = fast
-        acc = nums[:, 6:9].copy() if nums.shape[1] == 9 else None
-        return epochs, nums[:, 0:3].copy(), nums[:, 3:6].copy(), acc, lines, decimals_of(rows[0][:width])
+            ep_text = toks[0::width]
+            epochs = parse_epochs(ep_text)
+            del toks[0::width]
+            nums = np.fromiter(map(float, toks), dtype=np.float64, count=len(toks)).reshape(k, width - 1)
+            if np.isfinite(nums).all():
+                acc = nums[:, 6:9].copy() if width == 10 else None
+                return (epochs, nums[:, 0:3].copy(), nums[:, 3:6].copy(), acc, lines, decimals_of(ep_text[0]))
+        except (EpochError, ValueError):
+            pass
+    rows, linenos = _block_rows(blocks)
+    k = len(rows)
+    lines = np.asarray(linenos, dtype=np.int64)
     # line by line: name the first (or, when collecting, every) bad line
     ep = np.empty(k, "datetime64[ns]")
     vals = np.full((k, 9), np.nan)
@@ -126,14 +160,12 @@ def _epoch(problems: Problems, line: int, key: str, value: str):
 def parse_oem_kvn(text: str, source: str = "<string>", *, problems: Problems | None = None) -> OEM:
     """An OEM from KVN text; the first problem raises :class:`ODMError` unless ``problems`` collects."""
     problems = problems or Problems(source, ODMError)
-    lines = text.splitlines()
-    n = len(lines)
+    n = len(text)
     header = ODMHeader(version="")
     segments: list[OEMSegment] = []
     state = "start"
     meta: OEMMetadata | None = None
-    rows: list[str] = []
-    linenos: list[int] = []
+    blocks: list[tuple[str, int]] = []
     data_comments: list[str] = []
     covs: list[Covariance] = []
     cov: _Cov | None = None
@@ -142,42 +174,42 @@ def parse_oem_kvn(text: str, source: str = "<string>", *, problems: Problems | N
     last_line = 0
 
     def close_segment(at_line: int | None) -> None:
-        nonlocal meta, rows, linenos, data_comments, covs
+        nonlocal meta, blocks, data_comments, covs
         if meta is None:
             return
-        ep, pos, vel, acc, lns, dec = parse_states(rows, linenos, problems)
-        if len(rows) == 0:
+        ep, pos, vel, acc, lns, dec = parse_states(blocks, problems)
+        if not blocks:
             problems.add(at_line, "-", f"the segment whose metadata starts at line {meta.line} has no ephemeris "
                                        "data lines")
         dec = max(dec, decimals_needed(ep)) if len(ep) else dec
         segments.append(OEMSegment(metadata=meta, epochs=ep, position_km=pos, velocity_km_s=vel,
                                    acceleration_km_s2=acc, covariances=covs, comments=data_comments, lines=lns,
                                    epoch_decimals=dec))
-        meta, rows, linenos, data_comments, covs = None, [], [], [], []
+        meta, blocks, data_comments, covs = None, [], [], []
 
-    i = 0
-    while i < n:
-        s = lines[i].strip()
-        i += 1
+    pos = 0
+    lineno = 0
+    while pos < n:
+        nl = text.find("\n", pos)
+        if nl < 0:
+            nl = n
+        s = text[pos:nl].strip()
+        lineno += 1
         if not s:
+            pos = nl + 1
             continue
-        lineno = last_line = i
+        last_line = lineno
         if state == "data" and is_data_line(s):
-            rows.append(s)
-            linenos.append(lineno)
-            # the tight loop of a data block
-            while i < n:
-                t = lines[i].strip()
-                if not t:
-                    i += 1
-                    continue
-                if not is_data_line(t):
-                    break
-                rows.append(t)
-                i += 1
-                linenos.append(i)
-            last_line = i
+            # a data block runs to the next line that starts with a letter (keyword or COMMENT)
+            m = _KEYWORD_LINE.search(text, nl)
+            end = m.start() + 1 if m else n
+            block = text[pos:end]
+            blocks.append((block, lineno))
+            lineno += block.count("\n") - (0 if end == n and not block.endswith("\n") else 1)
+            last_line = lineno
+            pos = end
             continue
+        pos = nl + 1
         kv = split_kvn_line(s)
         if state == "cov" and is_data_line(s):
             if cov is None:

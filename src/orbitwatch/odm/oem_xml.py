@@ -102,19 +102,23 @@ def _metadata(problems: Problems, el, time_system0: list) -> OEMMetadata:
 
 
 def _states_fast(svs: list, ns: str, data_el):
-    """All state vectors at once when every one has the same children in the same order."""
+    """All state vectors at once (libxml2 XPath per column) when every one has the same children."""
+    from lxml import etree
+
     k = len(svs)
-    sizes = {len(sv) for sv in svs}
-    if len(sizes) != 1 or sizes.pop() not in (7, 10):
+    sizes = set(map(len, svs))
+    if len(sizes) != 1 or next(iter(sizes)) not in (7, 10):
         return None
     width = len(svs[0])
     keys = ("EPOCH",) + STATE_KEYS + (ACC_KEYS if width == 10 else ())
+    nsmap = {"n": ns[1:-1]} if ns else None
+    pre = "n:" if ns else ""
     cols = {}
     for key in keys:
-        found = data_el.findall(f"{ns}stateVector/{ns}{key}")
+        found = etree.XPath(f"{pre}stateVector/{pre}{key}/text()", namespaces=nsmap, smart_strings=False)(data_el)
         if len(found) != k:
             return None
-        cols[key] = [e.text or "" for e in found]
+        cols[key] = found
     try:
         epochs = parse_epochs([t.strip() for t in cols["EPOCH"]])
         nums = np.empty((k, width - 1))
@@ -282,55 +286,64 @@ def write_header(parent, header: ODMHeader, q) -> None:
         etree.SubElement(h, q("MESSAGE_ID")).text = header.message_id
 
 
-def write_oem_xml(oem: OEM, *, qualified: bool = True) -> str:
-    """NDM/XML text of ``oem`` (qualified by default; see the module docstring)."""
-    from lxml import etree
+def _e(value) -> str:
+    from xml.sax.saxutils import escape
 
-    ns = NDM_NAMESPACE if qualified else None
-    q = (lambda tag: f"{{{ns}}}{tag}") if ns else (lambda tag: tag)
-    root = etree.Element(q("oem"), nsmap={None: ns} if ns else None)
-    root.set("id", "CCSDS_OEM_VERS")
-    root.set("version", oem.header.version or "2.0")
-    write_header(root, oem.header, q)
-    body = etree.SubElement(root, q("body"))
-    sub = etree.SubElement
+    return escape(str(value))
+
+
+def write_oem_xml(oem: OEM, *, qualified: bool = True) -> str:
+    """NDM/XML text of ``oem`` (qualified by default; see the module docstring).
+
+    Written as text (user text escaped) rather than through an element tree: a
+    week of 10 s states is 60,000 state vectors.
+    """
+    h = oem.header
+    xmlns = f' xmlns="{NDM_NAMESPACE}"' if qualified else ""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           f'<oem{xmlns} id="CCSDS_OEM_VERS" version="{_e(h.version or "2.0")}">', "  <header>"]
+    out += [f"    <COMMENT>{_e(c)}</COMMENT>" for c in h.comments]
+    if h.classification is not None:
+        out.append(f"    <CLASSIFICATION>{_e(h.classification)}</CLASSIFICATION>")
+    out.append(f"    <CREATION_DATE>{_e(h.creation_date)}</CREATION_DATE>")
+    out.append(f"    <ORIGINATOR>{_e(h.originator)}</ORIGINATOR>")
+    if h.message_id is not None:
+        out.append(f"    <MESSAGE_ID>{_e(h.message_id)}</MESSAGE_ID>")
+    out += ["  </header>", "  <body>"]
     for seg in oem.segments:
-        s = sub(body, q("segment"))
-        md = sub(s, q("metadata"))
-        for c in seg.metadata.comments:
-            sub(md, q("COMMENT")).text = c
-        for key in OEM_META_KEYS:
-            if key in seg.metadata.values:
-                sub(md, q(key)).text = seg.metadata.values[key]
-        data = sub(s, q("data"))
-        for c in seg.comments:
-            sub(data, q("COMMENT")).text = c
-        ep = format_epochs(seg.epochs, max(seg.epoch_decimals, decimals_needed(seg.epochs))) if len(seg) else []
-        body_vals = np.hstack([seg.position_km, seg.velocity_km_s]).tolist()
-        acc = seg.acceleration_km_s2
-        acc_rows = acc.tolist() if acc is not None else None
-        has_acc = np.isfinite(acc).all(axis=1).tolist() if acc is not None else None
-        tags = [q(k) for k in STATE_KEYS]
-        acc_tags = [q(k) for k in ACC_KEYS]
-        t_epoch, t_sv = q("EPOCH"), q("stateVector")
-        for i, (e, row) in enumerate(zip(ep, body_vals)):
-            sv = sub(data, t_sv)
-            sub(sv, t_epoch).text = e
-            for tag, v in zip(tags, row):
-                sub(sv, tag).text = repr(v)
-            if acc_rows is not None and has_acc[i]:
-                for tag, v in zip(acc_tags, acc_rows[i]):
-                    sub(sv, tag).text = repr(v)
+        md = seg.metadata
+        out += ["    <segment>", "      <metadata>"]
+        out += [f"        <COMMENT>{_e(c)}</COMMENT>" for c in md.comments]
+        out += [f"        <{k}>{_e(md.values[k])}</{k}>" for k in OEM_META_KEYS if k in md.values]
+        out += ["      </metadata>", "      <data>"]
+        out += [f"        <COMMENT>{_e(c)}</COMMENT>" for c in seg.comments]
+        if len(seg):
+            ep = format_epochs(seg.epochs, max(seg.epoch_decimals, decimals_needed(seg.epochs)))
+            rows = np.hstack([seg.position_km, seg.velocity_km_s]).tolist()
+            acc = seg.acceleration_km_s2
+            acc_rows = acc.tolist() if acc is not None else [None] * len(rows)
+            has_acc = np.isfinite(acc).all(axis=1).tolist() if acc is not None else [False] * len(rows)
+            for e, r, a, ha in zip(ep, rows, acc_rows, has_acc):
+                sv = (f"        <stateVector>\n          <EPOCH>{e}</EPOCH>\n"
+                      f"          <X>{r[0]!r}</X>\n          <Y>{r[1]!r}</Y>\n          <Z>{r[2]!r}</Z>\n"
+                      f"          <X_DOT>{r[3]!r}</X_DOT>\n          <Y_DOT>{r[4]!r}</Y_DOT>\n"
+                      f"          <Z_DOT>{r[5]!r}</Z_DOT>\n")
+                if ha:
+                    sv += (f"          <X_DDOT>{a[0]!r}</X_DDOT>\n          <Y_DDOT>{a[1]!r}</Y_DDOT>\n"
+                           f"          <Z_DDOT>{a[2]!r}</Z_DDOT>\n")
+                out.append(sv + "        </stateVector>")
         for cov in seg.covariances:
-            cm = sub(data, q("covarianceMatrix"))
-            for c in cov.comments:
-                sub(cm, q("COMMENT")).text = c
-            sub(cm, q("EPOCH")).text = cov.epoch_text or format_epochs(cov.epoch)[0]
+            out.append("        <covarianceMatrix>")
+            out += [f"          <COMMENT>{_e(c)}</COMMENT>" for c in cov.comments]
+            out.append(f"          <EPOCH>{_e(cov.epoch_text or format_epochs(cov.epoch)[0])}</EPOCH>")
             if cov.ref_frame:
-                sub(cm, q("COV_REF_FRAME")).text = cov.ref_frame
+                out.append(f"          <COV_REF_FRAME>{_e(cov.ref_frame)}</COV_REF_FRAME>")
             idx = 0
             for r in range(6):
                 for c in range(r + 1):
-                    sub(cm, q(COV_KEYS[idx])).text = repr(float(cov.matrix[r, c]))
+                    out.append(f"          <{COV_KEYS[idx]}>{float(cov.matrix[r, c])!r}</{COV_KEYS[idx]}>")
                     idx += 1
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True).decode("utf-8")
+            out.append("        </covarianceMatrix>")
+        out += ["      </data>", "    </segment>"]
+    out += ["  </body>", "</oem>"]
+    return "\n".join(out) + "\n"
