@@ -79,8 +79,13 @@ def _gcrs_to_teme(r, v, times):
     return np.einsum("jit,...tj->...ti", M, r), np.einsum("jit,...tj->...ti", M, v)
 
 
-def convert_states(r_km, v_km_s, times_utc, src: str, dst: str, center: str = "EARTH"):
-    """Positions (..., T, 3) and velocities from frame ``src`` to ``dst`` at UTC ``times_utc`` (T,)."""
+def convert_states(r_km, v_km_s, times_utc, src: str, dst: str, center: str = "EARTH", eop=None):
+    """Positions (..., T, 3) and velocities from frame ``src`` to ``dst`` at UTC ``times_utc`` (T,).
+
+    ``eop`` (:class:`orbitwatch.propagation.frames.EOP`) overrides UT1-UTC and polar
+    motion for the step into ITRF; by default skyfield's built-in IERS table gives
+    UT1-UTC and polar motion is zero, as in ``teme_to_itrf``.
+    """
     from ..propagation import frames as pf
 
     check_conversion(src, dst, center)
@@ -102,7 +107,7 @@ def convert_states(r_km, v_km_s, times_utc, src: str, dst: str, center: str = "E
         if b == "TEME":
             return r, v
     if a == "TEME":
-        return pf.convert(r, v, times_utc, "EME2000" if b == "EME2000" else "GCRS" if b == "GCRF" else b)
+        return pf.convert(r, v, times_utc, "EME2000" if b == "EME2000" else "GCRS" if b == "GCRF" else b, eop)
     raise InvalidRequestError("frame", f"no conversion from {src} to {dst}", dst)  # pragma: no cover
 
 

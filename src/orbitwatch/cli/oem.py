@@ -1,0 +1,202 @@
+"""``orbitwatch oem``: show, convert and validate CCSDS Orbit Ephemeris Messages (and OPMs).
+
+A typer app named ``oem``; the main app registers it with
+``app.add_typer(oem_app, name="oem")``.  Commands let library errors propagate:
+the main app's handler prints them and picks the exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .common import check_output_file, console, print_json, print_note, print_table
+from .errors import EXIT_DATAERR
+
+app = typer.Typer(
+    name="oem",
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    help=(
+        "CCSDS Orbit Data Messages (502.0-B-3): OEM ephemerides and OPM states, KVN and XML.\n\n"
+        "  [bold]orbitwatch oem show FILE[/bold]              header, segments, spans, frame, step\n"
+        "  [bold]orbitwatch oem convert FILE -o OUT[/bold]    KVN <-> XML (and --frame to change frame)\n"
+        "  [bold]orbitwatch oem validate FILE...[/bold]       every problem with line and keyword (exit 65)"
+    ),
+)
+
+
+def _is_opm(path: Path) -> bool:
+    from ..ccsds.kvn import read_text
+
+    head = read_text(path, what="ODM")[:2048]
+    return "CCSDS_OPM_VERS" in head or "<opm" in head
+
+
+def show_summary(oem) -> dict:
+    """What ``show --json`` prints: the message, and per object its spans, step and error estimate."""
+    from ..odm.interpolation import trajectories
+
+    out = oem.to_dict()
+    try:
+        out["trajectories"] = [tr.to_dict() for tr in trajectories(oem)]
+    except Exception as exc:  # a frame mix that cannot be joined: say so, keep the rest
+        out["trajectories_error"] = str(exc)
+    out["units"] = {"position": "km", "velocity": "km/s", "step": "s", "error_estimate": "km, km/s",
+                    "times": "ISO-8601 UTC with Z where the time system converts"}
+    return out
+
+
+@app.command("show")
+def show_command(
+    file: Path = typer.Argument(..., help="OEM (or OPM) file, KVN or XML.", dir_okay=False),
+    as_json: bool = typer.Option(False, "--json", help="The message as JSON on stdout (km, km/s, UTC with Z)."),
+    states: bool = typer.Option(False, "--states", help="With --json: include every state and covariance."),
+):
+    """Show a message: header, then per segment the object, frame, time system, span, step and count.
+
+    Example: [bold]orbitwatch oem show ISS.oem[/bold]
+    """
+    if _is_opm(file):
+        from ..odm import read_opm
+
+        opm = read_opm(file)
+        if as_json:
+            print_json(opm.to_dict())
+            return
+        md = opm.metadata
+        rows = [("version", opm.version), ("originator", opm.header.originator),
+                ("creation date", opm.header.creation_date), ("object", f"{md.object_name} ({md.object_id})"),
+                ("center", md.center_name), ("frame", md.ref_frame), ("time system", md.time_system),
+                ("epoch", opm.epoch_text or "-"),
+                ("position km", " ".join(f"{x:.6f}" for x in opm.position_km)),
+                ("velocity km/s", " ".join(f"{x:.9f}" for x in opm.velocity_km_s)),
+                ("maneuvers", str(len(opm.maneuvers))), ("covariance", "yes" if opm.covariance is not None else "no")]
+        print_table(f"OPM {file}", ["item", "value"], rows)
+        return
+    from ..odm import read_oem
+
+    oem = read_oem(file)
+    if as_json:
+        out = show_summary(oem)
+        if states:
+            out["segments"] = [s.to_dict(states=True) for s in oem.segments]
+        print_json(out)
+        return
+    h = oem.header
+    head = [("version", h.version), ("originator", h.originator), ("creation date", h.creation_date)]
+    if h.message_id:
+        head.append(("message id", h.message_id))
+    if h.classification:
+        head.append(("classification", h.classification))
+    head.append(("segments", str(len(oem.segments))))
+    head.append(("states", str(oem.states())))
+    print_table(f"OEM {file}", ["item", "value"], head)
+    rows = []
+    for i, seg in enumerate(oem.segments, 1):
+        md = seg.metadata
+        start, stop = md.values.get("USEABLE_START_TIME", md.values.get("START_TIME", "-")), \
+            md.values.get("USEABLE_STOP_TIME", md.values.get("STOP_TIME", "-"))
+        step = seg.step_s()
+        interp = md.interpolation or "-"
+        if md.interpolation_degree:
+            interp += f" {md.interpolation_degree}"
+        rows.append([str(i), md.object_name, md.object_id, md.center_name, md.ref_frame, md.time_system,
+                     start, stop, str(len(seg)), "-" if step != step else f"{step:g}", interp])
+    print_table(None, ["#", "object", "id", "center", "frame", "time", "usable start", "usable stop", "states",
+                       "step s", "interp."], rows, justify={"states": "right", "step s": "right"})
+
+
+@app.command("convert")
+def convert_command(
+    file: Path = typer.Argument(..., help="OEM or OPM file, KVN or XML.", dir_okay=False),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file (default: stdout)."),
+    fmt: Optional[str] = typer.Option(None, "--format", "-f",
+                                      help="kvn or xml (default: from the -o extension, else the other form)."),
+    frame: Optional[str] = typer.Option(None, "--frame",
+                                        help="Convert the states to this frame (EME2000, GCRF, TEME, ITRF)."),
+    unqualified: bool = typer.Option(False, "--unqualified",
+                                     help="XML without the NDM namespace (the default is the qualified form the "
+                                          "NDM/XML 2.0.0 schemas check)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the output file."),
+):
+    """Convert KVN <-> XML keeping every value (epochs to the nanosecond, numbers exactly).
+
+    Example: [bold]orbitwatch oem convert ISS.oem -o ISS.xml[/bold]
+    """
+    from ..odm.io import check_format, dumps, format_of
+
+    out_path = check_output_file(output, force=force)
+    if fmt is not None:
+        fmt = check_format(fmt)
+    opm = _is_opm(file)
+    if opm:
+        from ..odm import read_opm
+
+        msg = read_opm(file)
+        if frame is not None:
+            from ..errors import InvalidRequestError
+
+            raise InvalidRequestError("frame", "converting an OPM's frame is not supported; convert OEMs", frame)
+    else:
+        from ..odm import read_oem
+
+        msg = read_oem(file)
+        if frame is not None:
+            msg = msg.to_frame(frame)
+    if fmt is None:
+        fmt = (format_of(out_path) if out_path is not None else None) or ("kvn" if msg.format == "XML" else "xml")
+    text = dumps(msg, fmt, **({"qualified": not unqualified} if fmt == "xml" else {}))
+    if out_path is None:
+        sys.stdout.write(text)
+        return
+    out_path.write_text(text, encoding="utf-8")
+    what = "1 state" if opm else f"{msg.states()} states in {len(msg.segments)} segment(s)"
+    print_note(f"wrote {what} as {fmt.upper()} to {out_path}")
+
+
+@app.command("validate")
+def validate_command(
+    files: List[Path] = typer.Argument(..., help="OEM or OPM files, KVN or XML."),
+    schema_dir: Optional[Path] = typer.Option(None, "--schema-dir",
+                                              help="Folder with the NDM/XML 2.0.0 schemas: XML of version 2.0 is "
+                                                   "also checked against them."),
+    as_json: bool = typer.Option(False, "--json", help="The problems as JSON on stdout."),
+):
+    """List every problem of each file (file:line: keyword: reason); exit 65 if there is any.
+
+    Example: [bold]orbitwatch oem validate *.oem[/bold]
+    """
+    from ..odm.validate import validate_file
+
+    for f in files:  # every input exists before any work
+        if not f.exists():
+            raise FileNotFoundError(2, "No such file or directory", str(f))
+        if f.is_dir():
+            raise IsADirectoryError(21, "Is a directory", str(f))
+    if schema_dir is not None:
+        from ..odm.validate import load_schema
+
+        load_schema(schema_dir)
+    report = []
+    total = 0
+    for f in files:
+        kind = "opm" if _is_opm(f) else "oem"
+        _msg, problems = validate_file(f, kind=kind, schema_dir=schema_dir)
+        total += len(problems)
+        report.append({"file": str(f), "kind": kind.upper(), "valid": not problems,
+                       "problems": [p.to_dict() for p in problems]})
+        if not as_json:
+            if problems:
+                for p in problems:
+                    console.print(str(p), markup=False, highlight=False, soft_wrap=True)
+            else:
+                console.print(f"{f}: valid {kind.upper()}", markup=False, highlight=False, soft_wrap=True)
+    if as_json:
+        print_json({"files": report, "problems": total})
+    if total:
+        print_note(f"{total} problem(s) in {sum(1 for r in report if not r['valid'])} of {len(files)} file(s)")
+        raise typer.Exit(EXIT_DATAERR)
