@@ -129,10 +129,13 @@ def schema_problems(xml: bytes | str, schema_dir, source: str = "<string>") -> l
     root = _qualified(xml)
     out = []
     for err in schema.iter_errors(root):
-        el = err.elem
+        el = getattr(err, "invalid_child", None)
+        if el is None:
+            el = err.elem
         line = getattr(el, "sourceline", None) if el is not None else None
         key = local(el.tag) if el is not None and isinstance(getattr(el, "tag", None), str) else "-"
         reason = (err.reason or err.message or "does not match the schema").strip().splitlines()[0]
+        reason = reason.replace(f"{{{NDM_NAMESPACE}}}", "").replace("ns0:", "")
         out.append(ODMError(source, line, key, f"schema: {reason}"))
     return out
 
