@@ -5,12 +5,14 @@ keyword (``META_START``), a blank line, or - in ephemeris blocks - a raw data
 line that starts with a digit or a sign.  Keywords are upper case; blanks around
 ``=`` are optional.
 
->>> split_kvn_line("X = 6655.9942 [km]")
-KVNLine(key='X', value='6655.9942', unit='km')
->>> split_kvn_line("STOP_TIME=1996-12-30T01:28:02.267")
-KVNLine(key='STOP_TIME', value='1996-12-30T01:28:02.267', unit=None)
->>> split_kvn_line("COMMENT  State Vector")
-KVNLine(key='COMMENT', value='State Vector', unit=None)
+>>> split_kvn_line("X = 6655.9942 [km]")[:3]
+('X', '6655.9942', 'km')
+>>> split_kvn_line("STOP_TIME=1996-12-30T01:28:02.267")[:3]
+('STOP_TIME', '1996-12-30T01:28:02.267', None)
+>>> split_kvn_line("COMMENT  State Vector")[:3]
+('COMMENT', 'State Vector', None)
+>>> split_kvn_line("OBJECT_NAME = [bold]SAT[/x]").text
+'[bold]SAT[/x]'
 >>> units_match("km**2/s", "KM**2/S")
 True
 """
@@ -29,9 +31,13 @@ _BARE = re.compile(r"^\s*([A-Z][A-Z0-9_]*)\s*$")
 
 
 class KVNLine(NamedTuple):
+    """One KVN line: ``value`` without a trailing ``[unit]``; ``text`` is the whole value as written
+    (text values such as ``OBJECT_NAME = [bold]SAT[/x]`` carry no unit)."""
+
     key: str
     value: str
     unit: str | None
+    text: str = ""
 
 
 def split_unit(value: str) -> tuple[str, str | None]:
@@ -46,14 +52,14 @@ def split_kvn_line(line: str) -> KVNLine | None:
     """One non-blank KVN line as (key, value, unit); a bare keyword has value ``''``; None for anything else."""
     s = line.strip()
     if s.startswith("COMMENT") and (len(s) == 7 or s[7] in " \t"):
-        return KVNLine("COMMENT", s[7:].strip(), None)
+        return KVNLine("COMMENT", s[7:].strip(), None, s[7:].strip())
     m = _KV.match(s)
     if m:
         value, unit = split_unit(m.group(2))
-        return KVNLine(m.group(1), value, unit)
+        return KVNLine(m.group(1), value, unit, m.group(2))
     m = _BARE.match(s)
     if m:
-        return KVNLine(m.group(1), "", None)
+        return KVNLine(m.group(1), "", None, "")
     return None
 
 

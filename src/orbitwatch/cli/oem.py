@@ -68,14 +68,14 @@ def show_command(
             print_json(opm.to_dict())
             return
         md = opm.metadata
-        rows = [("version", opm.version), ("originator", opm.header.originator),
+        rows = [("file", str(file)), ("version", opm.version), ("originator", opm.header.originator),
                 ("creation date", opm.header.creation_date), ("object", f"{md.object_name} ({md.object_id})"),
                 ("center", md.center_name), ("frame", md.ref_frame), ("time system", md.time_system),
                 ("epoch", opm.epoch_text or "-"),
                 ("position km", " ".join(f"{x:.6f}" for x in opm.position_km)),
                 ("velocity km/s", " ".join(f"{x:.9f}" for x in opm.velocity_km_s)),
                 ("maneuvers", str(len(opm.maneuvers))), ("covariance", "yes" if opm.covariance is not None else "no")]
-        print_table(f"OPM {file}", ["item", "value"], rows)
+        print_table("OPM", ["item", "value"], rows)
         return
     from ..odm import read_oem
 
@@ -87,14 +87,14 @@ def show_command(
         print_json(out)
         return
     h = oem.header
-    head = [("version", h.version), ("originator", h.originator), ("creation date", h.creation_date)]
+    head = [("file", str(file)), ("version", h.version), ("originator", h.originator), ("creation date", h.creation_date)]
     if h.message_id:
         head.append(("message id", h.message_id))
     if h.classification:
         head.append(("classification", h.classification))
     head.append(("segments", str(len(oem.segments))))
     head.append(("states", str(oem.states())))
-    print_table(f"OEM {file}", ["item", "value"], head)
+    print_table("OEM", ["item", "value"], head)
     rows = []
     for i, seg in enumerate(oem.segments, 1):
         md = seg.metadata

@@ -159,7 +159,7 @@ def _epoch(problems: Problems, line: int, key: str, value: str):
 
 def parse_oem_kvn(text: str, source: str = "<string>", *, problems: Problems | None = None) -> OEM:
     """An OEM from KVN text; the first problem raises :class:`ODMError` unless ``problems`` collects."""
-    problems = problems or Problems(source, ODMError)
+    problems = Problems(source, ODMError) if problems is None else problems
     n = len(text)
     header = ODMHeader(version="")
     segments: list[OEMSegment] = []
@@ -242,7 +242,9 @@ def parse_oem_kvn(text: str, source: str = "<string>", *, problems: Problems | N
                      "COVARIANCE_STOP", "meta": "metadata", "header": "header"}.get(state, "message")
             problems.add(lineno, "-", f"not a KVN line in the {where}: {s[:60]!r}")
             continue
-        key, value, unit = kv
+        key, value, unit, raw = kv
+        if unit is not None and (state in ("start", "header", "meta") or key in ("COV_REF_FRAME", "EPOCH")):
+            value = raw  # text values carry no unit: "[...]" at their end is part of the text
         if state == "start":
             if key == "COMMENT":
                 header.comments.append(value)

@@ -200,7 +200,7 @@ def _covariance(problems: Problems, el) -> Covariance | None:
 
 def parse_oem_xml(data: bytes | str, source: str = "<string>", *, problems: Problems | None = None) -> OEM:
     """An OEM from NDM/XML; the first problem raises :class:`ODMError` unless ``problems`` collects."""
-    problems = problems or Problems(source, ODMError)
+    problems = Problems(source, ODMError) if problems is None else problems
     root = parse_xml(data, source, ODMError)
     header = ODMHeader(version=root.get("version", ""))
     oem = OEM(header=header, segments=[], source=source, format="XML")

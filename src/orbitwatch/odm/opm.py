@@ -347,7 +347,7 @@ def _number(problems: Problems, line, key, value) -> float:
 
 def parse_opm_kvn(text_: str, source: str = "<string>", *, problems: Problems | None = None) -> OPM:
     """An OPM from KVN text."""
-    problems = problems or Problems(source, ODMError)
+    problems = Problems(source, ODMError) if problems is None else problems
     items = []
     for i, raw in enumerate(text_.splitlines(), 1):
         s = raw.strip()
@@ -357,13 +357,16 @@ def parse_opm_kvn(text_: str, source: str = "<string>", *, problems: Problems | 
         if kv is None:
             problems.add(i, "-", f"not a KVN line: {s[:60]!r}")
             continue
-        items.append((i, kv.key, kv.value, kv.unit))
+        key, value, unit, raw = kv
+        if unit is not None and (key not in OPM_UNITS or key == "MAN_REF_FRAME"):
+            value, unit = raw, None  # text values carry no unit: "[...]" at their end is part of the text
+        items.append((i, key, value, unit))
     return _build(items, source, problems, "KVN")
 
 
 def parse_opm_xml(data: bytes | str, source: str = "<string>", *, problems: Problems | None = None) -> OPM:
     """An OPM from NDM/XML."""
-    problems = problems or Problems(source, ODMError)
+    problems = Problems(source, ODMError) if problems is None else problems
     root = parse_xml(data, source, ODMError)
     if local(root.tag) != "opm":
         problems.add(root.sourceline, "opm", f"not an OPM: the root element is <{local(root.tag)}>")
