@@ -19,9 +19,9 @@ written back unchanged but cannot be converted: :func:`to_tai_ns` raises
 >>> import numpy as np
 >>> t = np.array(["2017-01-01T00:00:00"], dtype="datetime64[ns]")
 >>> str(to_utc(t, "TAI")[0])
-'2016-12-31T23:59:23.000000000'
+'2016-12-31T23:59:24.000000000'
 >>> str(to_utc(t, "GPS")[0])
-'2016-12-31T23:59:42.000000000'
+'2016-12-31T23:59:43.000000000'
 """
 
 from __future__ import annotations

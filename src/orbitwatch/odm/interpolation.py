@@ -48,7 +48,7 @@ bound, in km and km/s, to add to screening thresholds.
 >>> oem = parse_oem("\\n".join(lines))
 >>> st = interpolate([oem], ["2024-01-01T00:01:30", "2024-01-01T00:05:00"])
 >>> st.position_km[0, 0, 0], st.status[0].tolist()
-(7090.0, 0, 2)
+(7090.0, [0, 2])
 """
 
 from __future__ import annotations
