@@ -127,7 +127,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
 
-    from orbitwatch.odm import parse_oem, read_oem
+    from orbitwatch.odm import read_oem
     from orbitwatch.odm.interpolation import interpolate
 
     oem = build(args.days, args.step)

@@ -164,3 +164,39 @@ def test_convert_round_trip_through_the_cli_keeps_values(cli_app, oem_dir, tmp_p
     assert run(cli_app, "convert", mid, "-o", end, "-f", "kvn").exit_code == 0
     a, b = read_oem(src), read_oem(end)
     assert a.to_dict(states=True)["segments"] == b.to_dict(states=True)["segments"]
+
+
+def test_interpolate_writes_rows_with_units_and_status(cli_app, oem_dir, tmp_path):
+    res = run(cli_app, "interpolate", oem_dir / "ISS.resampled.truncated.txt", "--hours", "2", "--step", "3600",
+              "-f", "json")
+    assert res.exit_code == 0, res.stderr
+    rows = json.loads(res.stdout)
+    assert [r["time_utc"] for r in rows] == ["2022-01-17T12:00:00.000000Z", "2022-01-17T13:00:00.000000Z",
+                                             "2022-01-17T14:00:00.000000Z"]
+    assert rows[0]["x_km"] == pytest.approx(545.284043961596, abs=1e-9) and rows[0]["status"] == 0
+    assert rows[0]["frame"] == "EME2000"
+    out = tmp_path / "iss.csv"
+    res = run(cli_app, "interpolate", oem_dir / "ISS.resampled.truncated.txt", "--start", "2022-01-18T11:00",
+              "--hours", "2", "--step", "1800", "-o", out, "--frame", "GCRF")
+    assert res.exit_code == 0, res.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("object_id,object_name,time_utc,frame,x_km")
+    assert [ln.split(",")[-2] for ln in lines[1:]] == ["0", "0", "0", "2", "2"]
+    assert "2 of 5 states have a nonzero status" in res.stderr
+
+
+@pytest.mark.parametrize("args, option", [
+    (["--step", "0"], "--step"),
+    (["--method", "spline"], "--method"),
+    (["--degree", "40"], "--degree"),
+    (["--frame", "TOD"], "--frame"),
+    (["--format", "xml"], "--format"),
+    (["--hours", "1", "--days", "1"], "--days"),
+])
+def test_interpolate_refuses_bad_options_before_reading(cli_app, tmp_path, args, option):
+    missing = tmp_path / "not-read.oem"  # a usage error comes before the (missing) file is read
+    res = run(cli_app, "interpolate", missing, *args)
+    if option == "--days":  # span options are checked against the file's own span, after reading
+        assert res.exit_code == 66
+        return
+    assert res.exit_code == 2 and option in res.stderr

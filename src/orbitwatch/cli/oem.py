@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
+import numpy as np
 import typer
 
 from .common import check_output_file, console, print_json, print_note, print_table
@@ -24,6 +25,7 @@ app = typer.Typer(
         "CCSDS Orbit Data Messages (502.0-B-3): OEM ephemerides and OPM states, KVN and XML.\n\n"
         "  [bold]orbitwatch oem show FILE[/bold]              header, segments, spans, frame, step\n"
         "  [bold]orbitwatch oem convert FILE -o OUT[/bold]    KVN <-> XML (and --frame to change frame)\n"
+        "  [bold]orbitwatch oem interpolate FILE...[/bold]    states at regular instants, a status per row\n"
         "  [bold]orbitwatch oem validate FILE...[/bold]       every problem with line and keyword (exit 65)"
     ),
 )
@@ -87,7 +89,8 @@ def show_command(
         print_json(out)
         return
     h = oem.header
-    head = [("file", str(file)), ("version", h.version), ("originator", h.originator), ("creation date", h.creation_date)]
+    head = [("file", str(file)), ("version", h.version), ("originator", h.originator),
+            ("creation date", h.creation_date)]
     if h.message_id:
         head.append(("message id", h.message_id))
     if h.classification:
@@ -110,6 +113,18 @@ def show_command(
                        "step s", "interp."], rows, justify={"states": "right", "step s": "right"})
 
 
+def _read(file: Path):
+    """``(message, is_opm)`` of a file, read once."""
+    from ..ccsds.kvn import read_text
+    from ..odm import parse_oem, parse_opm
+
+    text = read_text(file, what="ODM")
+    head = text[:2048]
+    if "CCSDS_OPM_VERS" in head or "<opm" in head:
+        return parse_opm(text, str(file)), True
+    return parse_oem(text, str(file)), False
+
+
 @app.command("convert")
 def convert_command(
     file: Path = typer.Argument(..., help="OEM or OPM file, KVN or XML.", dir_okay=False),
@@ -127,35 +142,76 @@ def convert_command(
 
     Example: [bold]orbitwatch oem convert ISS.oem -o ISS.xml[/bold]
     """
-    from ..odm.io import check_format, dumps, format_of
+    from ..odm.io import dumps
+    from ..odm.request import ConvertRequest, check_frame
 
     out_path = check_output_file(output, force=force)
+    check_frame("frame", frame)
     if fmt is not None:
-        fmt = check_format(fmt)
-    opm = _is_opm(file)
-    if opm:
-        from ..odm import read_opm
-
-        msg = read_opm(file)
-        if frame is not None:
+        ConvertRequest.resolve(format=fmt)  # a bad --format is refused before the file is read
+    msg, opm = _read(file)
+    req = ConvertRequest.resolve(format=fmt, output=out_path, source_format=msg.format, frame=frame,
+                                 qualified=not unqualified)
+    if req.frame is not None:
+        if opm:
             from ..errors import InvalidRequestError
 
             raise InvalidRequestError("frame", "converting an OPM's frame is not supported; convert OEMs", frame)
-    else:
-        from ..odm import read_oem
-
-        msg = read_oem(file)
-        if frame is not None:
-            msg = msg.to_frame(frame)
-    if fmt is None:
-        fmt = (format_of(out_path) if out_path is not None else None) or ("kvn" if msg.format == "XML" else "xml")
-    text = dumps(msg, fmt, **({"qualified": not unqualified} if fmt == "xml" else {}))
+        msg = msg.to_frame(req.frame)
+    text = dumps(msg, req.format, **({"qualified": req.qualified} if req.format == "xml" else {}))
     if out_path is None:
         sys.stdout.write(text)
         return
     out_path.write_text(text, encoding="utf-8")
     what = "1 state" if opm else f"{msg.states()} states in {len(msg.segments)} segment(s)"
-    print_note(f"wrote {what} as {fmt.upper()} to {out_path}")
+    print_note(f"wrote {what} as {req.format.upper()} to {out_path}")
+
+
+@app.command("interpolate")
+def interpolate_command(
+    files: List[Path] = typer.Argument(..., help="OEM files (KVN or XML); objects are joined by OBJECT_ID."),
+    start: Optional[str] = typer.Option(None, "--start", help="First instant, UTC (default: first usable)."),
+    stop: Optional[str] = typer.Option(None, "--stop", help="Last instant, UTC (default: last usable)."),
+    days: Optional[float] = typer.Option(None, "--days", help="Span length in days (instead of --stop)."),
+    hours: Optional[float] = typer.Option(None, "--hours", help="Span length in hours (instead of --stop)."),
+    step_s: float = typer.Option(60.0, "--step", help="Seconds between instants."),
+    frame: Optional[str] = typer.Option(None, "--frame", help="Output frame (EME2000, GCRF, TEME, ITRF)."),
+    method: Optional[str] = typer.Option(None, "--method", help="HERMITE, LAGRANGE or LINEAR (default: each "
+                                                                "segment's own)."),
+    degree: Optional[int] = typer.Option(None, "--degree", help="Interpolation degree (default: each segment's)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file (default: stdout)."),
+    fmt: str = typer.Option("csv", "--format", "-f", help="csv or json."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the output file."),
+):
+    """States of every object at regular instants: x..z km, vx..vz km/s, UTC, status per row (0 ok).
+
+    Example: [bold]orbitwatch oem interpolate ISS.oem --hours 2 --step 30 -o iss.csv[/bold]
+    """
+    from ..ccsds.timesystems import tai_ns_to_utc
+    from ..odm import read_oem
+    from ..odm.interpolation import trajectories
+    from ..odm.request import InterpolationRequest
+    from ..requests import check_choice
+    from .common import write_rows
+
+    out_path = check_output_file(output, force=force)
+    fmt = check_choice("format", fmt, ("csv", "json"))
+    InterpolationRequest.check_options(method=method, degree=degree, frame=frame, step_s=step_s)
+    oems = [read_oem(f) for f in files]
+    trs = trajectories(oems, frame=frame, method=method, degree=degree)
+    pieces = [p for tr in trs for p in tr.pieces]
+    default_start = tai_ns_to_utc(np.array([min(p.start_ns for p in pieces)]))[0] if pieces else None
+    if stop is None and days is None and hours is None and pieces:
+        stop = str(tai_ns_to_utc(np.array([max(p.stop_ns for p in pieces)]))[0])
+    req = InterpolationRequest.resolve(start=start, stop=stop, days=days, hours=hours, step_s=step_s, method=method,
+                                       degree=degree, frame=frame, objects=len(trs), default_start=default_start)
+    states = req.run(trs)
+    rows = states.to_records()
+    columns = list(rows[0].keys()) if rows else ["object_id"]
+    write_rows(columns, [[r[c] for c in columns] for r in rows], fmt, out_path)
+    bad = int((states.status != 0).sum())
+    if bad:
+        print_note(f"{bad} of {states.status.size} states have a nonzero status (see status_message)")
 
 
 @app.command("validate")
