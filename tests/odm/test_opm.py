@@ -100,3 +100,17 @@ def test_written_opm_xml_validates(opm_dir, schema_dir):
     xml = re.sub(r'version="3.0"', 'version="2.0"', xml)
     xml = re.sub(r"\s*<MESSAGE_ID>.*?</MESSAGE_ID>", "", xml)
     assert schema_problems(xml, schema_dir) == []
+
+
+def test_text_values_keep_brackets_and_validate_lists_unknown_frames(opm_dir, tmp_path):
+    text = (opm_dir / "OPMExample1.txt").read_text().replace("GODZILLA 5", "[bold]SAT[/x]")
+    opm = parse_opm(text)
+    assert opm.metadata.object_name == "[bold]SAT[/x]"
+    assert parse_opm(opm.to_xml()).metadata.object_name == "[bold]SAT[/x]"
+    from orbitwatch.odm import validate_file
+
+    msg, problems = validate_file(opm_dir / "OPM-unknown-frame.txt")
+    assert msg is not None and [(p.line, p.keyword) for p in problems] == [(7, "REF_FRAME")]
+    assert "'ZZRF'" in problems[0].reason
+    _, problems = validate_file(opm_dir / "OPM-number-format-error.txt")
+    assert [(p.line, p.keyword) for p in problems] == [(17, "SEMI_MAJOR_AXIS")]

@@ -14,8 +14,14 @@ Errors name the file, line, keyword and reason: :class:`ODMError`.
 """
 
 from .errors import ODMError
+from .interpolation import STATUS_MESSAGES, OEMStates, OEMTrajectory, interpolate, trajectories
 from .io import dumps, parse_oem, parse_opm, read_oem, read_opm, write_oem, write_opm
 from .model import OEM, Covariance, ODMHeader, OEMMetadata, OEMSegment
+from .opm import OPM, Maneuver
+from .request import ConvertRequest, InterpolationRequest
+from .validate import validate_file
 
-__all__ = ["ODMError", "OEM", "OEMSegment", "OEMMetadata", "ODMHeader", "Covariance", "read_oem", "parse_oem",
-           "write_oem", "read_opm", "parse_opm", "write_opm", "dumps"]
+__all__ = ["ODMError", "OEM", "OEMSegment", "OEMMetadata", "ODMHeader", "Covariance", "OPM", "Maneuver",
+           "read_oem", "parse_oem", "write_oem", "read_opm", "parse_opm", "write_opm", "dumps", "interpolate",
+           "trajectories", "OEMStates", "OEMTrajectory", "STATUS_MESSAGES", "InterpolationRequest",
+           "ConvertRequest", "validate_file"]
