@@ -205,3 +205,40 @@ def test_blank_lines_and_crlf_inside_a_data_block_keep_line_numbers():
     assert exc.value.line == 17 and exc.value.keyword == "Z_DOT"
     ok = parse_oem(_minimal(data.replace(" x", " 6")))
     assert ok.segments[0].lines.tolist() == [13, 15, 17]
+
+
+def test_xml_errors_name_the_element_line(oem_dir):
+    xml = (oem_dir / "OEMExample3.xml").read_text()
+    bad = xml.replace("<Z>-1746.8</Z>", "<Z>abc</Z>")
+    with pytest.raises(ODMError) as exc:
+        parse_oem(bad, "x.xml")
+    assert (exc.value.line, exc.value.keyword) == (bad.splitlines().index("          <Z>abc</Z>") + 1, "Z")
+    missing = xml.replace("          <Y_DOT>-2.50</Y_DOT>\n", "", 1)
+    with pytest.raises(ODMError, match="Y_DOT: missing from the stateVector"):
+        parse_oem(missing)
+    units = xml.replace("<X>2789.6</X>", '<X units="m">2789.6</X>')
+    with pytest.raises(ODMError, match="X: unit 'm' is not 'km'"):
+        parse_oem(units)
+    with pytest.raises(ODMError, match="WRONG: not an OEM metadata keyword"):
+        parse_oem(xml.replace("<OBJECT_ID>", "<WRONG>x</WRONG><OBJECT_ID>"))
+
+
+def test_the_odm_layers_import_no_front_end():
+    import ast
+    from pathlib import Path
+
+    import orbitwatch
+
+    root = Path(orbitwatch.__file__).parent
+    forbidden = ("typer", "rich", "sqlalchemy", "fastapi", "pydantic", "orbitwatch.cli", "orbitwatch.store")
+    offenders = []
+    for pkg in ("odm", "ccsds"):
+        for f in sorted((root / pkg).rglob("*.py")):
+            for node in ast.walk(ast.parse(f.read_text())):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+                if isinstance(node, ast.ImportFrom) and node.level and node.module and node.module.startswith("cli"):
+                    names = ["orbitwatch.cli"]
+                offenders += [f"{f.name}: {n}" for n in names if any(n == x or n.startswith(x + ".")
+                                                                    for x in forbidden)]
+    assert not offenders

@@ -226,7 +226,7 @@ def validate_command(
 
     Example: [bold]orbitwatch oem validate *.oem[/bold]
     """
-    from ..odm.validate import validate_file
+    from ..odm.validate import validate
 
     for f in files:  # every input exists before any work
         if not f.exists():
@@ -241,10 +241,10 @@ def validate_command(
     total = 0
     for f in files:
         kind = "opm" if _is_opm(f) else "oem"
-        _msg, problems = validate_file(f, kind=kind, schema_dir=schema_dir)
+        result = validate(f, kind=kind, schema_dir=schema_dir)
+        problems = result.problems
         total += len(problems)
-        report.append({"file": str(f), "kind": kind.upper(), "valid": not problems,
-                       "problems": [p.to_dict() for p in problems]})
+        report.append(result.to_dict())
         if not as_json:
             if problems:
                 for p in problems:

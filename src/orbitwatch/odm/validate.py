@@ -15,6 +15,7 @@ of 502.0-B-3 that a reader can read past (:func:`check_oem`):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -168,6 +169,31 @@ def validate_file(path, *, kind: str | None = None, schema_dir=None) -> tuple[ob
             found += schema_problems(text, schema_dir, str(path))
     found.sort(key=lambda e: (e.line is None, e.line or 0))
     return msg, found
+
+
+@dataclass
+class ValidationResult:
+    """Every problem of one file: ``valid`` when there is none; ``to_dict()`` for the service."""
+
+    source: str
+    kind: str
+    problems: list
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict:
+        return {"file": self.source, "kind": self.kind.upper(), "valid": self.valid,
+                "problems": [p.to_dict() for p in self.problems]}
+
+
+def validate(path, *, kind: str | None = None, schema_dir=None) -> ValidationResult:
+    """:func:`validate_file` as a result object."""
+    p = Path(path)
+    kind = kind or _kind(decode_text(p.read_bytes(), str(path), what="ODM"))
+    _msg, problems = validate_file(path, kind=kind, schema_dir=schema_dir)
+    return ValidationResult(str(path), kind, problems)
 
 
 def _kind(text: str) -> str:
