@@ -40,12 +40,13 @@ def _is_opm(path: Path) -> bool:
 
 def show_summary(oem) -> dict:
     """What ``show --json`` prints: the message, and per object its spans, step and error estimate."""
+    from ..errors import InvalidRequestError
     from ..odm.interpolation import trajectories
 
     out = oem.to_dict()
     try:
         out["trajectories"] = [tr.to_dict() for tr in trajectories(oem)]
-    except Exception as exc:  # a frame mix that cannot be joined: say so, keep the rest
+    except InvalidRequestError as exc:  # segments of one object in frames that cannot be joined: say so
         out["trajectories_error"] = str(exc)
     out["units"] = {"position": "km", "velocity": "km/s", "step": "s", "error_estimate": "km, km/s",
                     "times": "ISO-8601 UTC with Z where the time system converts"}
