@@ -13,6 +13,8 @@ import gzip
 import inspect
 import typing
 
+from pathlib import Path
+
 import pytest
 from typer.models import DefaultPlaceholder
 from typer.testing import CliRunner
@@ -23,6 +25,8 @@ from orbitwatch.samples import sample_activation_path, sample_catalog_path, samp
 
 runner = CliRunner()
 TABLE_CODES = {EXIT_OK, EXIT_USAGE, EXIT_PARTIAL, EXIT_DATAERR, EXIT_NOINPUT, EXIT_CANTCREAT, 1}
+#: a real ISS ephemeris (Orekit's example, EME2000), when the reference data is here
+OEM = str(Path(__file__).resolve().parents[2] / "shared" / "data" / "odm" / "oem" / "OEMExample5.txt")
 BAD_VALUES = ["inf", "-inf", "nan", "-1", "0", "1e300", "abc"]
 #: values no option accepts
 ALWAYS_REFUSED = {"inf", "-inf", "nan", "abc"}
@@ -88,6 +92,10 @@ def _base(path: tuple, files) -> list[str] | None:
         ("sgp4", "verify"): ["sgp4", "verify"],
         ("sgp4", "bench"): ["sgp4", "bench", tiny, "--instants", "5", "--check", "3"],
         ("demo",): None,
+        ("oem", "show"): ["oem", "show", OEM],
+        ("oem", "convert"): ["oem", "convert", OEM, "-o", str(files["dir"] / "x.xml"), "--force"],
+        ("oem", "validate"): ["oem", "validate", OEM],
+        ("oem", "interpolate"): ["oem", "interpolate", OEM],
         ("events", "list"): ["events", "list"],
         ("events", "show"): ["events", "show", "1"],
         ("events", "changes"): ["events", "changes"],

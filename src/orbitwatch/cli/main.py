@@ -14,6 +14,7 @@ from .errors import EXIT_CODE_HELP, wrap_commands
 from .catalog import app as catalog_app
 from .demo import demo_command
 from .events import app as events_app
+from .oem import app as oem_app
 from .pc import app as pc_app
 from .propagate import propagate_command
 from .respond import app as respond_app
@@ -57,6 +58,7 @@ app.add_typer(respond_app, name="respond")  # orbitwatch respond ...
 app.add_typer(sgp4_app, name="sgp4")        # orbitwatch sgp4 info|verify|bench
 register_screen(app)                        # orbitwatch screen ...
 app.add_typer(events_app, name="events")    # orbitwatch events list|show|changes
+app.add_typer(oem_app, name="oem")          # orbitwatch oem show|convert|validate|interpolate
 
 # --- further domains register here (one line each) ---
 

@@ -6,7 +6,7 @@
 >>> InterpolationRequest.resolve(start="2024-01-01T00:00", hours=1, step_s=0)
 Traceback (most recent call last):
 ...
-orbitwatch.errors.InvalidRequestError: step_s: must be a finite number > 0, got 0
+orbitwatch.errors.InvalidRequestError: step_s: must be in [1e-06, 3.16224e+07] s, got 0
 >>> ConvertRequest.resolve(output="out.xml", source_format="KVN").format
 'xml'
 """
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidRequestError
-from ..requests import TimeSpan, check_choice, check_int, check_memory, check_positive
+from ..requests import TimeSpan, check_choice, check_int, check_memory, check_positive, check_range
 from .frames import CONVERTIBLE, canonical_frame
 from .interpolation import MAX_DEGREE, METHODS
 from .io import FORMATS, check_format, format_of
@@ -68,7 +68,7 @@ class InterpolationRequest:
                                     default_hours=default_hours)
             if step_s is None:
                 raise InvalidRequestError("step_s", "a step is required with a span")
-            step = check_positive("step_s", step_s)
+            step = check_range("step_s", step_s, 1e-6, 366 * 86400.0, unit="s")  # beyond: a typo
             n = int(span.seconds // step) + 1
             if n > MAX_INSTANTS:
                 raise InvalidRequestError("step_s", f"{n:,} instants is more than the {MAX_INSTANTS:,} limit; "
