@@ -55,7 +55,8 @@ def test_facade_exports_resolve_and_stay_light():
     import sys
 
     code = ("import sys, orbitwatch.api as api\n"
-            "heavy = [m for m in ('sqlalchemy', 'typer', 'rich', 'skyfield', 'matplotlib', 'dask') if m in sys.modules]\n"
+            "heavy = [m for m in ('sqlalchemy', 'typer', 'rich', 'skyfield', 'matplotlib', 'dask')\n"
+            "         if m in sys.modules]\n"
             "assert not heavy, heavy\n"
             "missing = [n for n in api.__all__ if not hasattr(api, n)]\n"   # lazy names load here
             "assert not missing, missing\n"

@@ -22,7 +22,8 @@ ISS = ("ISS (ZARYA)\n"
 FORMATS = [None, "tle", "omm-kvn", "omm-xml", "omm-json", "omm-csv"]
 TLE_ALPHABET = "0123456789 .-+ABCTUXZ\n"
 
-FUZZ = settings(max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", 150)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", 150)), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
 
 
 def _check(text, fmt):

@@ -135,7 +135,8 @@ def _fix_ck(line):
 def test_each_rejection_names_line_field_and_reason(make, field, reason):
     name, l1, l2 = _lines(ISS)
     b1, b2 = make(l1, l2)
-    text = f"{name}\n{b1}\n{b2}\nTWO\n{_fix_ck(l1.replace('25544', '25545'))}\n{_fix_ck(l2.replace('25544', '25545'))}\n"
+    two = f"TWO\n{_fix_ck(l1.replace('25544', '25545'))}\n{_fix_ck(l2.replace('25544', '25545'))}\n"
+    text = f"{name}\n{b1}\n{b2}\n{two}"
     res = parse_tle(text, "bad.tle")
     assert len(res.rejected) == 1
     err = res.rejected[0]

@@ -21,7 +21,7 @@ The rules (the same in the library, ``catalog list --name``, ``propagate`` and t
 >>> name_mask(names, "/[unclosed/")
 Traceback (most recent call last):
 ...
-orbitwatch.errors.InvalidRequestError: name: '/[unclosed/' is not a valid regular expression: unterminated character set at position 0
+orbitwatch.errors.InvalidRequestError: name: '/[unclosed/' is not a valid regular expression: ...
 """
 
 from __future__ import annotations

@@ -149,9 +149,11 @@ def import_command(
 ):
     """Import element-set files in one transaction: unique by (object, epoch), so re-importing changes nothing.
 
-    Bad records are rejected with file, line, field and reason; the good ones load. With --strict, any bad record aborts the import and leaves the database as it was.
+    Bad records are rejected with file, line, field and reason; the good ones load. With --strict,
+    any bad record aborts the import and leaves the database as it was.
 
-    A file that is not element sets at all (empty, binary, UTF-16, an OEM or CDM) stops the import with exit status 65 and imports nothing. Exit status 3 when some records were rejected.
+    A file that is not element sets at all (empty, binary, UTF-16, an OEM or CDM) stops the import
+    with exit status 65 and imports nothing. Exit status 3 when some records were rejected.
     """
     from ..requests import check_int
     from ..store import open_store
@@ -251,7 +253,8 @@ def list_command(
 ):
     """List objects (the latest element set of each) matching every filter given.
 
-    Altitudes are two-body perigee and apogee above the WGS-72 equatorial radius, from the SGP4 mean elements (TEME); epochs are UTC. The table goes to stdout, the counts to stderr.
+    Altitudes are two-body perigee and apogee above the WGS-72 equatorial radius, from the SGP4
+    mean elements (TEME); epochs are UTC. The table goes to stdout, the counts to stderr.
     """
     from ..catalog import CatalogQuery
     from ..errors import InvalidRequestError
@@ -317,8 +320,8 @@ def show_command(
     cat = _catalog(elements, db)
     ids = cat.resolve([obj], field="object")
     if len(ids) != 1:
-        raise InvalidRequestError("object", f"{obj!r} matches {len(ids)} objects (catalog numbers "
-                                            f"{', '.join(map(str, ids[:5].tolist()))}{', ...' if len(ids) > 5 else ''}); "
+        some = ", ".join(map(str, ids[:5].tolist())) + (", ..." if len(ids) > 5 else "")
+        raise InvalidRequestError("object", f"{obj!r} matches {len(ids)} objects (catalog numbers {some}); "
                                             "give a catalog number or an exact name", obj)
     hist = cat.history(int(ids[0]))
     es = hist[[len(hist) - 1]]

@@ -54,7 +54,8 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
     # cells, title and caption are Text: names like "[bold]SAT" or units like "[m/s]" print verbatim
     rows = [[x if isinstance(x, Text) else Text(str(x)) for x in r] for r in rows]
     table = Table(title=None if title is None else Text(title, style="italic"),
-                  caption=None if caption is None else Text(caption, style="dim"), header_style="bold cyan", show_lines=False, box=box.SIMPLE_HEAD,
+                  caption=None if caption is None else Text(caption, style="dim"), header_style="bold cyan",
+                  show_lines=False, box=box.SIMPLE_HEAD,
                   pad_edge=False, padding=(0, 1, 0, 0), collapse_padding=True, show_edge=False)
     for i, c in enumerate(columns):
         just = justify.get(c, "left")

@@ -173,7 +173,8 @@ def section_screen(cat, out: Path):
     console.print(f"{int(slow.sum())} slow encounters (< 10 m/s: docked modules, formations) are in the CSV, "
                   f"not ranked: 2D Pc does not apply to them")
     top = fast.sort_by("pc_max", descending=True)[np.arange(min(8, len(fast)))]
-    rows = [[str(np.datetime64(top.tca[k], "s")).replace("T", " ")[5:], f"{top.name_1[k]}"[:20], f"{top.name_2[k]}"[:20],
+    rows = [[str(np.datetime64(top.tca[k], "s")).replace("T", " ")[5:], f"{top.name_1[k]}"[:20],
+             f"{top.name_2[k]}"[:20],
              f"{top.miss_km[k] * 1000:.0f}", f"{top.rel_speed_km_s[k]:.2f}", f"{top.pc[k]:.1e}", f"{top.pc_max[k]:.1e}"]
             for k in range(len(top))]
     print_table("Highest maximum probability (SOCRATES ranking)",
@@ -184,7 +185,8 @@ def section_screen(cat, out: Path):
     cdm_path = out / "top-event.cdm"
     cdm_path.write_text(write_cdm(event_cdm(top, 0), "kvn"))
     console.print(f"all events: [cyan]{escape(str(out / 'close-approaches.csv'))}[/cyan]; report: "
-                  f"[cyan]{escape(str(out / 'socrates-report.txt'))}[/cyan]; the top event as a CCSDS CDM: [cyan]{escape(str(cdm_path))}[/cyan]")
+                  f"[cyan]{escape(str(out / 'socrates-report.txt'))}[/cyan]; the top event as a CCSDS CDM: "
+                  f"[cyan]{escape(str(cdm_path))}[/cyan]")
 
 
 def section_respond(out: Path):

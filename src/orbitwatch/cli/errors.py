@@ -48,7 +48,8 @@ EXIT_CODES: list[tuple[type[BaseException], int]] = [
 
 #: the table as people read it (printed by ``orbitwatch --help``)
 EXIT_CODE_HELP = (
-    "Exit codes: 0 ok; 1 a check the command ran found a failure; 2 bad option or request; 3 part of the input rejected; 65 malformed input data; "
+    "Exit codes: 0 ok; 1 a check the command ran found a failure; 2 bad option or request; "
+    "3 part of the input rejected; 65 malformed input data; "
     "66 input file or object not found; 69 database or cluster unavailable; 70 internal error (a bug); "
     "73 output cannot be written; 130 interrupted."
 )

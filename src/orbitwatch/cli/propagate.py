@@ -31,7 +31,8 @@ def propagate_command(
     frame: str = typer.Option("TEME", help=f"Output frame: {', '.join(FRAMES)}, or LLA (WGS-84 geodetic latitude, "
                                            "longitude, altitude and the Earth-fixed speed)."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write CSV/JSON to this file instead of stdout."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o",
+                                          help="Write CSV/JSON to this file instead of stdout."),
     force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists; propagate element sets more "
                                                       "than a year from their epoch."),
     backend: Optional[str] = typer.Option(None, help="Propagator: numba (default when built) or sgp4 (reference)."),
@@ -39,7 +40,9 @@ def propagate_command(
                                        help="Warn when an element set is older than this at the start time."),
     file: Optional[List[Path]] = typer.Option(None, "--elements", "--file",
                                               help="Read these element files instead of the database."),
-    db: Optional[str] = typer.Option(None, "--db-url", help="Database URL (default: $ORBITWATCH_DATABASE_URL, else SQLite in $ORBITWATCH_HOME).", envvar="ORBITWATCH_DATABASE_URL"),
+    db: Optional[str] = typer.Option(None, "--db-url", envvar="ORBITWATCH_DATABASE_URL",
+                                     help="Database URL (default: $ORBITWATCH_DATABASE_URL, else SQLite in "
+                                          "$ORBITWATCH_HOME)."),
 ):
     """Propagate objects with SGP4 from the element set in force at the start time.
 

@@ -19,7 +19,7 @@ with file, line, field and reason. Values are always stored in the standard unit
 97.2968
 >>> res = parse_omm_kvn(KVN_EXAMPLE.replace("= TEME", "= EME2000"), "eme.kvn")
 >>> len(res.elements), str(res.rejected[0])
-(0, "eme.kvn:7: REF_FRAME: reference frame 'EME2000' is not TEME: SGP4 mean elements are in TEME, so these cannot be propagated with SGP4")
+(0, "eme.kvn:7: REF_FRAME: reference frame 'EME2000' is not TEME: SGP4 mean elements are in TEME, so ...")
 """
 
 from __future__ import annotations
@@ -112,7 +112,9 @@ _ISO_DOY = re.compile(r"^(\d{4})-(\d{3})T(\d{2}):(\d{2}):(\d{2}(?:\.\d*)?)Z?$")
 
 
 def parse_time(text: str) -> np.datetime64:
-    """CCSDS time (``YYYY-MM-DDThh:mm:ss[.f]`` or ``YYYY-DDDThh:mm:ss[.f]``) to datetime64[ns]; ValueError if impossible."""
+    """CCSDS time (``YYYY-MM-DDThh:mm:ss[.f]`` or ``YYYY-DDDThh:mm:ss[.f]``) to datetime64[ns].
+
+    ValueError if impossible."""
     s = text.strip()
     m = _ISO.match(s)
     if m:

@@ -14,7 +14,7 @@ one :class:`~orbitwatch.errors.InputFileError` saying what the file looks like:
 >>> decode_input("hello".encode("utf-16"), "u16.tle")
 Traceback (most recent call last):
 ...
-orbitwatch.errors.InputFileError: u16.tle: file: UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8 or ASCII
+orbitwatch.errors.InputFileError: u16.tle: file: UTF-16 text (it starts with a UTF-16 byte-order mark); ...
 >>> quote("X" * 100)
 "'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX...' (100 characters)"
 """

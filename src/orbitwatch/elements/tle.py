@@ -333,7 +333,8 @@ def parse_tle(text: str | bytes, source: str = "<string>", strict: bool = False,
     # trailing spaces in the fraction are tolerated as zeros
     seen_sp = np.logical_or.accumulate(frac_digits == _SPACE, axis=1)
     frac_ok = (frac_isdig | (frac_digits == _SPACE)).all(axis=1) & ~(frac_isdig & seen_sp).any(axis=1)
-    frac_val = np.where(frac_isdig, frac_digits - _ZERO, 0).astype(np.int64) @ (10 ** np.arange(7, -1, -1, dtype=np.int64))
+    place = 10 ** np.arange(7, -1, -1, dtype=np.int64)
+    frac_val = np.where(frac_isdig, frac_digits - _ZERO, 0).astype(np.int64) @ place
     year = np.where(yy < 57, 2000 + yy, 1900 + yy)
     flag(bad_yy | bad_day | ~dot_ok | ~frac_ok, 1, "epoch",
          lambda i: f"not an epoch: {A[i, 18:32].tobytes().decode()!r}")

@@ -129,8 +129,8 @@ class PropagationRequest:
 def ephemeris_records(eph, *, lla: bool = False) -> list[dict]:
     """One dict per (object, instant): ISO time with Z, frame, position/velocity with units, status.
 
-    With ``lla=True`` (an ITRF ephemeris) rows give WGS-84 latitude, longitude and altitude and the Earth-fixed (ITRF) speed;
-    otherwise Cartesian position and velocity in the ephemeris frame. Values are None
+    With ``lla=True`` (an ITRF ephemeris) rows give WGS-84 latitude, longitude and altitude and
+    the Earth-fixed (ITRF) speed; otherwise Cartesian position and velocity in the ephemeris frame. Values are None
     where SGP4 reported an error (the status says which).
     """
     from .frames import itrf_to_geodetic

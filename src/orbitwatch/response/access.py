@@ -30,7 +30,7 @@ import numpy as np
 from ..elements import ElementSets
 from ..propagation import get_backend
 from ..propagation.backends import PropagationBackend
-from ..timeutil import NS_PER_DAY, NS_PER_S, JD_UNIX_EPOCH
+from ..timeutil import NS_PER_S
 from . import geometry as geo
 from .activation import Activation
 from .fleet import Fleet, Satellite, Sensor, fleet_elements

@@ -198,7 +198,7 @@ def _read_rows(text: str, source: str, required: Sequence[str]) -> list[tuple[in
             body.append((i, line))
     if not body:
         raise FleetError(source, None, "file", "no header line")
-    reader = csv.reader(io.StringIO("\n".join(l for _, l in body)))
+    reader = csv.reader(io.StringIO("\n".join(text for _, text in body)))
     rows = list(reader)
     header = [h.strip() for h in rows[0]]
     missing = [c for c in required if c not in header]

@@ -328,7 +328,8 @@ def write_html(plan: Plan, path: str | Path) -> Path:
 <html lang="en"><head><meta charset="utf-8"><title>orbitwatch - {html.escape(act.name)}</title>
 <style>
 body{{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:16px;color:#222}}
-#wrap{{display:flex;gap:18px;flex-wrap:wrap}} #wrap>div:first-child{{flex:0 0 762px}} #wrap>div:last-child{{flex:1 1 420px;overflow-x:auto}}
+#wrap{{display:flex;gap:18px;flex-wrap:wrap}} #wrap>div:first-child{{flex:0 0 762px}}
+#wrap>div:last-child{{flex:1 1 420px;overflow-x:auto}}
 svg{{border:1px solid #999;width:760px;height:760px;cursor:grab}}
 table{{border-collapse:collapse;font-size:12px}} td,th{{border:1px solid #ccc;padding:3px 6px}}
 th{{background:#eee}} .sar{{color:{TYPE_COLORS['SAR']}}} .opt{{color:{TYPE_COLORS['optical']}}}

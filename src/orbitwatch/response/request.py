@@ -197,7 +197,8 @@ class ResponseRequest:
         element_sets, rejects = cls._read_elements(elements, selected)
         return cls(geojson=obj, source=source, hazard=act.hazard, start=act.start, hours=act.hours, name=act.name,
                    radius_km=radius_km, coverage=coverage, agencies=agency_list, types=type_list,
-                   max_resolution_m=max_resolution_m, elements=str(elements) if isinstance(elements, Path) else elements,
+                   max_resolution_m=max_resolution_m,
+                   elements=str(elements) if isinstance(elements, Path) else elements,
                    planner=planner, min_sun_elevation_deg=min_sun_elevation_deg, prefer_fine_h=prefer_fine_h,
                    satellites=None if satellites is None else str(satellites),
                    sensors=None if sensors is None else str(sensors), backend=backend,
