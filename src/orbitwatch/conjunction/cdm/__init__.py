@@ -105,11 +105,13 @@ def read_cdm(path, *, warnings: list[CdmWarning] | None = None) -> Cdm:
 
 @dataclass
 class CdmValidation:
-    """Every problem of one CDM file (``ok`` when there is none)."""
+    """Every problem of one CDM file (``ok`` when there is none), and in a tolerant
+    check the assumptions made (``warnings``)."""
 
     source: str
     cdm: Cdm | None
     problems: list[CDMError] = field(default_factory=list)
+    warnings: list[CdmWarning] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -117,24 +119,28 @@ class CdmValidation:
 
     def to_dict(self) -> dict:
         out = {"source": self.source, "ok": self.ok, "problems": [e.to_dict() for e in self.problems]}
+        if self.warnings:
+            out["warnings"] = [w.to_dict() for w in self.warnings]
         if self.ok and self.cdm is not None:
             out["version"] = self.cdm.version
             out["tca"] = self.cdm.to_dict()["relative"].get("TCA")
         return out
 
 
-def validate_cdm(path) -> CdmValidation:
+def validate_cdm(path, *, tolerant: bool = False) -> CdmValidation:
     """Check a CDM file and list **all** its problems (file, line, keyword, reason),
-    not only the first.
+    not only the first.  ``tolerant=True`` checks as a tolerant read accepts (see
+    :mod:`.tolerant`) and lists its assumptions in ``warnings``.
 
     Reading errors of the file itself (missing, a folder, binary) are raised as usual."""
     p, data = _read_bytes(path)
     problems: list[CDMError] = []
+    warnings: list[CdmWarning] | None = [] if tolerant else None
     if detect_cdm_format(data) == "xml":
-        cdm = parse_xml(data, p.name, problems)
+        cdm = parse_xml(data, p.name, problems, warnings)
     else:
-        cdm = parse_kvn(_decode(data), p.name, problems)
-    return CdmValidation(source=p.name, cdm=cdm, problems=problems)
+        cdm = parse_kvn(_decode(data), p.name, problems, warnings)
+    return CdmValidation(source=p.name, cdm=cdm, problems=problems, warnings=warnings or [])
 
 
 def write_cdm(cdm: Cdm, fmt: str = "kvn", namespace: bool = False) -> str:
