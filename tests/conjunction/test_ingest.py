@@ -78,7 +78,8 @@ def test_cara_cdms_each_their_own_encounter(store, shared_data):
     x = by_file[SLOW]
     u = store.track(x.track_id).updates[0]
     cdm = read_cdm(shared_data / "pc" / "cara-cdms" / SLOW)
-    assert u.source == "cdm" and u.source_ref == f"CARA:{cdm.message_id}" and u.covariance_source == "CDM"
+    assert u.source == "cdm" and u.source_ref == f"CARA:{cdm.message_id}"
+    assert u.covariance_source == COVARIANCE_SOURCE_CDM == "CDM"
     assert u.source_pc == pytest.approx(4.514e-81) and u.pc_method == FOSTER_NOT_VALIDATED
     assert u.pc == pytest.approx(float(assess_cdm(cdm, three_d=False).pc2d.foster[0]), rel=1e-12)
     assert u.computed_at == cdm.creation_date and u.tca == cdm.tca

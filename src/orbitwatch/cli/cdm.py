@@ -292,7 +292,8 @@ def ingest(
     n_new = sum(x.outcome == "new" for x in recorded)
     dup = sum(x.outcome == "duplicate" for x in report.ingested)
     summary = (f"{len(recorded)} CDM(s) recorded ({n_new} new track(s), {len(recorded) - n_new} update(s)), "
-               f"{dup} duplicate(s) skipped, {len(report.rejected)} file(s) rejected, {len(report.warnings)} warning(s)")
+               f"{dup} duplicate(s) skipped, {len(report.rejected)} file(s) rejected, "
+               f"{len(report.warnings)} warning(s)")
     if report.strict and report.rejected:
         summary += "; --strict: nothing was recorded"
     print_note(summary, style="")

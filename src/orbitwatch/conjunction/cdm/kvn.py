@@ -153,7 +153,8 @@ def parse_kvn(text: str, source: str = "<string>", problems: list[CDMError] | No
                     if cm:
                         value_text, cut = cm.group(1), cm.group(2)
             if tolerant and kw.kind != "str" and is_nan_text(value_text) and not kw.mandatory:
-                warnings.append(CdmWarning(source, lineno, name, "optional value NaN: the keyword is treated as absent"))
+                warnings.append(CdmWarning(source, lineno, name,
+                                           "optional value NaN: the keyword is treated as absent"))
                 block.comments.extend(pending)
                 pending = []
                 last_block = block

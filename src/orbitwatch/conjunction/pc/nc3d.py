@@ -534,7 +534,6 @@ def nc3d(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km: float, method
     grid = np.array(sorted(ts))
     res = [rate(t) for t in grid]
     vals = np.array([x[0] for x in res])
-    status = np.array([x[2] for x in res])
     f = np.where(np.isfinite(vals), vals, 0.0)
     nc = float(np.trapezoid(f, grid)) if len(grid) > 1 else 0.0
     failed = ~np.isfinite(vals)
