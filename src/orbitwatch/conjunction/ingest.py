@@ -197,6 +197,9 @@ def _row(cdm, assessment) -> dict[str, Any]:
     else:
         pc, method = (float(t.foster[0]) if t.foster is not None else math.nan), FOSTER_NOT_VALIDATED
     source_pc = cdm.collision_probability
+    # the *_teme_km columns get the EME2000 states of assess_cdm (CDM states are ITRF, EME2000 or GCRF):
+    # record_conjunctions only derives the orbital periods behind its matching tolerance from them, and
+    # any inertial frame gives the same periods
     return {
         "norad_1": n1, "norad_2": n2, "name_1": cdm.object1.name, "name_2": cdm.object2.name,
         "tca": np.datetime64(cdm.tca, "ns"), "miss_km": cdm.miss_distance_m / 1000.0,
