@@ -48,6 +48,11 @@ _LAZY = {
         "assess_cdm", "pc_circle", "pc_at_tca", "pc_for_events", "pc_monte_carlo", "nc3d", "PcTable",
         "HbrTable", "combined_hbr_m", "default_hbr_m", "TleCovarianceModel", "DEFAULT_TLE_MODEL",
         "tle_covariance_eci", "Cdm", "CDMError", "read_cdm", "parse_cdm", "write_cdm", "conjunction_cdm")},
+    # CDM ingest into event tracks, alerts
+    **{n: "orbitwatch.conjunction.ingest" for n in ("ingest_cdms", "CdmIngestRequest", "cdm_events", "IngestReport")},
+    **{n: "orbitwatch.conjunction.tracks" for n in ("match_events", "tca_tolerance_s")},
+    # CCSDS orbit data messages
+    **{n: "orbitwatch.odm" for n in ("read_oem", "read_opm", "write_oem", "write_opm", "OEM", "OPM", "ODMError", "interpolate", "trajectories")},
     # disaster response
     **{n: "orbitwatch.response" for n in (
         "read_activation", "make_activation", "Activation", "HAZARDS", "load_fleet", "Fleet", "Satellite", "Sensor",
@@ -55,6 +60,7 @@ _LAZY = {
         "Acquisition", "Preferences", "tasking_requests", "ActivationError", "FleetError")},
     # storage (needs the [store] extra)
     **{n: "orbitwatch.store" for n in ("open_store", "Store", "ImportReport")},
+    **{n: "orbitwatch.store.events" for n in ("RunReport", "Track", "TrackUpdate")},
     # executors
     **{n: "orbitwatch.distributed" for n in ("as_executor", "InProcessExecutor", "DaskExecutor")},
 }

@@ -24,7 +24,8 @@ MALFORMED = {
     "CDM-missing-object2-state-vector.txt": ("X", 52, "mandatory keyword missing from the OBJECT2 state vector"),
     "CDM-covariance-wrong-entry-format.txt": ("CRDOT_T", 65, "is not a number"),
     "CDMExample1InvalidTca.txt": ("TCA", 5, "day 31 does not exist"),
-    "CDM-missing-object1-covariance-block.xml": ("CR_R", 38, "mandatory keyword missing from the OBJECT1 RTN covariance"),
+    "CDM-missing-object1-covariance-block.xml": ("CR_R", 38,
+                                                 "mandatory keyword missing from the OBJECT1 RTN covariance"),
     "CDMExample_issue1319_mandatory_empty_value.xml": ("X", 88, "mandatory keyword has no value"),
 }
 

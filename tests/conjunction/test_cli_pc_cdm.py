@@ -125,7 +125,8 @@ def test_pc_rejects_non_positive_hbr(shared_data, bad):
     res = runner.invoke(app, ["pc", str(_cara(shared_data, TERRA)), "--no-3d", f"--hbr-m={bad}"])
     assert res.exit_code == 2, res.output
     _no_traceback(res)
-    assert "--hbr-m" in res.stderr and res.stdout == ""  # the option as typed
+    # the CLI names the option as typed (cli/errors.py _with_option_name)
+    assert "--hbr-m" in res.stderr and res.stdout == ""
 
 
 def test_pc_errors_go_to_stderr_verbatim(shared_data, tmp_path):

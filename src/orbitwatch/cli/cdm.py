@@ -15,8 +15,9 @@ import numpy as np
 import typer
 from rich.text import Text
 
-from .common import check_output_file, console, err_console, print_error, print_note, print_table
-from .errors import EXIT_DATAERR, exit_code_for, message_for
+from .common import (check_output_file, console, err_console, print_error, print_note, print_table,
+                     print_warning)
+from .errors import EXIT_DATAERR, EXIT_PARTIAL, exit_code_for, message_for
 
 app = typer.Typer(
     name="cdm",
@@ -24,7 +25,9 @@ app = typer.Typer(
         "CCSDS Conjunction Data Messages (CCSDS 508.0-B-1), KVN and XML.\n\n"
         "[bold]orbitwatch cdm show FILE[/bold] prints what a CDM says; "
         "[bold]orbitwatch cdm convert FILE[/bold] turns KVN into XML and back; "
-        "[bold]orbitwatch cdm validate FILE...[/bold] checks messages.  Bad messages are "
+        "[bold]orbitwatch cdm validate FILE...[/bold] checks messages; "
+        "[bold]orbitwatch cdm ingest FILE|DIR...[/bold] records them into event tracks "
+        "(see [bold]orbitwatch events[/bold]).  Bad messages are "
         "reported with every problem's file, line, keyword and reason."
     ),
     rich_markup_mode="rich",
@@ -202,3 +205,99 @@ def validate(
         raise typer.Exit(EXIT_DATAERR)
     if other_exc is not None:
         raise typer.Exit(exit_code_for(other_exc))
+
+
+_DB_HELP = "Database URL (default: $ORBITWATCH_DATABASE_URL, else SQLite in $ORBITWATCH_HOME)."
+_OUTCOME_SHORT = {"updated": "upd", "duplicate": "dup", "not recorded": "not rec."}
+
+
+def _pc_text(x) -> str:
+    return "-" if x is None else ("0" if x == 0 else f"{x:.2e}")
+
+
+@app.command("ingest")
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="CDM files (KVN or XML), or folders of *.cdm/*.kvn/*.xml files."),
+    strict: bool = typer.Option(False, "--strict",
+                                help="Read by the standard only, and record nothing unless every file is good "
+                                     "(default: accept unambiguous quirks with a warning each; record the good "
+                                     "files, report the bad ones, exit 3)."),
+    hbr_m: float = typer.Option(None, "--hbr-m",
+                                help="Combined hard-body radius in metres for the recomputed Pc, > 0 (default: the "
+                                     "CDM's, else CARA's HBR table per object, else defaults by object type)."),
+    no_3d: bool = typer.Option(False, "--no-3d",
+                               help="Skip the 3D-Nc (faster; the 2D Pc is then recorded as not validated)."),
+    window_s: float = typer.Option(None, "--window-s",
+                                   help="Time bounds +/-S seconds around TCA for the 3D-Nc and Monte Carlo (> 0)."),
+    as_json: bool = typer.Option(False, "--json",
+                                 help="The ingest report as JSON on stdout (every file, its track, warnings, "
+                                      "problems; units in 'units')."),
+    db: str = typer.Option(None, "--db-url", help=_DB_HELP, envvar="ORBITWATCH_DATABASE_URL"),
+):
+    """Record CDMs into event tracks: every message of one encounter updates one track.
+
+    Each CDM becomes an update of its encounter's track (same pair, TCA within a fifth of
+    the shorter orbital period), oldest CREATION_DATE first, keeping the CDM's own Pc beside
+    orbitwatch's recomputed one (the recommended Pc, or Foster's marked not validated).  A
+    message already recorded (same originator and MESSAGE_ID) is skipped as a duplicate.
+
+    Quirks of real messages (a [m] label on a velocity, NaN optional values, a unit cut
+    short, COMMENT HBR without unit...) are accepted with one warning each on stderr;
+    --strict refuses them.  Bad files are reported with file, line, keyword and reason:
+    by default the good files are still recorded (exit 3); with --strict nothing is.
+
+    Examples: [bold]orbitwatch cdm ingest inbox/[/bold];
+    [bold]orbitwatch cdm ingest a.cdm b.xml --strict --json[/bold];
+    then [bold]orbitwatch events list[/bold].
+    """
+    from rich.progress import Progress as Bar
+
+    from ..conjunction.ingest import FOSTER_NOT_VALIDATED, CdmIngestRequest, ingest_cdms
+    from ..conjunction.pc import PcRequest
+    from ..progress import Progress
+    from ..store import open_store
+
+    request = CdmIngestRequest(strict=strict, pc=PcRequest(hbr_m=hbr_m, three_d=not no_3d, window_s=window_s))
+    files = expand_cdm_paths(paths)
+    with open_store(db) as store, Bar(console=err_console, transient=True, disable=len(files) < 2) as bar:
+        task = bar.add_task("ingest", total=len(files))
+
+        def show(done, total, stage):
+            bar.update(task, completed=done, total=total or None, description=stage)
+
+        report = ingest_cdms(store, files, request=request, progress=Progress(show))
+    for w in report.warnings:
+        print_warning(str(w))
+    for r in report.rejected:
+        for exc in r.problems:
+            print_error(message_for(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+    elif report.ingested:
+        rows = []
+        for x in report.ingested:
+            e = x.event
+            track = _OUTCOME_SHORT.get(x.outcome, x.outcome)
+            if x.track_id is not None:
+                track = f"{x.track_id} {track}"
+            rows.append([x.file, f"{e['norad_1']}/{e['norad_2']}", (e["tca"] or "")[:16].replace("T", " "),
+                         f"{e['miss_km'] * 1000:.0f}",
+                         _pc_text(e["pc"]) + ("?" if e["pc_method"] == FOSTER_NOT_VALIDATED else ""),
+                         _pc_text(e["source_pc"]), track])
+        print_table(None, ["file", "pair", "TCA UTC", "miss m", "Pc", "CDM Pc", "track"], rows,
+                    justify={"miss m": "right", "Pc": "right", "CDM Pc": "right"},
+                    caption="Pc: recomputed, the recommended method (?: Foster, not validated); CDM Pc: the "
+                            "message's own; track: id, new/upd(ated)/dup(licate, skipped)")
+    recorded = report.recorded
+    n_new = sum(x.outcome == "new" for x in recorded)
+    dup = sum(x.outcome == "duplicate" for x in report.ingested)
+    summary = (f"{len(recorded)} CDM(s) recorded ({n_new} new track(s), {len(recorded) - n_new} update(s)), "
+               f"{dup} duplicate(s) skipped, {len(report.rejected)} file(s) rejected, "
+               f"{len(report.warnings)} warning(s)")
+    if report.strict and report.rejected:
+        summary += "; --strict: nothing was recorded"
+    print_note(summary, style="")
+    if report.status == "partial":
+        raise typer.Exit(EXIT_PARTIAL)
+    if report.status == "failed":
+        raise typer.Exit(exit_code_for(report.rejected[0].problems[0]))

@@ -40,6 +40,10 @@ _METHOD_HELP = """
   3D-Nc Hall 2021  curvilinear two-body motion; use when 2D assumptions are violated
   3D Coppola 2012  3D-Pc without Hall's peak-overlap iteration
   Monte Carlo      two-body sampling with 95% Clopper-Pearson bounds (--mc N)
+--window-s S bounds the 3D-Nc, Coppola and Monte Carlo to +/-S seconds around TCA (CARA's
+Tmin/Tmax limits): for long encounters (GEO pairs, formation flyers drifting for hours),
+to count only the collisions expected in the time that matters.  Nc is then the value
+within the window; a window that cuts the encounter shows as a 3D offset violation.
 2D usage checks (CARA cutoffs): NPD covariance, extended (>2% of an orbit),
 offset (>1% of an orbit from TCA), inaccurate (2D and 3D differ by >2%).  A check that
 was not run is "unknown", never passed: with --no-3d no Pc is recommended (the 2D value
@@ -76,6 +80,8 @@ def _rows(a) -> list[tuple[str, str, str]]:
              f"assumed sigmas 100/300/100 m; dilution threshold {float(t.dilution_threshold_km[0]):.3f} km")]
     if a.nc3d is not None:
         note = "converged" if a.nc3d.converged else "did not converge"
+        if a.window_s is not None:
+            note += f"; within {a.window_s[0]:+g}..{a.window_s[1]:+g} s of TCA"
         bad3 = [k for k, s in a.violations.checks_3d().items() if s == "violated"]
         if a.nc3d.converged and bad3:
             note += "; 3D violations: " + ", ".join(bad3)
@@ -142,6 +148,9 @@ def pc_command(
     no_3d: bool = typer.Option(False, "--no-3d",
                                help="Skip the 3D-Nc and Coppola methods (faster; the 2D Pc then cannot be "
                                     "validated and no Pc is recommended)."),
+    window_s: float = typer.Option(None, "--window-s",
+                                   help="Time bounds +/-S seconds around TCA for the 3D-Nc, Coppola and Monte Carlo "
+                                        "(> 0; default: each method's own span)."),
     as_json: bool = typer.Option(False, "--json",
                                  help="One JSON object per CDM on stdout (units in its 'units' entry)."),
 ):
@@ -151,7 +160,8 @@ def pc_command(
     from ..conjunction.pc import PcRequest, assess_cdm
     from ..errors import DataError
 
-    request = PcRequest(hbr_m=hbr_m, mc_samples=mc, mc_seed=seed, three_d=not no_3d)   # validated before any work
+    request = PcRequest(hbr_m=hbr_m, mc_samples=mc, mc_seed=seed, three_d=not no_3d,
+                        window_s=window_s)   # validated before any work
     files = expand_cdm_paths(paths)
     table = HbrTable.from_csv(hbr_table) if hbr_table else None
     results, failures, last_exc = [], 0, None

@@ -14,7 +14,7 @@ epoch, 90 minutes, 60 s) and the same validation, before any work is done.
 (1, 3)
 >>> rec = ephemeris_records(eph)[0]
 >>> rec["time_utc"], rec["frame"], round(rec["x_km"], 3)
-('2023-10-09T12:00:00.000Z', 'TEME', -5138.553)
+('2023-10-09T12:00:00.000Z', 'TEME', -1474.466)
 """
 
 from __future__ import annotations

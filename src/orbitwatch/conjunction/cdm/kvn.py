@@ -15,12 +15,14 @@ from .errors import CDMError
 from .model import Block, Cdm, CdmObject
 from .schema import (BLOCK_ORDER, DATA_BLOCKS, SHARED_COV_KEYS, VERSION_KEYWORD, XYZ_COV_KEYS, block_keywords,
                      lookup, normalize_unit)
-from .validate import check_cdm, format_value, parse_value
+from .tolerant import CdmWarning, check_hbr_comment, is_nan_text, judge_cut_unit, judge_unit
+from .validate import check_cdm, format_value, parse_value, tolerate_partial_relative_state
 
 __all__ = ["read_kvn", "parse_kvn", "write_kvn"]
 
 _LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*=(.*)$")
 _UNIT = re.compile(r"^(.*?)\s*\[([^\[\]]*)\]\s*$")
+_CUT_UNIT = re.compile(r"^(.*?)\s*\[([^\[\]]*)$")      # "85.4 [" or "85.4 [m/": a unit cut short
 _XYZ_NAMES = [k for k, _, _ in XYZ_COV_KEYS]
 
 # section rank: header < relative < object1 metadata < object1 data < object2 ...
@@ -58,12 +60,17 @@ def _mark_invalid(cdm: Cdm, obj: CdmObject | None, keyword: str, line: int | Non
         obj.block(kw.block).invalid[keyword] = line
 
 
-def parse_kvn(text: str, source: str = "<string>", problems: list[CDMError] | None = None) -> Cdm:
+def parse_kvn(text: str, source: str = "<string>", problems: list[CDMError] | None = None,
+              warnings: list[CdmWarning] | None = None) -> Cdm:
     """Parse KVN text; raises :class:`CDMError` naming the keyword, line and reason.
 
     With a ``problems`` list, every problem of the message is appended to it instead
     (each rejected line is skipped, the rest read on) and the message read so far is
-    returned; only a text that is not a KVN CDM at all stops at its first line."""
+    returned; only a text that is not a KVN CDM at all stops at its first line.
+
+    With a ``warnings`` list the read is tolerant: the unambiguous quirks of real
+    messages listed in :mod:`.tolerant` are accepted, one :class:`CdmWarning` each."""
+    tolerant = warnings is not None
     cdm = Cdm(source=source, objects=[])
     pending: list[str] = []
     current_obj: CdmObject | None = None
@@ -79,6 +86,8 @@ def parse_kvn(text: str, source: str = "<string>", problems: list[CDMError] | No
             continue
         if line.upper().startswith("COMMENT") and (len(line) == 7 or not (line[7].isalnum() or line[7] == "_")):
             pending.append(line[7:].strip())
+            if tolerant:
+                check_hbr_comment(line[7:].strip(), source, lineno, warnings)
             continue
         try:
             m = _LINE.match(line)
@@ -134,15 +143,32 @@ def parse_kvn(text: str, source: str = "<string>", problems: list[CDMError] | No
                 block.start_line = lineno
             if name in block.values:
                 raise CDMError(source, lineno, name, f"appears twice (first on line {block.lines[name]})")
-            value_text, unit = rest, None
+            value_text, unit, cut = rest, None, None
             if kw.kind in ("float", "floats", "int", "ints") or kw.unit is not None:
                 um = _UNIT.match(rest)
                 if um:
                     value_text, unit = um.group(1), um.group(2).strip()
-            if unit is not None and kw.unit is not None and normalize_unit(unit) != normalize_unit(kw.unit):
-                raise CDMError(source, lineno, name, f"unit [{unit}] is not the CDM unit [{kw.unit}]")
-            if unit is not None and kw.unit is None and unit.strip() not in ("", "n/a", "-"):
-                raise CDMError(source, lineno, name, f"keyword takes no unit, found [{unit}]")
+                elif tolerant:
+                    cm = _CUT_UNIT.match(rest)
+                    if cm:
+                        value_text, cut = cm.group(1), cm.group(2)
+            if tolerant and kw.kind != "str" and is_nan_text(value_text) and not kw.mandatory:
+                warnings.append(CdmWarning(source, lineno, name,
+                                           "optional value NaN: the keyword is treated as absent"))
+                block.comments.extend(pending)
+                pending = []
+                last_block = block
+                continue
+            if tolerant:
+                if unit is not None and not (kw.unit is not None and normalize_unit(unit) == normalize_unit(kw.unit)):
+                    judge_unit(kw, unit, source, lineno, warnings)
+                if cut is not None:
+                    judge_cut_unit(kw, cut, source, lineno, warnings)
+            else:
+                if unit is not None and kw.unit is not None and normalize_unit(unit) != normalize_unit(kw.unit):
+                    raise CDMError(source, lineno, name, f"unit [{unit}] is not the CDM unit [{kw.unit}]")
+                if unit is not None and kw.unit is None and unit.strip() not in ("", "n/a", "-"):
+                    raise CDMError(source, lineno, name, f"keyword takes no unit, found [{unit}]")
             block.values[name] = parse_value(kw, value_text, source, lineno)
             block.lines[name] = lineno
             block.comments.extend(pending)
@@ -170,6 +196,8 @@ def parse_kvn(text: str, source: str = "<string>", problems: list[CDMError] | No
         cdm.relative.start_line = cdm.objects[0].start_line if cdm.objects else end
     while len(cdm.objects) < 2:
         cdm.objects.append(CdmObject(start_line=end))
+    if tolerant:
+        tolerate_partial_relative_state(cdm, warnings)
     check_cdm(cdm, problems)
     return cdm
 

@@ -13,7 +13,6 @@ names (``state_km``, ``cov6_rtn_km``, ``miss_distance_m``...).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -209,11 +208,6 @@ class CdmObject:
         return out + list(self.data_comments)
 
 
-_HBR_COMMENT = re.compile(r"^\s*(?:OPERATOR\s+)?(?:HARD\s+BODY\s+RADIUS|HBR)\s*=\s*([-+0-9.eE]+)\s*(?:\[\s*m\s*\])?",
-                          re.IGNORECASE)
-_EXCLUSION_COMMENT = re.compile(r"^\s*EXCLUSION[ _]VOLUME[ _]RADIUS\s*=\s*([-+0-9.eE]+)", re.IGNORECASE)
-
-
 @dataclass(eq=False)
 class Cdm:
     """A whole Conjunction Data Message."""
@@ -330,21 +324,27 @@ class Cdm:
         4. one ``Exclusion Volume Radius =`` comment per object (CSpOC CDMs), summed -
            the radii CSpOC's own Pc uses (see docs/collision-probability.md).
         """
+        from .tolerant import EXCLUSION_COMMENT, HBR_COMMENT, parse_hbr_comment
+
         h1, h2 = self.object1.hbr_m, self.object2.hbr_m
         if h1 is not None and h2 is not None:
             return h1 + h2, "CDM HBR keywords"
+        # a comment's own unit is honoured (``HBR = 0.02 [km]`` is 20 m); one that is not a
+        # number or not a length is skipped (a tolerant read warns about it)
         for c in list(self.header.comments) + list(self.relative.comments) + self.object1.comments:
-            m = _HBR_COMMENT.match(c)
-            if m and not c.upper().lstrip().startswith("OPERATOR"):
-                return float(m.group(1)), "CDM HBR comment"
-        for pattern, label in ((_HBR_COMMENT, "CDM operator hard-body radii"),
-                               (_EXCLUSION_COMMENT, "CDM exclusion volume radii")):
+            if c.upper().lstrip().startswith("OPERATOR"):
+                continue
+            value = parse_hbr_comment(c, HBR_COMMENT)[0]
+            if value is not None:
+                return value, "CDM HBR comment"
+        for pattern, label in ((HBR_COMMENT, "CDM operator hard-body radii"),
+                               (EXCLUSION_COMMENT, "CDM exclusion volume radii")):
             per_object = []
             for o in self.objects:
                 for c in o.comments:
-                    m = pattern.match(c)
-                    if m:
-                        per_object.append(float(m.group(1)))
+                    value = parse_hbr_comment(c, pattern)[0]
+                    if value is not None:
+                        per_object.append(value)
                         break
             if len(per_object) == 2:
                 return sum(per_object), label

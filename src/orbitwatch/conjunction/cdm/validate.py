@@ -141,6 +141,28 @@ def parse_value(kw: Keyword, text: str, source: str, line: int | None):
     return s
 
 
+def tolerate_partial_relative_state(cdm, warnings) -> None:
+    """Tolerant reads: a relative state vector with some of its six keywords missing
+    (absent or ``NaN``) is dropped whole, with a warning (orbitwatch computes the
+    relative state from the two objects' states when it needs one)."""
+    from .tolerant import CdmWarning
+
+    rel = cdm.relative
+    present = [k for k in RELATIVE_STATE_KEYS if k in rel]
+    if not present or len(present) == len(RELATIVE_STATE_KEYS):
+        return
+    missing = [k for k in RELATIVE_STATE_KEYS if k not in rel and k not in rel.invalid]
+    if not missing:
+        return
+    line = rel.lines.get(present[0], rel.start_line)
+    for k in present:
+        rel.values.pop(k, None)
+        rel.lines.pop(k, None)
+    warnings.append(CdmWarning(cdm.source, line, missing[0],
+                               f"the relative state vector is incomplete (no {', '.join(missing)}): it is not used; "
+                               f"the relative state is computed from the object states"))
+
+
 def check_cdm(cdm, problems: list[CDMError] | None = None) -> None:
     """Mandatory keywords, both objects, complete covariance rows, consistent units.
 

@@ -20,7 +20,8 @@ from .errors import CDMError
 from .model import Block, Cdm, CdmObject
 from .schema import (BLOCK_XML, RELATIVE_STATE_KEYS, SHARED_COV_KEYS, USER_DEFINED_PREFIX,
                      XYZ_COV_KEYS, block_keywords, lookup, normalize_unit)
-from .validate import check_cdm, format_value, parse_value
+from .tolerant import CdmWarning, check_hbr_comment, is_nan_text, judge_unit
+from .validate import check_cdm, format_value, parse_value, tolerate_partial_relative_state
 
 __all__ = ["read_xml", "parse_xml", "write_xml", "NDM_NAMESPACE"]
 
@@ -57,12 +58,15 @@ def _report(problems: list[CDMError] | None, err: CDMError, block: Block | None 
         block.invalid[err.keyword] = err.line
 
 
-def parse_xml(data: bytes | str, source: str = "<string>", problems: list[CDMError] | None = None) -> Cdm:
+def parse_xml(data: bytes | str, source: str = "<string>", problems: list[CDMError] | None = None,
+              warnings: list[CdmWarning] | None = None) -> Cdm:
     """Parse an XML CDM; raises :class:`CDMError` naming the keyword, line and reason.
 
     With a ``problems`` list, every problem is appended to it instead and the message
     read so far is returned; a document that is not well-formed XML, or not a
-    ``<cdm>``, stops at that one problem."""
+    ``<cdm>``, stops at that one problem.  With a ``warnings`` list the read is
+    tolerant (see :mod:`.tolerant`): a ``units`` attribute that is clearly a wrong
+    label, and ``NaN`` as an optional value, are accepted with one warning each."""
     if isinstance(data, str):
         data = data.encode("utf-8")
     parser = etree.XMLParser(remove_comments=True, resolve_entities=False, no_network=True)
@@ -87,7 +91,7 @@ def parse_xml(data: bytes | str, source: str = "<string>", problems: list[CDMErr
     if names[:1] != ["header"]:
         _report(problems, CDMError(source, root.sourceline, "header", "the <header> element is missing"))
     else:
-        _read_flat(children[0], cdm.header, source, problems=problems)
+        _read_flat(children[0], cdm.header, source, problems=problems, warnings=warnings)
     if "body" not in names:
         _report(problems, CDMError(source, root.sourceline, "body", "the <body> element is missing"))
         return cdm
@@ -102,12 +106,12 @@ def parse_xml(data: bytes | str, source: str = "<string>", problems: list[CDMErr
                 _report(problems, CDMError(source, el.sourceline, tag, "must appear once, before the segments"))
                 continue
             rel = el
-            _read_flat(el, cdm.relative, source, nested={"relativeStateVector"}, problems=problems)
+            _read_flat(el, cdm.relative, source, nested={"relativeStateVector"}, problems=problems, warnings=warnings)
         elif tag == "segment":
             if len(cdm.objects) >= 2:
                 _report(problems, CDMError(source, el.sourceline, "OBJECT", "a CDM has only two segments"))
                 continue
-            cdm.objects.append(_read_segment(el, source, problems))
+            cdm.objects.append(_read_segment(el, source, problems, warnings))
         else:
             _report(problems, CDMError(source, el.sourceline, tag, "unexpected element in <body>"))
     if rel is None:
@@ -116,15 +120,20 @@ def parse_xml(data: bytes | str, source: str = "<string>", problems: list[CDMErr
         cdm.relative.invalid.update({k.name: None for k in block_keywords("relative") if k.mandatory})
     while len(cdm.objects) < 2:
         cdm.objects.append(CdmObject(start_line=body.sourceline))
+    if warnings is not None:
+        tolerate_partial_relative_state(cdm, warnings)
     check_cdm(cdm, problems)
     return cdm
 
 
-def _read_value(el, block: Block, source: str, expect_block: str | None = None) -> None:
+def _read_value(el, block: Block, source: str, expect_block: str | None = None,
+                warnings: list[CdmWarning] | None = None) -> None:
     name = _local(el.tag)
     line = el.sourceline
     if name == "COMMENT":
         block.comments.append((el.text or "").strip())
+        if warnings is not None:
+            check_hbr_comment((el.text or "").strip(), source, line, warnings)
         return
     if name == "USER_DEFINED":
         param = el.get("parameter")
@@ -144,9 +153,15 @@ def _read_value(el, block: Block, source: str, expect_block: str | None = None) 
             raise CDMError(source, line, name, "mandatory keyword has no value (nil)")
         return
     unit = el.get("units")
-    if unit is not None and unit.strip() and kw.unit is not None and normalize_unit(unit) != normalize_unit(kw.unit):
-        raise CDMError(source, line, name, f"unit {unit!r} is not the CDM unit {kw.unit!r}")
     text = el.text or ""
+    if warnings is not None and kw.kind != "str" and is_nan_text(text) and not kw.mandatory:
+        warnings.append(CdmWarning(source, line, name, "optional value NaN: the keyword is treated as absent"))
+        return
+    if unit is not None and unit.strip() and kw.unit is not None and normalize_unit(unit) != normalize_unit(kw.unit):
+        if warnings is not None:
+            judge_unit(kw, unit, source, line, warnings)
+        else:
+            raise CDMError(source, line, name, f"unit {unit!r} is not the CDM unit {kw.unit!r}")
     if text.strip() == "" and kw.mandatory:
         raise CDMError(source, line, name, "mandatory keyword has an empty value")
     if text.strip() == "":
@@ -158,7 +173,7 @@ def _read_value(el, block: Block, source: str, expect_block: str | None = None) 
 
 
 def _read_flat(parent, block: Block, source: str, nested: set[str] = frozenset(),
-               problems: list[CDMError] | None = None) -> None:
+               problems: list[CDMError] | None = None, warnings: list[CdmWarning] | None = None) -> None:
     block.start_line = parent.sourceline
     for el in parent:
         if not isinstance(el.tag, str):
@@ -171,18 +186,19 @@ def _read_flat(parent, block: Block, source: str, nested: set[str] = frozenset()
                         try:
                             if _local(sub.tag) not in RELATIVE_STATE_KEYS:
                                 raise CDMError(source, sub.sourceline, _local(sub.tag), f"does not belong in <{tag}>")
-                            _read_value(sub, block, source)
+                            _read_value(sub, block, source, warnings=warnings)
                         except CDMError as exc:
                             _report(problems, exc, block)
                 continue
             if tag in RELATIVE_STATE_KEYS and nested:
                 raise CDMError(source, el.sourceline, tag, "belongs inside <relativeStateVector>")
-            _read_value(el, block, source, expect_block=block.name)
+            _read_value(el, block, source, expect_block=block.name, warnings=warnings)
         except CDMError as exc:
             _report(problems, exc, block)
 
 
-def _read_segment(seg, source: str, problems: list[CDMError] | None = None) -> CdmObject:
+def _read_segment(seg, source: str, problems: list[CDMError] | None = None,
+                  warnings: list[CdmWarning] | None = None) -> CdmObject:
     obj = CdmObject(start_line=seg.sourceline)
     meta = data = None
     for el in seg:
@@ -199,7 +215,7 @@ def _read_segment(seg, source: str, problems: list[CDMError] | None = None) -> C
         _report(problems, CDMError(source, seg.sourceline, "OBJECT", "the segment has no <metadata>"))
         obj.block("metadata").invalid["OBJECT"] = seg.sourceline
         return obj
-    _read_flat(meta, obj.block("metadata"), source, problems=problems)
+    _read_flat(meta, obj.block("metadata"), source, problems=problems, warnings=warnings)
     if data is None:
         _report(problems, CDMError(source, seg.sourceline, "X",
                                    "the segment has no <data> (state vector and covariance)"))
@@ -212,11 +228,13 @@ def _read_segment(seg, source: str, problems: list[CDMError] | None = None) -> C
         tag = _local(el.tag)
         if tag == "COMMENT":
             obj.data_comments.append((el.text or "").strip())
+            if warnings is not None:
+                check_hbr_comment((el.text or "").strip(), source, el.sourceline, warnings)
         elif tag in _XML_TO_BLOCK:
-            _read_flat(el, obj.block(_XML_TO_BLOCK[tag]), source, problems=problems)
+            _read_flat(el, obj.block(_XML_TO_BLOCK[tag]), source, problems=problems, warnings=warnings)
         elif tag == "covarianceMatrix":
             try:
-                _read_covariance(el, obj, source, problems)
+                _read_covariance(el, obj, source, problems, warnings)
             except CDMError as exc:
                 _report(problems, exc)
         else:
@@ -224,7 +242,8 @@ def _read_segment(seg, source: str, problems: list[CDMError] | None = None) -> C
     return obj
 
 
-def _read_covariance(el, obj: CdmObject, source: str, problems: list[CDMError] | None = None) -> None:
+def _read_covariance(el, obj: CdmObject, source: str, problems: list[CDMError] | None = None,
+                     warnings: list[CdmWarning] | None = None) -> None:
     """A <covarianceMatrix>: the RTN block, or (CDM 2.0) the XYZ, CSIG3EIGVEC3 or
     additional-covariance-metadata block, told apart by the keywords inside."""
     items = [c for c in el if isinstance(c.tag, str)]
@@ -247,7 +266,7 @@ def _read_covariance(el, obj: CdmObject, source: str, problems: list[CDMError] |
     block.start_line = block.start_line or el.sourceline
     for c in items:
         try:
-            _read_value(c, block, source, expect_block=target)
+            _read_value(c, block, source, expect_block=target, warnings=warnings)
         except CDMError as exc:
             _report(problems, exc, block)
 

@@ -140,6 +140,8 @@ class ConjunctionAssessment:
     #: where the conjunction came from (the CDM's file name) and its objects' (designator, name)
     source: str | None = None
     objects: tuple[tuple[str, str], ...] = ()
+    #: the time bounds (s from TCA) the 3D-Nc, Coppola and Monte Carlo were held to, or None
+    window_s: tuple[float, float] | None = None
 
     @property
     def recommended(self) -> Recommendation:
@@ -180,6 +182,7 @@ class ConjunctionAssessment:
             "socrates_max_pc": col("socrates_max_pc"), "dilution_threshold_km": col("dilution_threshold_km"),
             "nc3d": None if self.nc3d is None else _num(self.nc3d.pc),
             "nc3d_converged": None if self.nc3d is None else bool(self.nc3d.converged),
+            "window_s": None if self.window_s is None else list(self.window_s),
             "coppola": None if self.coppola is None else _num(self.coppola.pc),
             "monte_carlo": None if mc is None else {
                 "pc": mc.pc, "pc_low": mc.pc_low, "pc_high": mc.pc_high, "confidence": mc.confidence,
@@ -192,7 +195,8 @@ class ConjunctionAssessment:
                       "max_pc, socrates_max_pc, nc3d, coppola, monte_carlo.pc*, cdm_pc, recommended.pc",
                 "miss_m": "m", "speed_m_s": "m/s", "hbr_m": "m", "sigma_major_m": "m", "sigma_minor_m": "m",
                 "dilution_threshold_km": "km", "max_pc_scale": "covariance scale factor k (sigmas times k)",
-                "mahalanobis": "dimensionless", "monte_carlo.window_s": "s from TCA", "tca": "UTC",
+                "mahalanobis": "dimensionless", "monte_carlo.window_s": "s from TCA",
+                "window_s": "s from TCA (time bounds of 3D-Nc, Coppola and Monte Carlo; null: none)", "tca": "UTC",
                 "checks": "indicator values as fractions of the shorter orbital period (2D extended/offset), "
                           "relative difference (inaccurate), fractions of the encounter segment (3D)",
                 "frame": "encounter plane of the relative velocity; states EME2000 at TCA",
@@ -236,43 +240,50 @@ def resolve_hbr_m(cdm, hbr_m: float | None = None, hbr_table=None) -> tuple[floa
 
 def assess_states(states: ConjunctionStates, hbr_km: float, *, hbr_source: str = "given",
                   methods=METHODS_2D, three_d: bool = True, coppola: bool = True, mc_samples: int = 0,
-                  mc_seed: int | None = 0) -> ConjunctionAssessment:
+                  mc_seed: int | None = 0, window_s=None) -> ConjunctionAssessment:
+    """Every method on one conjunction's states.  ``window_s`` (``S`` for +/-S, or
+    ``(t0, t1)`` s from TCA) bounds the 3D-Nc, Coppola and Monte Carlo in time (CARA's
+    ``Tmin_limit``/``Tmax_limit``); the 2D methods are instantaneous and ignore it."""
     from ...requests import check_positive
+    from .nc3d import check_window_s
 
     check_positive("hbr_km", hbr_km)
+    window_s = check_window_s(window_s)
     s = states
     t = pc_at_tca(s.r1_km, s.v1_km_s, s.cov1_km, s.r2_km, s.v2_km_s, s.cov2_km, hbr_km, methods=methods)
-    n3 = nc3d(s.r1_km, s.v1_km_s, s.cov1_km, s.r2_km, s.v2_km_s, s.cov2_km, hbr_km) if three_d else None
-    cp = (nc3d(s.r1_km, s.v1_km_s, s.cov1_km, s.r2_km, s.v2_km_s, s.cov2_km, hbr_km, method="coppola")
-          if coppola else None)
+    n3 = (nc3d(s.r1_km, s.v1_km_s, s.cov1_km, s.r2_km, s.v2_km_s, s.cov2_km, hbr_km, window_s=window_s)
+          if three_d else None)
+    cp = (nc3d(s.r1_km, s.v1_km_s, s.cov1_km, s.r2_km, s.v2_km_s, s.cov2_km, hbr_km, method="coppola",
+               window_s=window_s) if coppola else None)
     mc = None
     if mc_samples > 0:
-        window = None
+        window = window_s
         if n3 is not None and n3.converged and np.all(np.isfinite(n3.segment_s)):
-            window = n3.segment_s
+            window = n3.segment_s       # the 3D-Nc's segment: the window itself when one is given
         mc = pc_monte_carlo(s.r1_km, s.v1_km_s, s.cov1_km, s.r2_km, s.v2_km_s, s.cov2_km, hbr_km,
                             samples=mc_samples, seed=mc_seed, window_s=window)
     viol = usage_violations(s.r1_km, s.v1_km_s, s.cov1_km, s.r2_km, s.v2_km_s, s.cov2_km, hbr_km,
                             float(t.foster[0]) if t.foster is not None else math.nan, n3)
     return ConjunctionAssessment(states=s, hbr_km=hbr_km, hbr_source=hbr_source, pc2d=t, nc3d=n3, coppola=cp,
-                                 monte_carlo=mc, violations=viol)
+                                 monte_carlo=mc, violations=viol, window_s=window_s)
 
 
 def assess_cdm(cdm, *, hbr_m: float | None = None, hbr_table=None, methods=METHODS_2D, three_d: bool = True,
                coppola: bool | None = None, mc_samples: int = 0, mc_seed: int | None = 0,
-               request: PcRequest | None = None) -> ConjunctionAssessment:
+               window_s: float | None = None, request: PcRequest | None = None) -> ConjunctionAssessment:
     """Every method on a parsed CDM (:class:`~orbitwatch.conjunction.cdm.Cdm`).
 
     Options as keywords or as one :class:`PcRequest` (``request`` wins); they are
     validated first (:class:`~orbitwatch.errors.InvalidRequestError`: ``hbr_m`` must be
-    > 0, ``mc_samples`` >= 0)."""
+    > 0, ``mc_samples`` >= 0, ``window_s`` > 0)."""
     if request is None:
         request = PcRequest(hbr_m=hbr_m, mc_samples=mc_samples, mc_seed=mc_seed, three_d=three_d,
-                            coppola=coppola)
+                            coppola=coppola, window_s=window_s)
     hbr, src = resolve_hbr_m(cdm, request.hbr_m, hbr_table)
     states = states_from_cdm(cdm)
     a = assess_states(states, hbr / 1000.0, hbr_source=src, methods=methods, three_d=request.three_d,
-                      coppola=request.coppola, mc_samples=request.mc_samples, mc_seed=request.mc_seed)
+                      coppola=request.coppola, mc_samples=request.mc_samples, mc_seed=request.mc_seed,
+                      window_s=request.window_bounds_s)
     a.cdm_pc = cdm.collision_probability
     a.cdm_pc_method = cdm.collision_probability_method
     a.source = cdm.source

@@ -13,8 +13,11 @@ For each pair, the closest approach is found by Newton's method on
 ``d/dt |r2 - r1|^2 = 0`` with exact two-body motion (equinoctial elements, mean
 longitude advancing linearly), started from every local minimum of the *mean*
 trajectories' separation inside the window; window ends count too.  The window
-defaults to +/- a quarter of the shorter orbital period (SDMC's default).  Bounds are
-Clopper-Pearson (exact binomial) intervals.
+defaults to +/- a quarter of the shorter orbital period; ``window_s`` (``S`` for +/-S,
+or ``(t0, t1)`` s from TCA) bounds it as the 3D-Nc's ``window_s`` does (CARA's SDMC
+takes its span from the 3D-Nc's conjunction limits in the same way): a sample counts
+as a hit only when the pair comes within the hard-body radius inside the window.
+Bounds are Clopper-Pearson (exact binomial) intervals.
 
 Counting statistics set the cost: ``n`` samples resolve Pc down to ~``10/n``; the
 estimate needs ~``400 / Pc`` samples for +/-10% at 95% confidence.
@@ -127,7 +130,13 @@ def _nominal_minima(X1, X2, ta, tb, mu):
 def pc_monte_carlo(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km: float, samples: int = 1_000_000,
                    seed: int | None = 0, window_s: tuple[float, float] | None = None, confidence: float = 0.95,
                    batch: int = 200_000, mu: float = MU_EGM96_KM3_S2) -> MonteCarloResult:
-    """Monte Carlo Pc of one conjunction (inertial states at TCA, 6x6 covariances, km)."""
+    """Monte Carlo Pc of one conjunction (inertial states at TCA, 6x6 covariances, km).
+
+    ``window_s``: ``S`` (+/-S) or ``(t0, t1)`` seconds from TCA; None: +/- a quarter of
+    the shorter orbital period."""
+    from .nc3d import check_window_s
+
+    window_s = check_window_s(window_s)
     r1, v1, r2, v2 = (np.asarray(a, float).reshape(3) for a in (r1_km, v1_km_s, r2_km, v2_km_s))
     X1 = np.r_[r1, v1]
     X2 = np.r_[r2, v2]
@@ -154,8 +163,9 @@ def pc_monte_carlo(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km: flo
 
 
 def pc_monte_carlo_many(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km, samples: int = 100_000,
-                        seed: int | None = 0, confidence: float = 0.95):
-    """:func:`pc_monte_carlo` over N conjunctions; returns ``(pc, pc_low, pc_high)`` arrays."""
+                        seed: int | None = 0, confidence: float = 0.95, window_s=None):
+    """:func:`pc_monte_carlo` over N conjunctions (each with the same ``window_s``);
+    returns ``(pc, pc_low, pc_high)`` arrays."""
     r1, v1, r2, v2 = (np.atleast_2d(np.asarray(a, float)) for a in (r1_km, v1_km_s, r2_km, v2_km_s))
     n = len(r1)
     C1 = np.broadcast_to(np.asarray(cov1_km, float), (n, 6, 6))
@@ -165,6 +175,6 @@ def pc_monte_carlo_many(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km
     rng = np.random.default_rng(seed)
     for i in range(n):
         m = pc_monte_carlo(r1[i], v1[i], C1[i], r2[i], v2[i], C2[i], float(H[i]), samples=samples,
-                           seed=int(rng.integers(2**31)), confidence=confidence)
+                           seed=int(rng.integers(2**31)), confidence=confidence, window_s=window_s)
         out[:, i] = (m.pc, m.pc_low, m.pc_high)
     return out[0], out[1], out[2]

@@ -39,6 +39,21 @@ Implementation notes (orbitwatch's own, not CARA's code)
   the mean relative distance that bracket TCA), and is refined by bisection until every
   trapezoid panel holds < 2% of the total and every peak is resolved.
 
+Time bounds (``window_s``)
+--------------------------
+By default the integral may reach the ends of the *encounter segment*, the maxima of the
+mean relative distance on either side of TCA (half the shorter period when there are
+none).  ``window_s = (t0, t1)`` (seconds from TCA) replaces those limits, as the
+``Tmin_limit``/``Tmax_limit`` parameters of NASA CARA's ``Pc3D_Hall`` do
+(``default_params_Pc3D_Hall.m``, CARA Analysis Tools).  Use it for long encounters - GEO
+pairs or formation flyers drifting past each other for hours, where the segment can span
+most of a day - to count only the collisions expected within the time that matters (up
+to the next orbit determination or planned maneuver), or within the span over which
+two-body motion of the TCA covariance is still credible.  Nc then is the expected number
+of collisions *within the window*: it is smaller than the unbounded value when the window
+cuts the encounter, and the 3D usage checks (extended, offset) are measured against the
+window.  A window wider than the segment may take in the pair's next encounters too.
+
 Units: km, s.
 """
 
@@ -54,7 +69,7 @@ from scipy.special import erfcinv
 from ...errors import InvalidRequestError
 from .equinoctial import MU_EGM96_KM3_S2, cart_to_eq, eq_jacobian, eq_to_cart, jacobian_e0_to_xt, orbit_period
 
-__all__ = ["Nc3DResult", "nc3d", "nc3d_many", "coppola_bounds"]
+__all__ = ["Nc3DResult", "nc3d", "nc3d_many", "coppola_bounds", "check_window_s"]
 
 _MD2_CUT = 1491.0          # exp(-MD2/2) underflows to zero beyond this
 _FCLIP = 1e-4
@@ -331,7 +346,7 @@ class Nc3DResult:
     method: str
     t_s: np.ndarray = field(repr=False)
     rate_per_s: np.ndarray = field(repr=False)
-    segment_s: tuple[float, float] = (math.nan, math.nan)     # TA, TB: encounter segment
+    segment_s: tuple[float, float] = (math.nan, math.nan)     # TA, TB: encounter segment (or the window given)
     duration_s: tuple[float, float] = (math.nan, math.nan)    # Ta, Tb: where the rate matters
     peak_s: float = math.nan
     coppola_s: tuple[float, float] = (math.nan, math.nan)
@@ -378,16 +393,40 @@ def _segment_limits(E1, E2, P1, P2, taum, mu):
     return out[0], out[1]
 
 
+def check_window_s(window_s) -> tuple[float, float] | None:
+    """``None``, or ``(t0, t1)`` seconds from TCA with finite t0 < t1; a single number
+    ``S > 0`` means the symmetric ``(-S, S)``.
+
+    >>> check_window_s(600), check_window_s((-60, 120.5))
+    ((-600.0, 600.0), (-60.0, 120.5))
+    """
+    from ...requests import check_positive
+
+    if window_s is None:
+        return None
+    if np.ndim(window_s) == 0:
+        s = check_positive("window_s", window_s)
+        return -s, s
+    w = np.asarray(window_s, dtype=float)
+    if w.shape != (2,) or not np.all(np.isfinite(w)) or not w[0] < w[1]:
+        raise InvalidRequestError("window_s", "must be S > 0 or (t0, t1) seconds from TCA with t0 < t1, both finite",
+                                  window_s)
+    return float(w[0]), float(w[1])
+
+
 def nc3d(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km: float, method: str = "hall",
          mu: float = MU_EGM96_KM3_S2, neph: int = 101, max_points: int = 4000,
-         sphere_order: int | None = None) -> Nc3DResult:
+         sphere_order: int | None = None, window_s=None) -> Nc3DResult:
     """Expected number of collisions (= Pc) of one conjunction by Hall's 3D-Nc
     (``method="hall"``) or Coppola's 3D-Pc (``method="coppola"``).
 
     Inputs are inertial states at TCA (km, km/s) and 6x6 inertial covariances
-    (km**2, km**2/s, km**2/s**2); ``hbr_km`` is the combined hard-body radius."""
+    (km**2, km**2/s, km**2/s**2); ``hbr_km`` is the combined hard-body radius.
+    ``window_s``: time bounds around TCA, ``S`` (meaning +/-S) or ``(t0, t1)`` in
+    seconds from TCA, in place of the encounter segment (see the module notes)."""
     if method not in ("hall", "coppola"):
         raise InvalidRequestError("method", "must be 'hall' or 'coppola'", method)
+    window = check_window_s(window_s)
     maxiter = 100 if method == "hall" else 1
     H = float(hbr_km)
     if not H > 0:
@@ -420,6 +459,8 @@ def nc3d(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km: float, method
     P1 = orbit_period(X1[:3], X1[3:], mu)
     P2 = orbit_period(X2[:3], X2[3:], mu)
     TA, TB = _segment_limits(E1, E2, P1, P2, taum, mu)
+    if window is not None:
+        TA, TB = window          # CARA's Tmin_limit/Tmax_limit: the caller's bounds replace the segment
     # sphere rule order from HBR against the smallest position sigma
     smin = math.sqrt(max(np.linalg.eigvalsh(A)[0], (_FCLIP * H) ** 2))
     nu = sphere_order or int(min(96, max(16, 8 * math.ceil(2.0 * H / smin))))
@@ -493,7 +534,6 @@ def nc3d(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km: float, method
     grid = np.array(sorted(ts))
     res = [rate(t) for t in grid]
     vals = np.array([x[0] for x in res])
-    status = np.array([x[2] for x in res])
     f = np.where(np.isfinite(vals), vals, 0.0)
     nc = float(np.trapezoid(f, grid)) if len(grid) > 1 else 0.0
     failed = ~np.isfinite(vals)
@@ -522,8 +562,9 @@ def nc3d(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km: float, method
     return out
 
 
-def nc3d_many(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km, method: str = "hall"):
-    """:func:`nc3d` over N conjunctions (arrays (N,3), (N,6,6), hbr scalar or (N,)).
+def nc3d_many(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km, method: str = "hall", window_s=None):
+    """:func:`nc3d` over N conjunctions (arrays (N,3), (N,6,6), hbr scalar or (N,)),
+    each with the same ``window_s`` (None: each its own encounter segment).
 
     Returns ``(pc, converged)`` arrays (N,).  Each conjunction is integrated on its own
     adaptive time grid, so this is a loop (~0.1 s per conjunction): a CDM-level method."""
@@ -535,6 +576,6 @@ def nc3d_many(r1_km, v1_km_s, cov1_km, r2_km, v2_km_s, cov2_km, hbr_km, method: 
     pc = np.full(n, np.nan)
     ok = np.zeros(n, dtype=bool)
     for i in range(n):
-        res = nc3d(r1[i], v1[i], C1[i], r2[i], v2[i], C2[i], float(H[i]), method=method)
+        res = nc3d(r1[i], v1[i], C1[i], r2[i], v2[i], C2[i], float(H[i]), method=method, window_s=window_s)
         pc[i], ok[i] = res.pc, res.converged
     return pc, ok
