@@ -52,7 +52,8 @@ _LAZY = {
     **{n: "orbitwatch.conjunction.ingest" for n in ("ingest_cdms", "CdmIngestRequest", "cdm_events", "IngestReport")},
     **{n: "orbitwatch.conjunction.tracks" for n in ("match_events", "tca_tolerance_s")},
     # CCSDS orbit data messages
-    **{n: "orbitwatch.odm" for n in ("read_oem", "read_opm", "write_oem", "write_opm", "OEM", "OPM", "ODMError", "interpolate", "trajectories")},
+    **{n: "orbitwatch.odm" for n in ("read_oem", "read_opm", "write_oem", "write_opm", "OEM", "OPM", "ODMError",
+                                     "interpolate", "trajectories")},
     # disaster response
     **{n: "orbitwatch.response" for n in (
         "read_activation", "make_activation", "Activation", "HAZARDS", "load_fleet", "Fleet", "Satellite", "Sensor",
