@@ -85,6 +85,8 @@ def _base(path: tuple, files) -> list[str] | None:
         ("cdm", "convert"): ["cdm", "convert", str(some_cdm), "-f", "xml", "-o", str(files["dir"] / "x.xml"),
                              "--force"],
         ("cdm", "validate"): ["cdm", "validate", str(some_cdm)],
+        ("cdm", "ingest"): ["cdm", "ingest", str(some_cdm), "--no-3d", "--db-url",
+                            f"sqlite:///{files['dir'] / 'ingest.db'}"],
         ("respond",): ["respond", "--area", str(sample_activation_path()), "--hazard", "flood",
                        "--start", "2026-06-10T12:00", "--hours", "6", "--out", str(files["dir"] / "resp")],
         ("respond", "fleet"): ["respond", "fleet"],

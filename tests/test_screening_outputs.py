@@ -96,7 +96,8 @@ def test_states_rtn_frames_and_ages(sub, result):
     # range rate is zero at an interior TCA (the minimum of the distance)
     inner = ev.boundary == 0
     d = ev.r2_teme_km - ev.r1_teme_km
-    assert np.all(np.abs(np.einsum("ij,ij->i", d, ev.v2_teme_km_s - ev.v1_teme_km_s)[inner]) < 1e-3 * ev.miss_km[inner] + 1e-3)
+    range_rate = np.einsum("ij,ij->i", d, ev.v2_teme_km_s - ev.v1_teme_km_s)
+    assert np.all(np.abs(range_rate[inner]) < 1e-3 * ev.miss_km[inner] + 1e-3)
     assert np.all(np.isnan(ev.pc)) and np.all(np.isnan(ev.pc_max))
     assert np.all(np.diff(ev.tca.astype(np.int64)) >= 0)
 

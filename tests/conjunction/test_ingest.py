@@ -15,7 +15,7 @@ from orbitwatch.conjunction.cdm import read_cdm
 from orbitwatch.conjunction.ingest import (COVARIANCE_SOURCE_CDM, FOSTER_NOT_VALIDATED, CdmIngestRequest, cdm_events,
                                            ingest_cdms)
 from orbitwatch.conjunction.pc import PcRequest, assess_cdm
-from orbitwatch.errors import CancelledError, InvalidRequestError
+from orbitwatch.errors import CancelledError, InputNotFoundError, InvalidRequestError
 from orbitwatch.progress import Progress
 
 runner = CliRunner()
@@ -201,8 +201,9 @@ def test_ingest_request_checks_and_cancel(store, shared_data):
         ingest_cdms(store, _cara(shared_data)[:2], request=NO_3D, progress=prog)
     assert store.tracks(limit=None) == []
     missing = ingest_cdms(store, [shared_data / "no-such.cdm"], request=NO_3D)
-    assert missing.status == "failed" and isinstance(missing.rejected[0].problems[0], FileNotFoundError)
-    assert missing.to_dict()["rejected"][0]["problems"][0]["type"] == "FileNotFoundError"
+    # a missing input is "not found" (one exit code everywhere), with the path
+    assert missing.status == "failed" and isinstance(missing.rejected[0].problems[0], InputNotFoundError)
+    assert missing.to_dict()["rejected"][0]["problems"][0]["type"] == "InputNotFoundError"
 
 
 # ----------------------------------------------------------------------------------------------- the CLI

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from orbitwatch.errors import InputNotFoundError
 from orbitwatch.response import ActivationError, make_activation, read_activation, sample_activation_path
 
 SQUARE = [[[10.0, 45.0], [11.0, 45.0], [11.0, 46.0], [10.0, 46.0], [10.0, 45.0]]]
@@ -102,8 +103,9 @@ def test_file_errors_name_the_file(tmp_path):
     with pytest.raises(ActivationError) as e:
         read_activation(p, hazard="flood", start="2026-06-10", hours=5)
     assert str(p) in str(e.value) and "line 1" in e.value.field
-    with pytest.raises(ActivationError):
+    with pytest.raises(InputNotFoundError) as e:   # a missing input is "not found", not bad data
         read_activation(tmp_path / "missing.geojson")
+    assert "missing.geojson" in str(e.value)
 
 
 def test_too_large_area_is_rejected():

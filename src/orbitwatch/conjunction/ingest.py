@@ -54,7 +54,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from ..errors import DataError, OrbitwatchError
+from ..errors import DataError, InputNotFoundError, OrbitwatchError
 from ..progress import Progress, ProgressCallback, as_progress
 from .cdm import CDMError, CdmWarning, validate_cdm
 from .pc import PcRequest, assess_cdm
@@ -427,7 +427,7 @@ def ingest_cdms(store, paths: Iterable, *, request: CdmIngestRequest | None = No
         except _Problems as exc:
             report.rejected.append(RejectedCdm(p.name, exc.problems, exc.warnings))
             continue
-        except (DataError, OSError) as exc:
+        except (DataError, InputNotFoundError, OSError) as exc:
             report.rejected.append(RejectedCdm(p.name, (exc,)))
             continue
         parsed.append((i, p, cdm, warnings))

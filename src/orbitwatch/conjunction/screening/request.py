@@ -28,13 +28,15 @@ import numpy as np
 from ...elements.sets import ElementSets
 from ...errors import DataError, InvalidRequestError
 from ...propagation.age import DEFAULT_MAX_AGE_DAYS, MAX_EPOCH_DISTANCE_DAYS, ElementAgeReport, element_age_report
-from ...requests import (TimeSpan, check_choice, check_int, check_memory, check_positive, parse_time)
+from ...requests import (TimeSpan, check_choice, check_int, check_memory, check_positive, check_range, parse_time)
 from .volumes import EllipsoidRTN, Sphere, parse_volume
 
 #: table/report orders: miss distance, 2D collision probability, its maximum, time
 SORT_KEYS = ("miss", "pc", "pc-max", "tca")
 #: the event column each order sorts on, and whether descending
 SORT_COLUMNS = {"miss": ("miss_km", False), "pc": ("pc", True), "pc-max": ("pc_max", True), "tca": ("tca", False)}
+#: the largest screening threshold accepted (km)
+MAX_THRESHOLD_KM = 1e7
 DEFAULT_THRESHOLD_KM = 5.0
 DEFAULT_HOURS = 24.0
 #: seconds to wait for a Dask scheduler before giving up
@@ -167,8 +169,9 @@ class ScreeningRequest:
         if volume is not None and threshold_km is not None:
             raise InvalidRequestError("volume", "give either a threshold or a volume, not both", volume)
         if volume is None:
-            vol = Sphere(check_positive("threshold_km", DEFAULT_THRESHOLD_KM if threshold_km is None
-                                        else threshold_km))
+            # beyond 1e7 km a threshold is a typo (and the memory estimate would overflow)
+            vol = Sphere(check_range("threshold_km", DEFAULT_THRESHOLD_KM if threshold_km is None
+                                     else threshold_km, 0.0, MAX_THRESHOLD_KM, lo_open=True, unit="km"))
         elif isinstance(volume, (Sphere, EllipsoidRTN)):
             vol = volume
         else:
