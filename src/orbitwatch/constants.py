@@ -15,3 +15,8 @@ R_EARTH_MEAN_KM = 6371.0088
 OMEGA_EARTH_RAD_S = 7.2921150e-5
 #: Astronomical unit, km (IAU 2012 Resolution B2).
 AU_KM = 149597870.7
+#: EGM-96 gravitational parameter, km^3/s^2 (Lemoine et al. 1998; the value NASA CARA uses).
+MU_EGM96_KM3_S2 = 398600.4418
+#: WGS-84 authalic (equal-area) sphere radius, km (Snyder 1987, "Map Projections: A Working
+#: Manual", eq. 3-13).
+R_AUTHALIC_WGS84_KM = 6371.0072

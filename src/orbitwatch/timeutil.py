@@ -109,3 +109,15 @@ def format_iso(t, decimals: int = 6) -> str:
         t2 = np.datetime64(head) + np.timedelta64(1, "s")
         return f"{str(t2)}.{0:0{decimals}d}"
     return f"{head}.{rounded:0{decimals}d}"
+
+
+def format_utc(t, decimals: int = 3, *, sep: str = "T", zone: str = "Z") -> str:
+    """One UTC instant for people and files: :func:`format_iso` with a date/time separator
+    and a zone suffix (every front end formats times through this one function).
+
+    >>> format_utc(np.datetime64("2023-10-09T12:00:01.2345"), 3)
+    '2023-10-09T12:00:01.235Z'
+    >>> format_utc(np.datetime64("2023-10-09T12:00:01.2345"), 0, sep=" ", zone="")
+    '2023-10-09 12:00:01'
+    """
+    return format_iso(t, decimals).replace("T", sep, 1) + zone

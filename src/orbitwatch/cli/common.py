@@ -102,7 +102,9 @@ def _json_default(o):
 
 def iso_ms(t) -> str:
     """UTC instant as ISO-8601 with milliseconds and a Z."""
-    return str(np.datetime64(t, "ms")) + "Z"
+    from ..timeutil import format_utc
+
+    return format_utc(t, 3)
 
 
 def load_catalog(file: list[Path] | None, db: str | None):

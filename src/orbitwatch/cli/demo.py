@@ -16,6 +16,7 @@ import typer
 from rich.markup import escape
 from rich.panel import Panel
 
+from ..constants import RE_WGS84_KM
 from ..samples import sample_catalog_path
 from .common import console, handle_errors, print_table
 
@@ -92,7 +93,7 @@ def section_where(cat, out: Path):
     s_hat = sun / np.linalg.norm(sun)
     along = gcrs @ s_hat
     perp = np.linalg.norm(gcrs - np.outer(along, s_hat), axis=1)
-    sunlit = (along > 0) | (perp > 6378.137)
+    sunlit = (along > 0) | (perp > RE_WGS84_KM)
     vz = itrf.velocity_km_s[:, 0, 2]
     rows = []
     for i in range(len(es)):

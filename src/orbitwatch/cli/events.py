@@ -9,7 +9,7 @@ import numpy as np
 import typer
 
 from ..requests import check_int, check_positive, check_range
-from ..timeutil import format_iso
+from ..timeutil import format_iso, format_utc
 from .common import check_output_file, console, print_json, print_note, print_table
 
 app = typer.Typer(
@@ -31,7 +31,7 @@ DB_HELP = "Database URL (default: $ORBITWATCH_DATABASE_URL, else SQLite in $ORBI
 
 
 def _iso_min(t) -> str:
-    return format_iso(t, 0)[:16].replace("T", " ")
+    return format_utc(t, 0, sep=" ", zone="")[:16]
 
 
 def _pc(x) -> str:

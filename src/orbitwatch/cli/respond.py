@@ -18,6 +18,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from ..timeutil import format_utc
 from .common import check_output_dir, check_output_file, console, err_console, print_note, print_table, print_warning
 
 HELP = """Plan satellite acquisitions for a disaster (International Charter activation).
@@ -46,12 +47,12 @@ TYPE_STYLE = {"SAR": "cyan", "optical": "yellow"}
 
 
 def _fmt(t) -> str:
-    return str(np.datetime64(t, "s")).replace("T", " ") + "Z"
+    return format_utc(t, 0, sep=" ")
 
 
 def _short(t) -> str:
     """MM-DD HH:MM (tables)."""
-    return str(np.datetime64(t, "m"))[5:].replace("T", " ")
+    return format_utc(t, 0, sep=" ", zone="")[5:16]
 
 
 def _sat_cell(satellite, sensor_type: str) -> Text:

@@ -42,13 +42,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..constants import RE_WGS84_KM as _RE_KM
 from .pc.encounter import cov_rtn_to_eci
 from .pc.equinoctial import MU_EGM96_KM3_S2
 
 __all__ = ["RegimeSigmas", "TleCovarianceModel", "DEFAULT_TLE_MODEL", "orbit_regime", "tle_covariance_rtn",
            "tle_covariance_eci"]
 
-_RE_KM = 6378.137
 
 
 @dataclass(frozen=True)

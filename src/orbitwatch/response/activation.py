@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..constants import R_AUTHALIC_WGS84_KM
 from ..errors import InputFileError, InputNotFoundError, InvalidRequestError
 from ..timeutil import as_datetime64
 from .errors import ActivationError
@@ -31,7 +32,7 @@ _HAZARD_ALIASES = {"cyclone": "storm", "hurricane": "storm", "typhoon": "storm",
 
 MAX_HOURS = 336.0        #: two weeks: beyond that SGP4 element sets are too stale to task on
 MAX_AREA_RADIUS_KM = 2000.0
-R_AUTHALIC_KM = 6371.0072  # WGS-84 authalic sphere radius (Snyder 1987, eq. 3-13)
+R_AUTHALIC_KM = R_AUTHALIC_WGS84_KM  # WGS-84 authalic sphere radius (constants.py)
 
 
 def normalize_hazard(hazard: str, source: str = "<activation>") -> str:

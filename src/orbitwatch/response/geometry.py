@@ -21,8 +21,9 @@ import math
 import numba as nb
 import numpy as np
 
-A_KM = 6378.137
-F = 1.0 / 298.257223563
+from ..constants import F_WGS84 as F
+from ..constants import RE_WGS84_KM as A_KM
+
 B_KM = A_KM * (1.0 - F)
 E2 = F * (2.0 - F)
 EP2 = E2 / (1.0 - E2)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..constants import R_EARTH_MEAN_KM
 from ..timeutil import format_iso
 from .plan import Plan, tasking_requests
 
@@ -205,7 +206,7 @@ def _map_layers(plan: Plan, margin: float = 0.25):
     half = span * (0.5 + margin)
     box = (cx - half, cx + half, cy - half, cy + half)
     lat_c = act.area.center_lat_deg
-    dlat = np.degrees(2 * half / 6371.0) + 1
+    dlat = np.degrees(2 * half / R_EARTH_MEAN_KM) + 1
     dlon = dlat / max(np.cos(np.radians(min(abs(lat_c) + dlat, 89))), 0.05)
     lon_c = act.area.center_lon_deg
     land, borders = clip_box(lon_c - dlon, lon_c + dlon, lat_c - dlat, lat_c + dlat)

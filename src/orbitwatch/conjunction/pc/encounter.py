@@ -33,14 +33,15 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from ...constants import OMEGA_EARTH_RAD_S
 from ...errors import InvalidRequestError
 
 __all__ = ["EncounterPlane", "encounter_plane", "rtn_basis", "cov_rtn_to_eci", "cov_eci_to_rtn",
            "relative_rtn", "EARTH_ROTATION_RAD_S"]
 
-#: Earth's nominal rotation rate (IERS Conventions 2010, rad/s), used to turn
+#: Earth's nominal rotation rate (rad/s, ``constants.OMEGA_EARTH_RAD_S``), used to turn
 #: Earth-fixed velocities into inertial ones.
-EARTH_ROTATION_RAD_S = 7.292115e-5
+EARTH_ROTATION_RAD_S = OMEGA_EARTH_RAD_S
 
 _FCLIP = 1e-4
 

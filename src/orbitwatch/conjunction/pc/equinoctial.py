@@ -29,11 +29,13 @@ import math
 import numpy as np
 from numba import njit
 
+from ...constants import MU_EGM96_KM3_S2 as _MU_EGM96
+
 __all__ = ["MU_EGM96_KM3_S2", "cart_to_eq", "eq_to_cart", "eq_jacobian", "propagate_eq", "jacobian_e0_to_xt",
            "orbit_period"]
 
-#: EGM-96 gravitational parameter (km^3/s^2), as used by NASA CARA.
-MU_EGM96_KM3_S2 = 398600.4418
+#: EGM-96 gravitational parameter (km^3/s^2), as used by NASA CARA (``constants.py``).
+MU_EGM96_KM3_S2 = _MU_EGM96
 
 
 @njit(cache=True)
