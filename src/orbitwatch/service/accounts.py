@@ -46,6 +46,17 @@ def check_what(value: str) -> str:
     return check_choice("what", v, SHARE_KINDS)
 
 
+_LAST = np.datetime64("2262-01-01T00:00", "us")
+
+
+def instant_ns(field: str, value) -> int:
+    """A UTC instant as ns since 1970 (the store's time type), or an error naming the field."""
+    t = parse_time(field, value)
+    if not np.datetime64("1678-01-01T00:00", "us") < t < _LAST:
+        raise InvalidRequestError(field, f"must be between 1678 and 2262, got {value!r}", value)
+    return int(t.astype("datetime64[ns]").astype(np.int64))
+
+
 # ------------------------------------------------------------------------------------- agencies
 def agency_id(conn: Connection, name: str) -> int:
     aid = conn.execute(select(agencies.c.id).where(agencies.c.name == name)).scalar()
@@ -166,7 +177,7 @@ def grant_share(conn: Connection, ctx: Context, grantor: str, grantee: str, what
     now = now_ns()
     until_ns = None
     if until is not None:
-        until_ns = int(parse_time("until", until).astype("datetime64[ns]").astype(np.int64))
+        until_ns = instant_ns("until", until)
         if until_ns <= now:
             raise InvalidRequestError("until", "must be in the future", until)
     sid = conn.execute(share_agreements.insert().values(

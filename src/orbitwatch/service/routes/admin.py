@@ -12,11 +12,9 @@ import io
 import json
 from typing import Literal, Optional
 
-import numpy as np
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from ...requests import parse_time
 from .. import accounts, audit
 from ..auth import Context
 from ..deps import audited, context, get_db
@@ -60,7 +58,7 @@ def revoke_share(request: Request, share_id: int = Path(..., ge=1, le=2**62), ct
 def _ns(field: str, value: Optional[str]) -> Optional[int]:
     if not value:
         return None
-    return int(parse_time(field, value).astype("datetime64[ns]").astype(np.int64))
+    return accounts.instant_ns(field, value)
 
 
 @router.get("/admin/audit", response_model=AuditList, responses={403: {}})
