@@ -192,6 +192,8 @@ def _read_limited(upload: UploadFile, name: str, limit: int) -> bytes:
         if len(out) > limit or d.unconsumed_tail:
             raise ResourceLimitError("file", f"{name}: decompresses to more than the {limit:,}-byte limit",
                                      name, limit=limit)
+        if not d.eof:
+            raise InputFileError(name, "truncated gzip data")
         raw = out
     return raw
 
