@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from orbitwatch.service import jobs as q
 from orbitwatch.store.service_schema import agencies, events, jobs
 
-from conftest import PYTHON, make_settings, subprocess_env
+from conftest import PYTHON, subprocess_env
 
 SPAN = {"start": "2023-10-09T12:00Z", "hours": 2, "threshold_km": 50}
 PARAMS = {"start": "2023-10-09T12:00:00.000Z", "stop": "2023-10-09T14:00:00.000Z", "threshold_km": 50.0,
@@ -181,7 +181,8 @@ def test_screening_job_in_process_and_event_visibility(inproc_world, reference_e
     assert _events_of(w, "ESA") == []
     assert c.get(f"/v1/events/{got[0]['id']}", headers=w.h("ESA", "admin")).status_code == 404
     # CSA shares its events with ESA: now ESA sees the job and all its events
-    assert c.post("/v1/shares", json={"grantee": "ESA", "what": "events"}, headers=w.h("CSA", "admin")).status_code == 201
+    r = c.post("/v1/shares", json={"grantee": "ESA", "what": "events"}, headers=w.h("CSA", "admin"))
+    assert r.status_code == 201
     assert len(_events_of(w, "ESA")) == len(got)
     assert c.get(f"/v1/jobs/{jid}", headers=w.h("ESA", "viewer")).status_code == 200
     # ... but cannot cancel it

@@ -109,7 +109,8 @@ def claim(db: ServiceDB, worker: str, *, stale_s: float, max_attempts: int = 3) 
         row = conn.execute(text(
             "UPDATE jobs SET status = 'running', worker = :w, claim_token = :tok, heartbeat_ns = :now,"
             " started_at_ns = COALESCE(started_at_ns, :now), attempts = attempts + 1, stage = 'claimed' "
-            "WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' OR (status = 'running' AND heartbeat_ns < :stale))"
+            "WHERE id = (SELECT id FROM jobs"
+            " WHERE (status = 'queued' OR (status = 'running' AND heartbeat_ns < :stale))"
             f" AND cancel_requested = false ORDER BY id LIMIT 1{lock}) "
             "RETURNING id, agency_id, kind, params, attempts"),
             {"w": worker, "tok": token, "now": now, "stale": stale}).first()

@@ -9,7 +9,6 @@ and its audit record commit in one transaction.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import zlib
 from typing import Literal, Optional
@@ -21,7 +20,7 @@ from sqlalchemy import func, or_, select, text
 
 from ...elements import format_elements, parse_elements
 from ...elements.io import FORMATS
-from ...elements.sets import OBJECT_TYPE_CODES, OBJECT_TYPES, ElementSets
+from ...elements.sets import OBJECT_TYPES, ElementSets
 from ...errors import DataError, InputFileError, ResourceLimitError
 from ...requests import check_choice
 from ...store import schema
