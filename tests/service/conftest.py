@@ -48,27 +48,37 @@ def pg_admin():
                     "to run the service tests on PostgreSQL")
     prefix = f"ow_svc_{os.getpid()}_{secrets.token_hex(3)}"
     yield engine, prefix
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         left = conn.execute(text("SELECT nspname FROM pg_namespace WHERE left(nspname, :n) = :p"),
                             {"n": len(prefix), "p": prefix}).scalars().all()
-        for schema in left:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    for schema in left:
+        drop_schema(engine, schema)
     engine.dispose()
 
 
-def pg_schema_url(pg_admin) -> str:
+def drop_schema(engine, schema: str) -> None:
+    """One transaction per schema: dropping many at once runs out of lock slots."""
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+def pg_schema_url(pg_admin) -> tuple[str, str]:
     engine, prefix = pg_admin
     schema = f"{prefix}_{next(_numbers)}"
     with engine.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    return f"{PG_URL}?options=-csearch_path%3D{schema}"
+    return f"{PG_URL}?options=-csearch_path%3D{schema}", schema
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'service.db'}"
-    return pg_schema_url(request.getfixturevalue("pg_admin"))
+        yield f"sqlite:///{tmp_path / 'service.db'}"
+        return
+    pg = request.getfixturevalue("pg_admin")
+    url, schema = pg_schema_url(pg)
+    yield url
+    drop_schema(pg[0], schema)
 
 
 @pytest.fixture()

@@ -126,3 +126,30 @@ def test_settings_table_documents_every_setting():
     doc = (Path(__file__).resolve().parents[2] / "docs" / "service.md").read_text()
     for name in ServiceSettings.model_fields:
         assert f"ORBITWATCH_{name.upper()}" in doc, name
+
+
+def test_rate_limits_answer_429_with_retry_after(sqlite_url, tmp_path, sample_file):
+    from conftest import _world
+
+    gen = _world(sqlite_url, tmp_path, sample_file, rate_limit_key_per_minute=3, rate_limit_address_per_minute=6)
+    w = next(gen)
+    try:
+        codes = [w.client.get("/v1/me", headers=w.h("CSA", "viewer")).status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        r = w.client.get("/v1/me", headers=w.h("CSA", "viewer"))
+        assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
+        err = r.json()["error"]
+        assert err["type"] == "RateLimited" and err["scope"] == "key" and err["limit_per_minute"] == 3
+        # another key has its own budget, until the address limit (6 per minute) is reached
+        assert w.client.get("/v1/me", headers=w.h("JAXA", "viewer")).status_code == 200
+        r = w.client.get("/v1/me", headers=w.h("JAXA", "viewer"))
+        assert r.status_code == 429 and r.json()["error"]["scope"] == "address" and r.headers["Retry-After"]
+        assert w.client.get("/healthz").status_code == 200  # probes are never limited
+    finally:
+        gen.close()
+
+
+def test_a_too_large_body_is_refused_before_it_is_read(sqlite_world):
+    r = sqlite_world.client.post("/v1/catalog/uploads", headers={**sqlite_world.h("CSA", "analyst"),
+                                                                 "Content-Length": str(10**12)}, content=b"x")
+    assert r.status_code == 413 and r.json()["error"]["field"] == "body"

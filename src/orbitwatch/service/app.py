@@ -45,7 +45,7 @@ def create_app(settings: ServiceSettings | None = None, *, db: ServiceDB | None 
     from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
     from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-    from .errors import install_handlers
+    from .errors import error_body, install_handlers
     from .routes import admin, auth, catalog, fleet, jobs
     from .schemas import ErrorResponse, Health, Readiness
 
@@ -80,6 +80,11 @@ def create_app(settings: ServiceSettings | None = None, *, db: ServiceDB | None 
     latency = Histogram("orbitwatch_http_request_seconds", "HTTP request latency", ["method", "route"],
                         registry=registry, buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30))
     app.state.metrics = registry
+    from .ratelimit import RateLimited, TokenBuckets
+
+    app.state.key_limits = TokenBuckets(settings.rate_limit_key_per_minute)
+    address_limits = TokenBuckets(settings.rate_limit_address_per_minute)
+    body_limit = settings.max_upload_bytes + 1024 * 1024  # the largest upload and its multipart framing
 
     @app.middleware("http")
     async def request_context(request: Request, call_next):
@@ -88,7 +93,24 @@ def create_app(settings: ServiceSettings | None = None, *, db: ServiceDB | None 
             rid = uuid.uuid4().hex
         request.state.request_id = rid
         t0 = time.perf_counter()
-        response = await call_next(request)
+        response = None
+        if request.url.path not in ("/healthz", "/readyz", "/metrics"):
+            from .deps import client_address
+
+            wait = address_limits.take(client_address(request))
+            if wait:
+                exc = RateLimited("address", settings.rate_limit_address_per_minute, wait)
+                response = JSONResponse(error_body(exc, rid), status_code=429,
+                                        headers={"Retry-After": str(exc.retry_after_s)})
+        length = request.headers.get("content-length", "")
+        if response is None and length.isdigit() and int(length) > body_limit:
+            from ..errors import ResourceLimitError
+
+            exc = ResourceLimitError("body", f"request body of {int(length):,} bytes is larger than the "
+                                             f"{body_limit:,}-byte limit", needed=int(length), limit=body_limit)
+            response = JSONResponse(error_body(exc, rid), status_code=413)
+        if response is None:
+            response = await call_next(request)
         route = request.scope.get("route")
         name = getattr(route, "path", "unmatched")
         requests_total.labels(request.method, name, str(response.status_code)).inc()

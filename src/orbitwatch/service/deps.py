@@ -84,6 +84,11 @@ def context(request: Request) -> Context:
                                                     "method": request.method})
         raise
     request.state.principal = principal
+    wait = request.app.state.key_limits.take(f"user:{principal.user_id}:{principal.key_id or 'session'}")
+    if wait:
+        from .ratelimit import RateLimited
+
+        raise RateLimited("key", settings.rate_limit_key_per_minute, wait)
     return Context(principal, rid, client)
 
 

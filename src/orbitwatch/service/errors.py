@@ -29,6 +29,8 @@ import logging
 from ..errors import (CancelledError, ConflictError, DataError, InvalidRequestError, NotFoundError, OrbitwatchError,
                       ResourceLimitError, UnavailableError)
 
+from .ratelimit import RateLimited
+
 log = logging.getLogger("orbitwatch.service")
 
 
@@ -65,6 +67,7 @@ class CsrfError(Forbidden):
 #: (class, HTTP status), first match wins: specific classes before their bases
 HTTP_STATUS: list[tuple[type[BaseException], int]] = [
     (Unauthenticated, 401),
+    (RateLimited, 429),
     (Forbidden, 403),
     (ResourceLimitError, 413),
     (InvalidRequestError, 422),
@@ -113,6 +116,8 @@ def install_handlers(app) -> None:
         if status == 500:
             log.error("internal error on %s %s (request %s): %r", request.method, request.url.path, rid(request), exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(exc.retry_after_s)}
         return JSONResponse(error_body(exc, rid(request)), status_code=status, headers=headers)
 
     async def on_validation(request, exc: RequestValidationError):

@@ -43,6 +43,10 @@ class ServiceSettings(BaseSettings):
     api_key_days: float = Field(365.0, gt=0, description="default lifetime of a new API key, days")
     screening_backend: str = Field("numba", description="propagation backend of screening jobs: numba or sgp4")
     screening_max_hours: float = Field(7 * 24.0, gt=0, description="longest screening span a job may ask for")
+    rate_limit_key_per_minute: int = Field(1200, ge=0, description="requests per minute per API key or session "
+                                                                   "user, per API process (0: no limit)")
+    rate_limit_address_per_minute: int = Field(2400, ge=0, description="requests per minute per client address, "
+                                                                       "per API process (0: no limit)")
     trust_forwarded_for: bool = Field(False, description="take the client address from X-Forwarded-For "
                                                         "(only behind a proxy you control)")
 
