@@ -22,6 +22,10 @@ from .settings import ServiceSettings, load_settings
 
 log = logging.getLogger("orbitwatch.service")
 REQUEST_ID_HEADER = "X-Request-ID"
+#: the error statuses any API route may answer (body: ``{"error": {...}}``)
+ERRORS = {401: "no valid credentials", 403: "role too low, or CSRF check failed", 404: "not found (or not visible)",
+          409: "conflicts with what exists", 413: "too large", 422: "invalid request or input data",
+          429: "rate limit reached (see Retry-After)", 503: "database unavailable"}
 _RID_OK = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 
 
@@ -70,7 +74,7 @@ def create_app(settings: ServiceSettings | None = None, *, db: ServiceDB | None 
     app = FastAPI(title="orbitwatch", version=_version(), lifespan=lifespan,
                   description="Space situational awareness shared by agencies: public catalog, private fleets, "
                               "screening jobs, events; every protected request audited.",
-                  responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
+                  responses={status: {"model": ErrorResponse, "description": what} for status, what in ERRORS.items()})
     app.state.settings = settings
     app.state.db = db
 

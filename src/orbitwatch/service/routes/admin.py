@@ -31,7 +31,7 @@ def list_shares(request: Request, ctx: Context = Depends(context)):
                               lambda conn: accounts.list_shares(conn, agency_id_=aid))}
 
 
-@router.post("/shares", status_code=201, response_model=Share, responses={403: {}, 404: {}})
+@router.post("/shares", status_code=201, response_model=Share)
 def grant_share(body: ShareIn, request: Request, ctx: Context = Depends(context)):
     """Share ``what`` of the caller's agency with another agency (admin role)."""
     p = ctx.principal
@@ -43,7 +43,7 @@ def grant_share(body: ShareIn, request: Request, ctx: Context = Depends(context)
     return audited(get_db(request), ctx, "share.grant.request", f"agency:{body.grantee}", work)
 
 
-@router.delete("/shares/{share_id}", response_model=dict, responses={403: {}, 404: {}})
+@router.delete("/shares/{share_id}", response_model=dict)
 def revoke_share(request: Request, share_id: int = Path(..., ge=1, le=2**62), ctx: Context = Depends(context)):
     """Revoke an agreement the caller's agency granted (admin role)."""
     p = ctx.principal
@@ -61,7 +61,7 @@ def _ns(field: str, value: Optional[str]) -> Optional[int]:
     return accounts.instant_ns(field, value)
 
 
-@router.get("/admin/audit", response_model=AuditList, responses={403: {}})
+@router.get("/admin/audit", response_model=AuditList)
 def audit_query(request: Request, since: Optional[str] = None, until: Optional[str] = None,
                 action: Optional[str] = Query(None, max_length=100),
                 after_id: Optional[int] = Query(None, ge=0, le=2**62), limit: int = Query(100, ge=1, le=1000),
@@ -80,7 +80,7 @@ def audit_query(request: Request, since: Optional[str] = None, until: Optional[s
     return {"records": recs, "next_after_id": recs[-1]["id"] if len(recs) == limit else None}
 
 
-@router.get("/admin/audit/export", response_class=Response, responses={403: {}, 200: {"content": {
+@router.get("/admin/audit/export", response_class=Response, responses={200: {"content": {
     "application/x-ndjson": {}, "text/csv": {}}}})
 def audit_export(request: Request, format: Literal["jsonl", "csv"] = "jsonl", since: Optional[str] = None,
                  until: Optional[str] = None, ctx: Context = Depends(context)):
@@ -109,7 +109,7 @@ def audit_export(request: Request, format: Literal["jsonl", "csv"] = "jsonl", si
                     headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
 
 
-@router.get("/admin/audit/verify", response_model=AuditVerify, responses={403: {}})
+@router.get("/admin/audit/verify", response_model=AuditVerify)
 def audit_verify(request: Request, ctx: Context = Depends(context)):
     """Walk the whole hash chain; the first broken record, if any (admin role)."""
     p = ctx.principal

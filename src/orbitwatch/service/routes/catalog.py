@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 import numpy as np
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import Response
+from pydantic import Field
 from sqlalchemy import func, or_, select, text
 
 from ...elements import format_elements, parse_elements
@@ -83,7 +84,7 @@ def _get_object(db, norad_id: int):
     return row
 
 
-@router.get("/objects/{norad_id}", response_model=CatalogObject, responses={404: {}})
+@router.get("/objects/{norad_id}", response_model=CatalogObject)
 def get_object(request: Request, norad_id: int = NormadId, ctx: Context = Depends(context)):
     """One catalog object."""
     return _object(_get_object(get_db(request), norad_id))
@@ -112,7 +113,7 @@ def _history(db, norad_id: int, since: Optional[str], until: Optional[str]) -> E
     return db.store.load_elements(norad_ids=[norad_id], since=t0, until=t1)
 
 
-@router.get("/objects/{norad_id}/history", response_model=History, responses={404: {}})
+@router.get("/objects/{norad_id}/history", response_model=History)
 def history(request: Request, norad_id: int = NormadId, since: Optional[str] = None, until: Optional[str] = None,
             ctx: Context = Depends(context)):
     """Every stored element set of the object (epochs in [since, until] when given), oldest first."""
@@ -126,7 +127,7 @@ def _download(es: ElementSets, fmt: str, stem: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{stem}.{EXT[fmt]}"'})
 
 
-@router.get("/objects/{norad_id}/elements", response_class=Response, responses={404: {}, 200: {"content": {
+@router.get("/objects/{norad_id}/elements", response_class=Response, responses={200: {"content": {
     "text/plain": {}, "application/xml": {}, "application/json": {}, "text/csv": {}}}})
 def object_elements(request: Request, norad_id: int = NormadId,
                     format: Literal["3le", "tle", "omm-kvn", "omm-xml", "omm-json", "omm-csv"] = "3le",
@@ -144,7 +145,8 @@ def object_elements(request: Request, norad_id: int = NormadId,
     "text/plain": {}, "application/xml": {}, "application/json": {}, "text/csv": {}}}})
 def catalog_elements(request: Request,
                      format: Literal["3le", "tle", "omm-kvn", "omm-xml", "omm-json", "omm-csv"] = "3le",
-                     norad_id: Optional[list[int]] = Query(None, description="catalog numbers (default: all)"),
+                     norad_id: Optional[list[Annotated[int, Field(ge=0, le=999_999_999)]]] = Query(
+                         None, description="catalog numbers (default: all)"),
                      at: Optional[str] = Query(None, description="element sets in force at this UTC instant"),
                      ctx: Context = Depends(context)):
     """The latest element set of every object (or of those named) in one download."""
@@ -209,8 +211,7 @@ def _sniff(raw: bytes, name: str) -> str:
         raise InputFileError(name, f"not UTF-8 text (byte {exc.start})", line=line) from None
 
 
-@router.post("/uploads", status_code=201, response_model=UploadReport,
-             responses={409: {}, 413: {}, 403: {}})
+@router.post("/uploads", status_code=201, response_model=UploadReport)
 def upload(request: Request, file: UploadFile = File(..., description="TLE/3LE or OMM (KVN, XML, JSON, CSV), "
                                                                       "optionally gzipped"),
            format: Optional[str] = Form(None, description=f"one of {', '.join(FORMATS)}; default: detected"),

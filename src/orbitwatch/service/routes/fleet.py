@@ -48,7 +48,7 @@ def list_fleet(request: Request, ctx: Context = Depends(context)):
     return {"entries": entries}
 
 
-@router.get("/{entry_id}", response_model=FleetEntry, responses={404: {}})
+@router.get("/{entry_id}", response_model=FleetEntry)
 def get_entry(request: Request, entry_id: int = EntryId, ctx: Context = Depends(context)):
     """One fleet entry (404 when it does not exist or is not visible to the caller)."""
     aid = ctx.principal.agency_id
@@ -62,7 +62,7 @@ def get_entry(request: Request, entry_id: int = EntryId, ctx: Context = Depends(
     return audited(get_db(request), ctx, "fleet.read", f"fleet:{entry_id}", work)
 
 
-@router.post("", status_code=201, response_model=FleetEntry, responses={409: {}, 403: {}})
+@router.post("", status_code=201, response_model=FleetEntry)
 def add_entry(body: FleetEntryIn, request: Request, ctx: Context = Depends(context)):
     """Declare that the caller's agency operates a catalog object (analyst role or higher)."""
     p = ctx.principal
@@ -86,7 +86,7 @@ def add_entry(body: FleetEntryIn, request: Request, ctx: Context = Depends(conte
                    detail=lambda e: {"entry": e["id"]})
 
 
-@router.delete("/{entry_id}", status_code=204, response_class=Response, responses={404: {}, 403: {}})
+@router.delete("/{entry_id}", status_code=204, response_class=Response)
 def remove_entry(request: Request, entry_id: int = EntryId, ctx: Context = Depends(context)):
     """Remove an entry of the caller's own fleet (analyst role or higher)."""
     p = ctx.principal

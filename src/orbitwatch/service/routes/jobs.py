@@ -42,7 +42,7 @@ def _events_select():
     return select(events, agencies.c.name.label("agency")).join(agencies, agencies.c.id == events.c.agency_id)
 
 
-@router.post("/jobs/screening", status_code=202, response_model=Job, responses={403: {}})
+@router.post("/jobs/screening", status_code=202, response_model=Job)
 def submit_screening(body: ScreeningJobIn, request: Request, ctx: Context = Depends(context)):
     """Queue a screening of the caller's fleet against the catalog (analyst role or higher).
 
@@ -91,7 +91,7 @@ def _job(conn, aid: int, job_id: int):
     return r
 
 
-@router.get("/jobs/{job_id}", response_model=Job, responses={404: {}})
+@router.get("/jobs/{job_id}", response_model=Job)
 def get_job(request: Request, job_id: int = JobId, ctx: Context = Depends(context)):
     """One job: status, progress, result summary or error."""
     aid = ctx.principal.agency_id
@@ -99,7 +99,7 @@ def get_job(request: Request, job_id: int = JobId, ctx: Context = Depends(contex
                    lambda conn: q.job_to_dict(_job(conn, aid, job_id)))
 
 
-@router.post("/jobs/{job_id}/cancel", response_model=Job, responses={404: {}, 403: {}})
+@router.post("/jobs/{job_id}/cancel", response_model=Job)
 def cancel_job(request: Request, job_id: int = JobId, ctx: Context = Depends(context)):
     """Cancel a queued job, or ask a running one to stop (the caller's own agency's jobs, analyst+)."""
     p = ctx.principal
@@ -115,7 +115,7 @@ def cancel_job(request: Request, job_id: int = JobId, ctx: Context = Depends(con
     return audited(get_db(request), ctx, "job.cancel", f"job:{job_id}", work)
 
 
-@router.get("/jobs/{job_id}/events", response_model=EventList, responses={404: {}})
+@router.get("/jobs/{job_id}/events", response_model=EventList)
 def job_events(request: Request, job_id: int = JobId, limit: int = Query(1000, ge=1, le=10000),
                ctx: Context = Depends(context)):
     """Events a visible job found that the caller may see, by TCA."""
@@ -153,7 +153,7 @@ def list_events(request: Request, norad_id: Optional[int] = Query(None, ge=0, le
     return {"events": audited(get_db(request), ctx, "event.list", "events", work, detail=lambda e: {"n": len(e)})}
 
 
-@router.get("/events/{event_id}", response_model=Event, responses={404: {}})
+@router.get("/events/{event_id}", response_model=Event)
 def get_event(request: Request, event_id: int = EventId, ctx: Context = Depends(context)):
     """One event (404 when it does not exist or is not visible to the caller)."""
     aid = ctx.principal.agency_id
