@@ -251,3 +251,15 @@ def test_admin_cli_errors_name_the_field(cli, sqlite_url, args, code, words):
     assert "Traceback" not in res.output
     for w in words:
         assert w in res.stderr, (w, res.stderr)
+
+
+def test_key_use_is_recorded(world, cli):
+    runner, app = cli
+    url = world.settings.database_url
+    args = ["admin", "key", "list", "--agency", "ESA", "--json", "--db-url", url]
+    assert all(k["last_used_at"] is None for k in json.loads(runner.invoke(app, args).stdout))
+    world.client.get("/v1/me", headers=world.h("ESA", "viewer"))
+    after = {k["key_id"]: k for k in json.loads(runner.invoke(app, args).stdout)}
+    used = world.keys[("ESA", "viewer")][3:15]
+    assert after[used]["last_used_at"] is not None and after[used]["state"] == "active"
+    assert sum(k["last_used_at"] is not None for k in after.values()) == 1

@@ -87,8 +87,13 @@ def _user_principal(row, via: str, role: str, key_id: str | None = None, session
     return Principal(int(row.user_id), row.username, int(row.agency_id), row.agency, role, via, key_id, session_id)
 
 
-def authenticate_key(conn: Connection, key_text: str, pepper: str = "", *, touch: bool = False) -> Principal:
-    """The principal of an API key; :class:`Unauthenticated` for a malformed, unknown, expired or revoked key."""
+#: ``api_keys.last_used_at_ns`` is refreshed at most this often (a write per key per minute, not per request)
+LAST_USED_RESOLUTION_NS = 60 * 10**9
+
+
+def authenticate_key(conn: Connection, key_text: str, pepper: str = "") -> tuple[Principal, int | None]:
+    """(principal, last use in ns) of an API key; :class:`Unauthenticated` for a malformed, unknown,
+    expired or revoked key."""
     parsed = parse_api_key(key_text)
     if parsed is None:
         raise Unauthenticated("malformed API key (expected ow_<id>.<secret>)")
@@ -96,7 +101,8 @@ def authenticate_key(conn: Connection, key_text: str, pepper: str = "", *, touch
     now = now_ns()
     row = conn.execute(
         select(api_keys.c.id, api_keys.c.secret_hash, api_keys.c.role, api_keys.c.expires_at_ns,
-               api_keys.c.revoked_at_ns, users.c.id.label("user_id"), users.c.username, users.c.active,
+               api_keys.c.revoked_at_ns, api_keys.c.last_used_at_ns, users.c.id.label("user_id"), users.c.username,
+               users.c.active,
                users.c.role.label("user_role"), agencies.c.id.label("agency_id"), agencies.c.name.label("agency"))
         .join(users, users.c.id == api_keys.c.user_id).join(agencies, agencies.c.id == api_keys.c.agency_id)
         .where(api_keys.c.key_id == key_id)).first()
@@ -111,9 +117,14 @@ def authenticate_key(conn: Connection, key_text: str, pepper: str = "", *, touch
     if not row.active:
         raise Unauthenticated("the user of this API key is disabled")
     role = min(row.role, row.user_role, key=ROLE_RANK.__getitem__)
-    if touch:
-        conn.execute(update(api_keys).where(api_keys.c.id == row.id).values(last_used_at_ns=now))
-    return _user_principal(row, "key", role, key_id=key_id)
+    return _user_principal(row, "key", role, key_id=key_id), row.last_used_at_ns
+
+
+def touch_key(conn: Connection, key_id: str, last_used_ns: int | None) -> None:
+    """Record that a key was used (when its last record is older than a minute)."""
+    now = now_ns()
+    if last_used_ns is None or now - last_used_ns > LAST_USED_RESOLUTION_NS:
+        conn.execute(update(api_keys).where(api_keys.c.key_id == key_id).values(last_used_at_ns=now))
 
 
 def _user_row(conn: Connection, agency: str, username: str):

@@ -8,8 +8,8 @@ from typing import Callable, TypeVar
 from fastapi import Request
 
 from ..errors import (ConflictError, DataError, InvalidRequestError, NotFoundError, OrbitwatchError)
-from .auth import Context, authenticate_key, session_principal
-from .db import ServiceDB
+from .auth import LAST_USED_RESOLUTION_NS, Context, authenticate_key, session_principal, touch_key
+from .db import ServiceDB, now_ns
 from .errors import CsrfError, Forbidden, Unauthenticated
 from .security import same_hash, token_hash
 
@@ -61,9 +61,10 @@ def context(request: Request) -> Context:
         if cred is None:
             raise Unauthenticated()
         kind, value = cred
+        last_used = -1
         with db.read() as conn:
             if kind == "key":
-                principal = authenticate_key(conn, value, settings.key_pepper)
+                principal, last_used = authenticate_key(conn, value, settings.key_pepper)
             else:
                 principal, csrf_hash = session_principal(conn, value, settings.key_pepper)
                 if request.method not in SAFE_METHODS:
@@ -84,6 +85,9 @@ def context(request: Request) -> Context:
                                                     "method": request.method})
         raise
     request.state.principal = principal
+    if principal.via == "key" and (last_used is None or now_ns() - last_used > LAST_USED_RESOLUTION_NS):
+        with db.tx() as conn:
+            touch_key(conn, principal.key_id, last_used)
     wait = request.app.state.key_limits.take(f"user:{principal.user_id}:{principal.key_id or 'session'}")
     if wait:
         from .ratelimit import RateLimited
