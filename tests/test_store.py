@@ -84,7 +84,7 @@ def stored_objects(store: Store) -> dict[int, tuple]:
 
 # ============================================================================ schema
 def test_fresh_database_migrates_to_head(store):
-    assert head_revision() == "0003"  # 0001 initial, 0003 event history
+    assert head_revision() == "0003"  # 0001 initial, 0002 service, 0003 event history
     assert current_revision(store.engine) == head_revision()
     st = store.stats()
     assert st.schema_revision == head_revision()

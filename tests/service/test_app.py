@@ -26,7 +26,7 @@ def test_health_ready_metrics_openapi(world):
     c = world.client
     assert c.get("/healthz").json()["status"] == "ok"
     r = c.get("/readyz")
-    assert r.status_code == 200 and r.json()["ready"] and r.json()["revision"] == r.json()["head"] == "0002"
+    assert r.status_code == 200 and r.json()["ready"] and r.json()["revision"] == r.json()["head"] == "0003"
     c.get("/v1/catalog/objects", headers=world.h())
     m = c.get("/metrics")
     assert m.status_code == 200 and "orbitwatch_http_requests_total" in m.text

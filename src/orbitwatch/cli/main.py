@@ -62,6 +62,12 @@ app.add_typer(oem_app, name="oem")          # orbitwatch oem show|convert|valida
 
 # --- further domains register here (one line each) ---
 
+from .admin import register as register_admin  # noqa: E402
+from .serve import register as register_serve  # noqa: E402
+
+register_admin(app)                         # orbitwatch admin agency|user|key|share|audit
+register_serve(app)                         # orbitwatch serve, orbitwatch worker
+
 wrap_commands(app)                          # one error handler for every command (cli/errors.py)
 
 

@@ -213,12 +213,9 @@ def run_screening(db: ServiceDB, c: Claim, progress, default_backend: str = "num
         raise InvalidRequestError("fleet", "none of the agency's fleet objects is in the catalog")
     progress.check()
 
-    def on_window(done, total):
-        progress.update(done, total, "screening")
-        progress.check()
-
+    # the job's Progress goes straight in: screen() reports each window and honours cancel()
     res = screen(catalog, req.start, req.stop, threshold_km=req.threshold_km, primaries=present,
-                 backend=req.backend or default_backend, progress=on_window)
+                 backend=req.backend or default_backend, progress=progress)
     ev = res.events
     now = now_ns()
     rows = []

@@ -187,3 +187,4 @@ event_updates = Table(
     Index(None, "track_id"),
     Index(None, "run_id"),
 )
+from . import service_schema as _service_schema  # noqa: E402,F401 - the service tables share this metadata
