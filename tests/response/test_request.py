@@ -181,3 +181,17 @@ def test_tasking_records_are_the_typed_requests(plan):
         assert r.acquisition_start == a.start and r.norad_id == a.satellite.norad_id
         ring = r.footprint["coordinates"][0]
         assert ring[0] == ring[-1]
+
+
+def test_access_reports_stages_and_can_be_cancelled():
+    from orbitwatch.errors import CancelledError
+    from orbitwatch.progress import Progress
+    from orbitwatch.response import compute_access, load_fleet, read_activation, sample_activation_path
+
+    act = read_activation(sample_activation_path(), hazard="flood", start="2026-06-10T12:00Z", hours=6)
+    stages = []
+    compute_access(act, load_fleet(), progress=lambda d, t, s: stages.append(s))
+    assert stages[0] == "coarse propagation" and stages[-1] == "done" and len(stages) == 4
+    prog = Progress(lambda d, t, s: prog.cancel() if s == "candidate windows" else None)
+    with pytest.raises(CancelledError):
+        compute_access(act, load_fleet(), progress=prog)

@@ -221,10 +221,19 @@ def sun_elevation_at(lat_deg, lon_deg, times) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- main entry
 def compute_access(activation: Activation, fleet: Fleet, elements: ElementSets | str | None = None, *,
-                   backend: str | PropagationBackend | None = None, config: AccessConfig | None = None) -> AccessResult:
-    """Every opportunity of every fleet sensor over the activation's area and horizon."""
+                   backend: str | PropagationBackend | None = None, config: AccessConfig | None = None,
+                   progress=None) -> AccessResult:
+    """Every opportunity of every fleet sensor over the activation's area and horizon.
+
+    ``progress`` (:class:`orbitwatch.progress.Progress` or a ``(done, total, stage)`` callback)
+    hears each of the four stages; ``cancel()`` stops the work between them.
+    """
     import time as _time
 
+    from ..progress import as_progress
+
+    prog = as_progress(progress)
+    prog.update(0, 4, "coarse propagation")
     cfg = config or AccessConfig()
     timings = {}
     t_all = _time.perf_counter()
@@ -273,6 +282,8 @@ def compute_access(activation: Activation, fleet: Fleet, elements: ElementSets |
     cand = lower <= thr[:, None]
     # never look outside [t0, t1] for windows, but keep fine samples around it
     timings["screen_coarse"] = _time.perf_counter() - tt - timings["propagate_coarse"]
+    prog.update(1, 4, "candidate windows")
+    prog.check()
 
     # 2. fine states in candidates --------------------------------------------------
     tt = _time.perf_counter()
@@ -295,6 +306,8 @@ def compute_access(activation: Activation, fleet: Fleet, elements: ElementSets |
     all_times = np.concatenate([np.concatenate(ts) for _, ts in fine_calls]) if fine_calls else np.zeros(0, np.int64)
     fine_r, fine_v = _propagate_rows(be, prep, es, [(i, np.concatenate(ts)) for i, ts in fine_calls])
     timings["propagate_fine"] = _time.perf_counter() - tt
+    prog.update(2, 4, "fine propagation")
+    prog.check()
     if fine_calls:
         R_all, V_all = teme_to_itrf_fast(np.concatenate(fine_r), np.concatenate(fine_v), all_times)
         # one segment per candidate interval; screen every fine interval at once
@@ -343,6 +356,7 @@ def compute_access(activation: Activation, fleet: Fleet, elements: ElementSets |
     result.element_epochs = es.epoch.copy()
     result.timings_s = timings
     timings["total"] = _time.perf_counter() - t_all
+    prog.update(4, 4, "done")
     return result
 
 
