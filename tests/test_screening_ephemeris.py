@@ -563,3 +563,57 @@ def test_ephemerides_as_ordinary_members(case, fleet_result):
     assert len(tle) == len(plain) > 100
     assert np.array_equal(tle.norad_1, plain.norad_1) and np.array_equal(tle.tca, plain.tca)
     assert np.array_equal(tle.miss_km, plain.miss_km)
+
+
+def test_ephemeris_state_is_the_oem_interpolant(case):
+    """The screening's exact state of an ephemeris object is orbitwatch.odm's interpolation of it,
+    rotated into TEME (skyfield, per instant) - to the rounding of the hourly rotation grid."""
+    import pickle
+
+    from orbitwatch.conjunction.screening.ephemeris import EphemerisSet, prepare_ephemerides
+    from orbitwatch.odm import interpolate
+
+    prep = prepare_ephemerides(case["sub"], case["oems"])
+    eph = EphemerisSet(prep.trajectories, prep.objects, S0 - 3 * 3600 * NS, S1 + 3 * 3600 * NS, 490.0)
+    rng = np.random.default_rng(5)
+    t = np.sort(S0 + (rng.random(400) * (S1 - S0)).astype(np.int64))
+    for e, tr in enumerate(prep.trajectories):
+        r, v, st = eph.grid(np.array([e]), t)
+        ref = interpolate([tr], t.astype("datetime64[ns]"))
+        ok = ref.status[0] == 0
+        assert np.all(st[0][ok] == 0)
+        # beyond the usable spans only within the continuation (490 s here) past an edge
+        extra = t[(st[0] == 0) & ~ok]
+        edges = np.array([x for span in prep.objects[e].usable_ns for x in span])
+        assert all(np.min(np.abs(edges - x)) <= 490 * NS for x in extra)
+        rt = to_teme(tr.frame if tr.frame != "EME2000" else "EME2000", ref.position_km[0][ok], t[ok])
+        assert np.max(np.linalg.norm(r[0][ok] - rt, axis=1)) < 2e-6  # km (the hourly rotation grid)
+    # continued one node step past a usable edge, not further; the same after a trip through pickle
+    c = [k for k, o in enumerate(prep.objects) if o.object_id == str(int(case["sub"].norad_id[case["iy"]]))][0]
+    edge = case["uC"][1]
+    _, _, st = eph.grid(np.array([c]), np.array([edge + 400 * NS, edge + 600 * NS]))
+    assert st.tolist() == [[0, 12]]
+    eph2 = pickle.loads(pickle.dumps(eph))
+    assert np.array_equal(eph2.grid(np.arange(len(eph)), t)[0], eph.grid(np.arange(len(eph)), t)[0], equal_nan=True)
+
+
+def test_ephemeris_inputs_refused_before_work(case):
+    from orbitwatch.errors import InvalidRequestError, NotFoundError
+
+    sub = case["sub"]
+    t = np.arange(S0, S0 + 3600 * NS, 60 * NS)
+    r = np.tile([[7000.0, 0.0, 0.0]], (t.size, 1))
+    v = np.tile([[0.0, 7.5, 0.0]], (t.size, 1))
+    itrf = parse_oem(oem_text(oem_segment("X", "2099-001A", "ITRF2014", "HERMITE", 5, t, r, v)), "x.oem")
+    with pytest.raises(InvalidRequestError) as exc:
+        screen(sub[:50], START, STOP, ephemerides=[itrf])
+    assert exc.value.field == "ephemerides" and "ITRF2014" in str(exc.value)
+    # two OBJECT_IDs of one catalog object (its designator, its number): which one to fly is unclear
+    from orbitwatch.errors import ConflictError
+
+    x = case["ix"]
+    again = parse_oem(oem_text(oem_segment("X", str(int(sub.norad_id[x])), "TEME", "HERMITE", 5, t, r, v)), "y.oem")
+    with pytest.raises(ConflictError, match=str(int(sub.norad_id[x]))):
+        screen(sub, START, STOP, ephemerides=[case["oems"][0], again])
+    with pytest.raises(NotFoundError, match="NO-SUCH-ID"):
+        screen(sub[:50], START, STOP, ephemerides=[case["oems"][1]], primaries=["NO-SUCH-ID"])
