@@ -617,3 +617,119 @@ def test_ephemeris_inputs_refused_before_work(case):
         screen(sub, START, STOP, ephemerides=[case["oems"][0], again])
     with pytest.raises(NotFoundError, match="NO-SUCH-ID"):
         screen(sub[:50], START, STOP, ephemerides=[case["oems"][1]], primaries=["NO-SUCH-ID"])
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+@pytest.fixture(scope="module")
+def cli_files(case, tmp_path_factory):
+    from orbitwatch.elements.tle import write_tle
+
+    d = tmp_path_factory.mktemp("ephcli")
+    cat = d / "subset.3le"
+    cat.write_text(write_tle(case["sub"]))
+    files = []
+    for k, o in enumerate(case["oems"]):
+        p = d / f"eph[{k}].oem"
+        p.write_text(o.to_kvn())
+        files.append(p)
+    return cat, files
+
+
+def _cli(*args):
+    from typer.testing import CliRunner
+
+    from orbitwatch.cli.main import app
+
+    return CliRunner().invoke(app, ["screen", *map(str, args)])
+
+
+def test_cli_screens_ephemerides(case, cli_files, fleet_result, tmp_path, wide_console):
+    import json
+
+    cat, files = cli_files
+    args = [cat, "--start", "2023-10-09T12:00Z", "--hours", 24, "--threshold-km", D_KM, "-q", "--workers", 1]
+    oem_args = [x for f in files for x in ("--oem", f)]
+    res = _cli(*args, *oem_args, "--json")
+    assert res.exit_code == 0, res.output
+    assert "Traceback" not in res.output
+    doc = json.loads(res.stdout)
+    ev = fleet_result.events
+    assert len(doc["events"]) == len(ev)
+    assert sorted(e["tca"] for e in doc["events"]) == sorted(r["tca"] for r in ev.to_records())
+    meta = doc["meta"]
+    assert {e["object_id"] for e in meta["ephemerides"]} >= {"ORBW-TEST-1", "2099-999Z"}
+    assert sorted(meta["element_sets_replaced_by_ephemerides"]) == sorted(
+        int(case["sub"].norad_id[k]) for k in (case["ix"], case["iy"]))
+    assert "SAT-B [new]" in {e["name_1"] for e in doc["events"]} | {e["name_2"] for e in doc["events"]}
+    # what the run did is said on stderr: replacements, synthetic numbers, spans
+    assert "flown on its ephemeris instead of its element set" in res.stderr
+    assert f"catalog number {synthetic_norad_id('ORBW-TEST-1')} (synthetic)" in res.stderr
+    assert "in a gap between usable spans of the ephemeris" in res.stderr
+    # the table names ephemeris objects by OBJECT_ID (synthetic numbers) and marks them; names print verbatim
+    res = _cli(*args, *oem_args, "--top", 200, "--sort", "tca")
+    assert res.exit_code == 0, res.output
+    assert "ORBW-TEST-1 SAT-B [new] (OEM)" in res.stdout and "2099-999Z SAT-D (OEM)" in res.stdout
+    # CDMs and the report carry them too
+    cdms, rep = tmp_path / "cdm", tmp_path / "r.txt"
+    res = _cli(*args, *oem_args, "--top", 3, "--cdm-dir", cdms, "--report", rep)
+    assert res.exit_code == 0, res.output
+    names = sorted(p.name for p in cdms.iterdir())
+    assert len(names) == 3
+    text = "\n".join(p.read_text() for p in cdms.iterdir())
+    assert "OEM OBJECT_ID" in text
+    assert "(OEM)" in rep.read_text()
+
+
+def test_cli_records_and_alerts(cli_files, tmp_path):
+    cat, files = cli_files
+    url = f"sqlite:///{tmp_path / 'ow.db'}"
+    args = [cat, "--start", "2023-10-09T12:00Z", "--hours", 24, "--threshold-km", D_KM, "-q", "--workers", 1,
+            "--oem", files[0], "--oem", files[1], "--record", "--alerts", "--db-url", url]
+    res = _cli(*args)
+    assert res.exit_code == 0, res.output
+    # the A-B pair meets every half orbit about 1.4 km apart: no radial under 200 m, no Pc: no alert;
+    # the run says so
+    assert "recorded in" in res.stderr and "alerts:" in res.stderr
+    from orbitwatch.store import open_store
+
+    with open_store(url) as st:
+        tracks = st.tracks()
+        assert any(t.norad_lo == synthetic_norad_id("ORBW-TEST-1") or t.norad_hi == synthetic_norad_id("ORBW-TEST-1")
+                   for t in tracks)
+        tr = st.track(tracks[0].track_id)
+        assert any("OEM" in u.source_ref for t in tracks[:5] for u in st.track(t.track_id).updates)
+    # with Pc, and a pair 1.4 km apart, CARA's yellow level is met on the first run, and only then
+    res = _cli(*args, "--pc", "--hbr-m", 20)
+    assert res.exit_code == 0, res.output
+    first = res.stderr.count("cara-yellow")
+    res = _cli(*args, "--pc", "--hbr-m", 20)
+    assert res.exit_code == 0, res.output
+    assert first > 0 and res.stderr.count("cara-yellow") == 0
+    assert tr is not None
+
+
+def test_cli_refusals(cli_files, tmp_path):
+    cat, files = cli_files
+    base = [cat, "--start", "2023-10-09T12:00Z", "--hours", 2, "-q"]
+    res = _cli(*base, "--oem", tmp_path / "missing.oem")
+    assert res.exit_code == 66 and "missing.oem" in res.output and "Traceback" not in res.output
+    res = _cli(*base, "--oem", files[0], "--alerts")
+    assert res.exit_code == 2 and "--record" in res.output
+    # a catalog file with --db-url: the URL is only where --record stores the events
+    res = _cli(*base, "--db-url", f"sqlite:///{tmp_path / 'x.db'}")
+    assert res.exit_code == 2 and "--db-url" in res.output and not (tmp_path / "x.db").exists()
+    res = _cli(*base, "--oem", files[0], "--oem-role", "boss")
+    assert res.exit_code == 2 and "--oem-role" in res.output
+    bad = tmp_path / "bad.oem"
+    bad.write_text(files[0].read_text().replace("ORIGINATOR", "ORIGINAT0R", 1))
+    res = _cli(*base, "--oem", bad)
+    assert res.exit_code == 65 and "bad.oem" in res.output and "Traceback" not in res.output
+    t = np.arange(S0, S0 + 3600 * NS, 60 * NS)
+    r = np.tile([[7000.0, 0.0, 0.0]], (t.size, 1))
+    v = np.tile([[0.0, 7.5, 0.0]], (t.size, 1))
+    itrf = tmp_path / "itrf.oem"
+    itrf.write_text(oem_text(oem_segment("X", "2099-001A", "ITRF-93", "HERMITE", 5, t, r, v)))
+    res = _cli(*base, "--oem", itrf)
+    assert res.exit_code == 2 and "--oem" in res.output and "ITRF-93" in res.output
