@@ -34,12 +34,16 @@ Encounters slower than 10 m/s (vehicles docked to a station, station modules on 
   orbitwatch screen catalog.3le --hours 6 --json > events.json
   orbitwatch screen --db --days 1          (the catalog in the orbitwatch database)
   orbitwatch screen catalog.3le --dask tcp://scheduler:8786
+  orbitwatch screen catalog.3le --oem ours.oem --oem partner.oem --days 7 --pc
+  orbitwatch screen --db --oem ours.oem --record --alerts
+
+[bold]Operators' ephemerides[/bold]: --oem FILE (CCSDS OEM, KVN or XML; repeat) screens each object of the ephemeris on its own states, interpolated as the OEM says, inside its usable spans. By default they are the fleet (with any --primary); --oem-role member makes them ordinary members of the catalog. An object the catalog knows (OBJECT_ID its international designator, or its catalog number) is flown on its ephemeris instead of its element set; the others get a negative catalog number. Every output names them by their OBJECT_NAME and OBJECT_ID.
 
 [bold]Output[/bold]: a table of the closest events (--top) on stdout, or with --json the whole result as JSON on stdout (events with both objects, TCA, miss distance, RTN components, relative speed, states in TEME and EME2000, element-set ages, Pc with --pc; the frames and units are stated in "meta"); -o FILE writes the events as CSV or JSON (--format), --report a SOCRATES-style text, --cdm-dir one CCSDS CDM per ranked event.
 """
 
-#: boundary marks of the table's TCA column
-_EDGE = {1: " <", 2: " >"}
+#: boundary marks of the table's TCA column (span start/stop; start/stop of an ephemeris' usable span)
+_EDGE = {1: " <", 2: " >", 3: " <", 4: " >"}
 
 
 #: the request's field names as this command's options
@@ -47,7 +51,8 @@ OPTION_NAMES = {"start": "--start", "stop": "--stop", "days": "--days", "hours":
                 "threshold_km": "--threshold-km", "volume": "--volume", "primaries": "--primary/--primaries",
                 "sort": "--sort", "top": "--top", "hbr_m": "--hbr-m", "max_age_days": "--max-age-days",
                 "workers": "--workers", "dask": "--dask", "dask_timeout_s": "--dask-timeout", "backend": "--backend",
-                "format": "--format", "cdm_format": "--cdm-format", "catalog": "CATALOG"}
+                "format": "--format", "cdm_format": "--cdm-format", "catalog": "CATALOG", "ephemerides": "--oem",
+                "oem_role": "--oem-role"}
 
 
 class _options_named:
@@ -85,14 +90,22 @@ def safe_name(text: str) -> str:
     return s or "event"
 
 
-def cdm_file_name(norad_1: int, norad_2: int, tca, fmt: str) -> str:
-    """``NNNNN_conj_MMMMM_YYYYMMDDTHHMMSSZ.cdm`` (or ``.xml``): no spaces or colons.
+def cdm_file_name(norad_1: int, norad_2: int, tca, fmt: str, object_id_1: str = "", object_id_2: str = "") -> str:
+    """``NNNNN_conj_MMMMM_YYYYMMDDTHHMMSSZ.cdm`` (or ``.xml``): no spaces or colons. An ephemeris
+    object with a synthetic (negative) number is named by its OBJECT_ID.
 
     >>> cdm_file_name(25544, 48274, np.datetime64("2023-10-09T12:34:56.789"), "kvn")
     '25544_conj_48274_20231009T123456Z.cdm'
+    >>> cdm_file_name(-5, 48274, np.datetime64("2023-10-09T12:34:56.789"), "kvn", "MYSAT 1")
+    'MYSAT_1_conj_48274_20231009T123456Z.cdm'
     """
     stamp = str(np.datetime64(tca, "s")).replace("-", "").replace(":", "") + "Z"
-    return safe_name(f"{int(norad_1):05d}_conj_{int(norad_2):05d}_{stamp}") + (".xml" if fmt == "xml" else ".cdm")
+
+    def lab(n, oid):
+        return str(oid) if int(n) < 0 and str(oid) else f"{int(n):05d}"
+
+    return safe_name(f"{lab(norad_1, object_id_1)}_conj_{lab(norad_2, object_id_2)}_{stamp}") + \
+        (".xml" if fmt == "xml" else ".cdm")
 
 
 def screen_command(
@@ -145,6 +158,14 @@ def screen_command(
     record: bool = typer.Option(False, "--record", help="Record the events as event tracks in the database "
                                                         "(--db-url), matched to the encounters of earlier runs: "
                                                         "see 'orbitwatch events'."),
+    oem: Optional[List[Path]] = typer.Option(None, "--oem", help="An operator's ephemeris (CCSDS OEM, KVN or "
+                                                                  "XML) screened with the catalog (repeat)."),
+    oem_role: str = typer.Option("primary", "--oem-role", help="primary: the ephemeris objects are the fleet "
+                                                               "(with any --primary); member: ordinary catalog "
+                                                               "members (all-vs-all, or against --primary)."),
+    alerts: bool = typer.Option(False, "--alerts", help="With --record: the alerts the recorded tracks raise "
+                                                        "(18 SDS emergency-reportable criteria, CARA Pc levels; "
+                                                        "see docs/screening.md), printed after recording."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Screen a catalog for close approaches (all-vs-all, or a fleet against everything)."""
@@ -153,12 +174,22 @@ def screen_command(
     from ..requests import check_choice
 
     # ---- everything checked before any work
-    if (catalog is None) == (not db and db_url is None):
+    if catalog is None and not db and db_url is None:
         raise InvalidRequestError("catalog", "give a catalog file, or --db to use the database")
+    if catalog is not None and db:
+        raise InvalidRequestError("catalog", "give a catalog file or --db, not both")
+    if catalog is not None and db_url is not None and not record:
+        raise InvalidRequestError("--db-url", "with a catalog file, --db-url only says where --record stores the "
+                                              "events: give --record, or --db to screen the database's catalog")
     if catalog is not None and not catalog.exists():
         raise FileNotFoundError(2, "no such file", str(catalog))
     if catalog is not None and catalog.is_dir():
         raise IsADirectoryError(21, "is a folder", str(catalog))
+    for f in oem or ():
+        if not f.exists():
+            raise FileNotFoundError(2, "no such file", str(f))
+        if f.is_dir():
+            raise IsADirectoryError(21, "is a folder", str(f))
     primaries_text = None
     if primaries is not None:
         primaries_text = primaries.read_text(encoding="utf-8", errors="replace")
@@ -167,8 +198,11 @@ def screen_command(
             start=start, stop=stop, days=days, hours=hours, threshold_km=threshold_km, volume=volume,
             primaries=primary or None, primaries_text=primaries_text, primaries_source=str(primaries),
             sort=sort, top=top, pc=pc, hbr_m=hbr_m, include_slow=include_slow, max_age_days=max_age_days,
-            force=force, workers=workers, backend=backend, dask=dask, dask_timeout_s=dask_timeout)
+            force=force, workers=workers, backend=backend, dask=dask, dask_timeout_s=dask_timeout,
+            ephemerides=[str(f) for f in oem or ()], oem_role=oem_role)
         cdm_format = check_choice("cdm_format", cdm_format, ("kvn", "xml"))
+    if alerts and not record:
+        raise InvalidRequestError("--alerts", "needs --record (alerts are raised by recorded event tracks)")
     if csv_out is not None:
         if output is not None:
             raise InvalidRequestError("output", "give -o or --csv, not both")
@@ -182,25 +216,81 @@ def screen_command(
     check_output_file(report, force=force, option="--report")
     if cdm_dir is not None:
         check_output_dir(cdm_dir, option="--cdm-dir")
-    _run(req, catalog, db or db_url is not None, db_url, output, fmt, as_json, report, cdm_dir, cdm_format, quiet,
-         record)
+    _run(req, catalog, catalog is None, db_url, output, fmt, as_json, report, cdm_dir, cdm_format, quiet,
+         record, alerts)
 
 
-def _record(events, req, elements, span, source, db_url) -> None:
-    """Store the run's events as event-track updates (one transaction) and say what changed."""
+def _record(events, req, result, span, source, db_url, fleet, with_alerts=False, periods=None) -> None:
+    """Store the run's events as event-track updates (one transaction) and say what changed; with
+    ``with_alerts``, evaluate the alert criteria on the tracks this run touched."""
     from ..store import open_store
 
     thr = getattr(req.volume, "radius_km", None)
+    eph_files = {o.norad_id: o.source for o in result.ephemerides}
+    refs = []
+    for a, b in zip(events.norad_1, events.norad_2):
+        names = [f"OEM {eph_files[int(n)]}" for n in (a, b) if int(n) in eph_files]
+        refs.append("; ".join(names))
     with open_store(db_url) as store:
         rep = store.record_conjunctions(
-            events, kind="screening", span=(span.start, span.stop), screened_ids=elements.norad_id,
-            threshold_km=thr, primaries=req.primaries or None, label=source,
+            events, kind="screening", span=(span.start, span.stop), screened_ids=result.norad_ids,
+            threshold_km=thr, primaries=fleet or None, label=source, source_ref=refs,
             pc_method="Foster 2D" if req.pc else "", covariance_source="default TLE model" if req.pc else "")
         url = store.url
+        raised = _alerts_of_run(store, rep, periods) if with_alerts else None
     print_note(f"recorded in {url}: {rep.summary()} ('orbitwatch events changes' lists them)", style="")
+    if raised is not None:
+        _print_alerts(raised)
 
 
-def _run(req, catalog, use_db, db_url, output, fmt, as_json, report, cdm_dir, cdm_format, quiet, record=False):
+def _alerts_of_run(store, rep, periods):
+    """Alerts first met by an update of this run (a track's earlier updates decide what was raised before)."""
+    from ..conjunction.alerts import evaluate, track_updates
+
+    out = []
+    for tid in sorted(set(rep.new) | set(rep.updated)):
+        for a in evaluate(track_updates(store.track(tid)), period_min=periods):
+            if a.run_id == rep.run_id:
+                out.append(a)
+    return out
+
+
+def _print_alerts(alerts) -> None:
+    if not alerts:
+        print_note("alerts: none raised by this run", style="")
+        return
+    print_note(f"alerts: {len(alerts)} raised by this run", style="")
+    for a in alerts:
+        print_warning(f"{a.level}: track {a.track_id}, {a.norad_1} x {a.norad_2}, TCA {_iso(a.tca)} UTC: {a.reason}")
+
+
+def _load_ephemerides(req, elements):
+    """The --oem files read and identified against the catalog (before any propagation), with notes."""
+    if not req.ephemerides:
+        return None, None
+    from ..conjunction.screening.ephemeris import prepare_ephemerides
+    from ..odm import read_oem
+
+    oems = [read_oem(f) for f in req.ephemerides]
+    with _options_named():
+        prep = prepare_ephemerides(elements, oems)
+    for o in prep.objects:
+        if o.replaces_element_set:
+            print_note(f"{o.object_name} (OBJECT_ID {o.object_id}) is catalog number {o.norad_id}: flown on its "
+                       f"ephemeris instead of its element set", style="")
+        elif not o.catalogued:
+            print_note(f"{o.object_name} (OBJECT_ID {o.object_id}) is not in the catalog: catalog number "
+                       f"{o.norad_id} (synthetic) in the outputs", style="")
+        thr = req.volume.bounding_radius_km
+        if np.isfinite(o.oem_interpolation_error_km) and o.oem_interpolation_error_km > 0.1 * thr:
+            print_warning(f"{o.object_name} ({o.object_id}): the ephemeris' own interpolation is uncertain by "
+                          f"{o.oem_interpolation_error_km:.3g} km (its samples are {o.step_s:g} s apart); events "
+                          f"near the threshold are uncertain by as much")
+    return oems, prep
+
+
+def _run(req, catalog, use_db, db_url, output, fmt, as_json, report, cdm_dir, cdm_format, quiet, record=False,
+         alerts=False):
     from ..conjunction.screening import (FRAMES_AND_UNITS, SLOW_REL_SPEED_KM_S, ScreeningResult,
                                          add_collision_probability, screen, socrates_report)
     from ..distributed import DaskExecutor, InProcessExecutor
@@ -215,15 +305,22 @@ def _run(req, catalog, use_db, db_url, output, fmt, as_json, report, cdm_dir, cd
         print_warning(w)
     executor = DaskExecutor(address=req.dask, timeout_s=req.dask_timeout_s) if req.dask \
         else InProcessExecutor(req.workers)
+    oems, prep = _load_ephemerides(req, elements)
+    n_objects = len(prep.elements) if prep is not None else len(elements)
+    fleet = list(req.primaries or [])
+    if prep is not None and req.oem_role == "primary":
+        fleet = list(dict.fromkeys(fleet + [int(x) for x in prep.norad_ids]))
     try:
         with _options_named():
-            req.check_resources(len(elements), span, workers=executor.workers)
-        fleet = list(req.primaries or [])
-        kind = f"fleet of {len(fleet)} vs {len(elements)} objects" if fleet else f"{len(elements)} objects"
+            req.check_resources(n_objects, span, workers=executor.workers, n_primaries=len(fleet) or None)
+        kind = f"fleet of {len(fleet)} vs {n_objects} objects" if fleet else f"{n_objects} objects"
+        if prep is not None:
+            kind += f" ({len(prep.objects)} on ephemerides)"
         print_note(f"screening {kind} from {source}, {_iso(t0)} to {_iso(t1)} UTC, {req.volume.describe()}",
                    style="")
         t_start = time.perf_counter()
-        result: ScreeningResult = _screen_with_bar(screen, elements, t0, t1, req, executor, quiet, Progress)
+        result: ScreeningResult = _screen_with_bar(screen, elements, t0, t1, req, executor, quiet, Progress,
+                                                   fleet=fleet, ephemerides=oems)
     finally:
         if req.dask:
             executor.close()
@@ -248,6 +345,10 @@ def _run(req, catalog, use_db, db_url, output, fmt, as_json, report, cdm_dir, cd
         "interpolation_bound_km": summ["interpolation_bound_km"], "seconds": round(elapsed, 3),
         "frames_and_units": FRAMES_AND_UNITS,
     }
+    if result.ephemerides:
+        meta["ephemerides"] = result.to_dict(events=False)["ephemerides"]
+        meta["element_sets_replaced_by_ephemerides"] = [int(x) for x in result.replaced]
+        meta["object_status"] = result.object_status.to_records()
     if as_json:
         doc = {"meta": meta, "events": events.to_records()}
         console.file.write(json.dumps(doc, indent=1, allow_nan=False) + "\n")
@@ -263,10 +364,23 @@ def _run(req, catalog, use_db, db_url, output, fmt, as_json, report, cdm_dir, cd
                    "not apply; they are in the output files, flagged slow (--include-slow ranks them)", style="")
     if len(result.object_status):
         st = result.object_status
-        print_warning(f"{len(st)} objects were screened only until SGP4 gave up on them (e.g. {st.norad_id[0]} "
-                      f"{st.name[0]}: {st.message[0]} at {_iso(st.first_bad[0])})")
+        sgp4 = np.flatnonzero(st.status < 10)
+        if sgp4.size:
+            k = sgp4[0]
+            print_warning(f"{sgp4.size} objects were screened only until SGP4 gave up on them (e.g. {st.norad_id[k]} "
+                          f"{st.name[k]}: {st.message[k]} at {_iso(st.first_bad[k])})")
+        for k in np.flatnonzero(st.status >= 10):
+            spans = next((o.usable_ns for o in result.ephemerides if o.norad_id == st.norad_id[k]), [])
+            where = ", ".join(f"{_iso(np.datetime64(a, 'ns'))} to {_iso(np.datetime64(b, 'ns'))}" for a, b in spans)
+            print_warning(f"{st.name[k]} ({st.object_id[k]}): {st.message[k]} from {_iso(st.first_bad[k])}; "
+                          f"screened only inside its usable spans ({where or 'none'})")
     if record:
-        _record(events, req, elements, span, source, db_url)
+        periods = None
+        if alerts:
+            els = prep.elements if prep is not None else elements
+            with np.errstate(divide="ignore"):
+                periods = dict(zip(els.norad_id.tolist(), (1440.0 / els.mean_motion_rev_per_day).tolist()))
+        _record(events, req, result, span, source, db_url, fleet, with_alerts=alerts, periods=periods)
     if output is not None:
         if fmt == "json":
             events.to_json(output, meta=meta)
@@ -288,7 +402,8 @@ def _run(req, catalog, use_db, db_url, output, fmt, as_json, report, cdm_dir, cd
 
         for k in range(len(shown)):
             msg = event_cdm(shown, k, hbr_m=req.hbr_m)
-            name = cdm_file_name(shown.norad_1[k], shown.norad_2[k], shown.tca[k], cdm_format)
+            name = cdm_file_name(shown.norad_1[k], shown.norad_2[k], shown.tca[k], cdm_format, shown.object_id_1[k],
+                                 shown.object_id_2[k])
             (cdm_dir / name).write_text(write_cdm(msg, cdm_format))
         print_note(f"wrote {len(shown)} CDMs ({cdm_format}) to {cdm_dir}", style="")
     if n_rejected:
@@ -297,7 +412,7 @@ def _run(req, catalog, use_db, db_url, output, fmt, as_json, report, cdm_dir, cd
         raise typer.Exit(EXIT_PARTIAL)
 
 
-def _screen_with_bar(screen, elements, t0, t1, req, executor, quiet, Progress):
+def _screen_with_bar(screen, elements, t0, t1, req, executor, quiet, Progress, fleet=None, ephemerides=None):
     """The screening with a rich progress bar on stderr fed by the library's Progress."""
     from rich.progress import (BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn)
     from rich.progress import Progress as Bar
@@ -315,9 +430,9 @@ def _screen_with_bar(screen, elements, t0, t1, req, executor, quiet, Progress):
 
         prog = Progress(on_progress)
         try:
-            return screen(elements, t0, t1, volume=req.volume, primaries=list(req.primaries) if req.primaries
-                          else None, backend=req.backend, executor=executor, progress=prog,
-                          max_age_days=req.max_age_days)
+            return screen(elements, t0, t1, volume=req.volume, primaries=list(fleet) if fleet else None,
+                          backend=req.backend, executor=executor, progress=prog, max_age_days=req.max_age_days,
+                          ephemerides=ephemerides)
         except KeyboardInterrupt:
             prog.cancel()
             raise
@@ -340,8 +455,11 @@ def _print_events(events, ranked, shown, req) -> None:
     for k in range(len(shown)):
         cols["TCA UTC"].append(str(np.datetime64(shown.tca[k], "s")).replace("T", " ")[5:]
                                + _EDGE.get(int(shown.boundary[k]), ""))
-        cols["Object 1"].append(f"{shown.norad_1[k]} {shown.name_1[k]}")
-        cols["Object 2"].append(f"{shown.norad_2[k]} {shown.name_2[k]}")
+        for side in (1, 2):
+            norad, name = getattr(shown, f"norad_{side}")[k], getattr(shown, f"name_{side}")[k]
+            label = object_label(norad, getattr(shown, f"object_id_{side}")[k])
+            eph = " (OEM)" if getattr(shown, f"state_source_{side}")[k] == "OEM" else ""
+            cols[f"Object {side}"].append(f"{label} {name}{eph}")
         cols["Miss km"].append(f"{shown.miss_km[k]:.3f}")
         cols["R / T / N km"].append(f"{shown.radial_km[k]:.2f}/{shown.in_track_km[k]:.2f}/"
                                     f"{shown.cross_track_km[k]:.2f}")
@@ -369,9 +487,19 @@ def _print_events(events, ranked, shown, req) -> None:
         title += f" (top {len(shown)} by {req.sort})"
     if len(ranked) < len(events):
         title += f", {len(events) - len(ranked)} slow set apart"
-    caption = "< at the span start, > at the span stop" if np.any(shown.boundary) else None
+    caption = None
+    if np.any(shown.boundary):
+        caption = "< at the span start, > at the span stop"
+        if np.any(shown.boundary >= 3):
+            caption += " (or of an ephemeris' usable span)"
     print_table(title, header, rows, justify={c: "right" for c in header if c not in ("TCA UTC",) + names},
                 caption=caption)
+
+
+def object_label(norad, object_id) -> str:
+    from ..conjunction.screening.events import object_label as _label
+
+    return _label(norad, object_id)
 
 
 def _clip(text: str, width: int) -> Text:

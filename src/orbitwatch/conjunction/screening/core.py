@@ -39,11 +39,18 @@ from . import kernels as K
 from .events import SLOW_REL_SPEED_KM_S, ConjunctionEvents
 from .refine import (AT_SPAN_START, AT_SPAN_STOP, INVALID_STATE, NOT_CONVERGED, OK, ellipsoid_objective,
                      refine_minima, states_at, to_rtn)
-from .sampling import STATUS_IMPLAUSIBLE, Sampling, StateSource, calibrate
+from .ephemeris import EPH_STATUS_TEXT, EDGE_MARGIN_S
+from .sampling import STATUS_IMPLAUSIBLE, Sampling, StateSource, analytic_step_exponent, calibrate
 from .volumes import EllipsoidRTN, Sphere
 
 STATUS_TEXT = dict(STATUS_MESSAGES)
 STATUS_TEXT[STATUS_IMPLAUSIBLE] = "implausible state (unbound, or beyond 1.5x the element set's apogee)"
+STATUS_TEXT.update(EPH_STATUS_TEXT)
+
+#: ``boundary`` of an event: 0 interior, 1/2 the span's start/stop, 3/4 the start/stop of an
+#: ephemeris' usable span (the pair recedes from its start, approaches its stop)
+BOUNDARY_EPHEMERIS_START = 3
+BOUNDARY_EPHEMERIS_STOP = 4
 
 
 @dataclass(frozen=True)
@@ -85,13 +92,21 @@ class ScreeningOptions:
 
 @dataclass
 class ObjectStatus:
-    """Objects that SGP4 could not follow over the whole span (decayed, bad elements): they are
-    screened up to ``first_bad`` (the first interpolation node where the state was unusable)."""
+    """Objects that could not be followed over the whole span: SGP4 gave up on them (decayed, bad
+    elements; codes 1-7: screened up to ``first_bad``, the first interpolation node where the state
+    was unusable), or their ephemeris does not cover it (codes 11-16: ``first_bad`` is the first
+    instant of the span outside its usable spans; it is screened inside them only).
+    ``object_id`` is the OEM ``OBJECT_ID`` of ephemeris objects ('' for element sets)."""
 
     norad_id: np.ndarray
     name: np.ndarray
     first_bad: np.ndarray
     status: np.ndarray
+    object_id: np.ndarray = None
+
+    def __post_init__(self):
+        if self.object_id is None:
+            self.object_id = np.full(len(self.norad_id), "", dtype="U1")
 
     def __len__(self) -> int:
         return len(self.norad_id)
@@ -105,8 +120,8 @@ class ObjectStatus:
         from ...timeutil import format_iso
 
         return [{"norad_id": int(self.norad_id[k]), "name": str(self.name[k]),
-                 "first_bad": format_iso(self.first_bad[k], 3) + "Z", "status": int(self.status[k]),
-                 "message": str(self.message[k])} for k in range(len(self))]
+                 "object_id": str(self.object_id[k]), "first_bad": format_iso(self.first_bad[k], 3) + "Z",
+                 "status": int(self.status[k]), "message": str(self.message[k])} for k in range(len(self))]
 
 
 @dataclass
@@ -126,6 +141,12 @@ class ScreeningResult:
     timings_s: dict = field(default_factory=dict)
     #: element-set ages at the start and the warnings beyond ``max_age_days``
     element_ages: ElementAgeReport | None = None
+    #: the ephemeris objects screened (:class:`~orbitwatch.conjunction.screening.ephemeris.EphemerisObject`)
+    ephemerides: list = field(default_factory=list)
+    #: catalog numbers whose element set an ephemeris replaced in this run
+    replaced: list = field(default_factory=list)
+    #: catalog numbers of every object screened (element sets and ephemerides)
+    norad_ids: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.events)
@@ -146,6 +167,8 @@ class ScreeningResult:
             "interpolation_bound_km": {"median": float(np.median(used)) if used.size else 0.0,
                                        "max": float(np.max(used)) if used.size else 0.0},
             "element_age": self.element_ages.to_dict() if self.element_ages is not None else None,
+            "ephemeris_objects": len(self.ephemerides),
+            "element_sets_replaced_by_ephemerides": [int(x) for x in self.replaced],
             **{k: int(v) if isinstance(v, (int, np.integer)) else v for k, v in self.stats.items()},
             "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
         }
@@ -157,10 +180,22 @@ class ScreeningResult:
         from .events import FRAMES_AND_UNITS
 
         out = {"summary": self.summary(), "frames_and_units": FRAMES_AND_UNITS,
-               "object_status": self.object_status.to_records()}
+               "object_status": self.object_status.to_records(),
+               "ephemerides": [self._ephemeris_dict(k) for k in range(len(self.ephemerides))]}
         if events:
             out["events"] = self.events.to_records()
         return out
+
+
+    def _ephemeris_dict(self, k: int) -> dict:
+        """An ephemeris object's identity and spans, with its measured interpolation bound and step."""
+        ob = self.ephemerides[k]
+        d = ob.to_dict()
+        row = self.n_objects - len(self.ephemerides) + k
+        if 0 <= row < len(self.sampling.eps_km):
+            d["node_step_s"] = float(self.sampling.step_s[row])
+            d["interpolation_bound_km"] = float(self.sampling.eps_km[row])
+        return d
 
 
 # ----------------------------------------------------------------------------- shared context
@@ -170,7 +205,9 @@ class _Context:
     """Everything a window task needs; shipped once to each worker (see executors)."""
 
     def __init__(self, propagator: BatchPropagator, elements, sampling, primary, all_vs_all, span_start_ns, span_s,
-                 radius_km, options, progress: Progress | None = None):
+                 radius_km, options, progress: Progress | None = None, ephemerides=None, n_tle: int | None = None):
+        self.ephemerides = ephemerides
+        self.n_tle = len(elements) if n_tle is None else int(n_tle)
         self.propagator = propagator
         self.elements = elements
         self.sampling = sampling
@@ -194,7 +231,7 @@ class _Context:
     def source(self) -> StateSource:
         with self._lock:
             if self._src is None:
-                self._src = StateSource(self.propagator, self.elements)
+                self._src = _make_source(self.propagator, self.elements, self.ephemerides, self.n_tle)
             return self._src
 
     def check(self) -> None:
@@ -213,6 +250,23 @@ class _Context:
     def __setstate__(self, d):
         self.__dict__.update(d)
         self._lock = threading.Lock()
+
+
+def _make_source(prop, elements, ephemerides, n_tle):
+    """The screening's state source: SGP4 alone, or SGP4 and ephemerides side by side."""
+    if ephemerides is None or len(ephemerides) == 0:
+        return StateSource(prop, elements)
+    from .ephemeris import MixedSource
+
+    tle = StateSource(prop, elements[np.arange(n_tle)]) if n_tle else None
+    return MixedSource(tle, ephemerides, n_tle, elements)
+
+
+def _bounds(src, i, j, t_s, span_start_ns, span_s):
+    """(lo, hi) of the time both objects of each pair are usable (None, None without ephemerides)."""
+    if not hasattr(src, "bounds"):
+        return None, None
+    return src.bounds(i, j, t_s, span_start_ns, span_s)
 
 
 # ----------------------------------------------------------------------------- one window
@@ -266,7 +320,8 @@ def _run_window(task, ctx: _Context) -> dict:
         K.piece_jumps(r, v, st, step, jumps)
         n_jumps += int(np.count_nonzero(jumps))
         K.fill_nodes(r, v, st, jumps, int(cls_base[c]), RX, VX, NODE, OKn, JMP)
-        anybad = (st != 0).any(axis=1)
+        # an ephemeris object's spans are reported from its metadata (see ephemeris_status), not here
+        anybad = (st != 0).any(axis=1) & (members < ctx.n_tle)
         if anybad.any():
             rr = np.flatnonzero(anybad)
             kk = np.argmax(st[rr] != 0, axis=1)
@@ -287,7 +342,9 @@ def _run_window(task, ctx: _Context) -> dict:
     ctx.check()
     t_kern = time.perf_counter()
     if ci.size:
-        t_ref, f, outcome = refine_minima(src, ci, cj, ct + w0, clo + w0, chi + w0, ctx.span_start_ns, span_s)
+        lo_b, hi_b = _bounds(src, ci, cj, ct + w0, ctx.span_start_ns, span_s)
+        t_ref, f, outcome = refine_minima(src, ci, cj, ct + w0, clo + w0, chi + w0, ctx.span_start_ns, span_s,
+                                          lo_bound=lo_b, hi_bound=hi_b)
     else:
         t_ref, f, outcome = np.zeros(0), np.zeros(0), np.zeros(0, np.int8)
     t_end = time.perf_counter()
@@ -331,7 +388,7 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
            primaries: Iterable[int] | None = None, backend: str | PropagationBackend | None = None,
            executor=None, options: ScreeningOptions | None = None,
            progress: Progress | ProgressCallback | None = None,
-           max_age_days: float = DEFAULT_MAX_AGE_DAYS) -> ScreeningResult:
+           max_age_days: float = DEFAULT_MAX_AGE_DAYS, ephemerides=None) -> ScreeningResult:
     """Find every close approach between catalog objects over ``[start, stop]``.
 
     Parameters
@@ -345,9 +402,10 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
         Miss-distance threshold (a spherical screening volume), km.
     volume : Sphere or EllipsoidRTN, optional
         Screening volume; overrides ``threshold_km``.
-    primaries : iterable of int, optional
-        Catalog numbers of a fleet: only pairs with at least one of them are screened
-        (object 1 of each event is the fleet member). Default: all against all.
+    primaries : iterable of int or str, optional
+        Catalog numbers of a fleet (or ``OBJECT_ID`` strings of ephemeris objects): only pairs
+        with at least one of them are screened (object 1 of each event is the fleet member).
+        Default: all against all.
     backend : str or backend, optional
         Propagation backend ('numba' default when available, 'sgp4' reference, or any object
         with ``prepare``/``propagate_ns``; see :class:`orbitwatch.propagation.Capabilities`).
@@ -363,6 +421,12 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
     max_age_days : float
         Element sets further than this from ``start`` are named in ``result.element_ages.warnings``
         (see :func:`orbitwatch.propagation.element_age_report`).
+    ephemerides : OEMs, OEM trajectories or OEM file paths, optional
+        Operators' ephemerides screened beside the element sets, each object flown on its OEM
+        interpolant (see :mod:`orbitwatch.conjunction.screening.ephemeris`: identity, usable
+        spans, interpolation bound). An ephemeris whose ``OBJECT_ID`` the catalog knows replaces
+        that object's element set (``result.replaced``); the others get negative catalog numbers.
+        They are ordinary members: name them in ``primaries`` to screen them as a fleet.
 
     Returns
     -------
@@ -399,12 +463,22 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
                                           f"{np.datetime64(stop_ns, 'ns')}", str(stop))
     span_s = (stop_ns - start_ns) / NS_PER_S
     elements = _as_elements(catalog, start_ns)
+    prep = None
+    if ephemerides is not None:
+        from .ephemeris import prepare_ephemerides
+
+        prep = prepare_ephemerides(elements, ephemerides)
+        elements = prep.elements
     n = len(elements)
-    ages = element_age_report(elements, np.datetime64(start_ns, "ns"), max_age_days=max_age_days)
+    n_tle = prep.n_tle if prep is not None else n
+    tle_elements = elements[np.arange(n_tle)] if n_tle != n else elements
+    ages = element_age_report(tle_elements, np.datetime64(start_ns, "ns"), max_age_days=max_age_days)
     primary = np.zeros(n, dtype=np.bool_)
     all_vs_all = primaries is None
     if not all_vs_all:
-        want = np.unique(np.fromiter((int(p) for p in primaries), dtype=np.int64))
+        from .ephemeris import resolve_primaries
+
+        want = resolve_primaries(primaries, prep)
         if want.size == 0:
             raise InvalidRequestError("primaries", "is empty: give catalog numbers, or None for all-vs-all")
         primary = np.isin(elements.norad_id, want)
@@ -421,25 +495,32 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
     be = get_backend(backend)
     # a device backend's state has a CPU twin (``host_state``): the screening's batches (per-window node
     # grids, per-candidate refinement instants) are many and small, and the CPU kernel gives the same bits
-    prop = BatchPropagator(be, elements) if n else None
+    prop = BatchPropagator(be, tle_elements) if n_tle else None
     if prop is not None:
         prop = prop.on_host()
         be = prop.backend
     # a multi-threaded propagator runs on one thread inside parallel workers
     prop_work = prop.with_threads(1) if (prop is not None and parallel) else prop
+    n_win = max(1, int(np.ceil(span_s / opt.window_s - 1e-12)))
+    eph_set = None
+    if prep is not None and prep.objects:
+        from .ephemeris import EphemerisSet
+
+        margin_s = opt.segment_s * 2.0 ** opt.kmax + EDGE_MARGIN_S
+        pad_ns = int((margin_s + 2 * 3600.0) * NS_PER_S)
+        eph_set = EphemerisSet(prep.trajectories, prep.objects, start_ns - pad_ns,
+                               start_ns + int(n_win * opt.window_s * NS_PER_S) + pad_ns, margin_s)
     timings["prepare"] = time.perf_counter() - t0
     prog.check()
     prog.update(0, None, "calibrate")
     t1 = time.perf_counter()
-    src = StateSource(prop, elements) if n else None
-    sampling = calibrate(src, start_ns, opt.segment_s, opt.interp_target_km, kmin=opt.kmin, kmax=opt.kmax,
-                         safety=opt.safety, stop_ns=stop_ns) if n else Sampling(opt.segment_s, np.zeros(0, np.int64),
-                                                                                np.zeros(0), np.zeros(0))
+    src = _make_source(prop, elements, eph_set, n_tle) if n else None
+    sampling = _calibrate_all(src, prop, tle_elements, elements, n_tle, start_ns, stop_ns, opt)
     timings["calibrate"] = time.perf_counter() - t1
     radius = vol.bounding_radius_km
-    ctx = _Context(prop_work, elements, sampling, primary, all_vs_all, start_ns, span_s, radius, opt, progress=prog)
+    ctx = _Context(prop_work, elements, sampling, primary, all_vs_all, start_ns, span_s, radius, opt, progress=prog,
+                   ephemerides=eph_set, n_tle=n_tle)
     # windows: multiples of window_s from the start, the last one covering the stop
-    n_win = max(1, int(np.ceil(span_s / opt.window_s - 1e-12)))
     tasks = [(k * opt.window_s, (k + 1) * opt.window_s) for k in range(n_win)] if n >= 2 else []
     done = [0]
 
@@ -451,6 +532,9 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
     prog.update(0, len(tasks), "windows")
     t2 = time.perf_counter()
     results = _map(ex, _run_window, tasks, ctx, on_result, prog.check)
+    if eph_set is not None and n >= 2:
+        # minima on the edges of ephemerides' usable spans inside the span
+        results.append(_edge_window(src, eph_set, n_tle, primary, all_vs_all, start_ns, span_s, radius, n))
     timings["windows"] = time.perf_counter() - t2
     prog.check()
     prog.update(0, None, "finalize")
@@ -485,12 +569,15 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
     stats["identical_trajectory_pairs_removed"] = int((keep & same).sum()) if keep.size else 0
     keep &= ~same
     i, j, t, miss2, outcome = i[keep], j[keep], t[keep], miss2[keep], outcome[keep]
-    events = _finalize(src, elements, primary, all_vs_all, vol, i, j, t, miss2, outcome, start_ns, span_s) \
+    events = _finalize(src, elements, primary, all_vs_all, vol, i, j, t, miss2, outcome, start_ns, span_s,
+                       n_tle=n_tle, ephemerides=prep.objects if prep is not None else ()) \
         if src is not None else ConjunctionEvents.empty()
-    bad = np.isfinite(first_bad)
+    bad = np.isfinite(first_bad) & (np.arange(n) < n_tle)
     status = ObjectStatus(norad_id=elements.norad_id[bad], name=elements.name[bad],
                           first_bad=(start_ns + np.round(first_bad[bad] * NS_PER_S).astype(np.int64)).astype(
                               "datetime64[ns]"), status=bad_status[bad])
+    if prep is not None and prep.objects:
+        status = _with_ephemeris_status(status, prep.objects, start_ns, stop_ns)
     timings["finalize"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0
     stats["events"] = len(events)
@@ -499,7 +586,92 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
     return ScreeningResult(events=events, start=np.datetime64(start_ns, "ns"), stop=np.datetime64(stop_ns, "ns"),
                            volume=vol, n_objects=n, n_primaries=int(primary.sum()) if not all_vs_all else n,
                            backend=getattr(be, "name", type(be).__name__), object_status=status, sampling=sampling,
-                           stats=stats, timings_s=timings, element_ages=ages)
+                           stats=stats, timings_s=timings, element_ages=ages,
+                           ephemerides=list(prep.objects) if prep is not None else [],
+                           replaced=list(prep.replaced) if prep is not None else [],
+                           norad_ids=elements.norad_id.copy())
+
+
+def _calibrate_all(src, prop, tle_elements, elements, n_tle, start_ns, stop_ns, opt) -> Sampling:
+    """Node steps and interpolation bounds: SGP4 objects by :func:`calibrate`, ephemeris objects by
+    :func:`~orbitwatch.conjunction.screening.ephemeris.calibrate_ephemerides` (over the whole span)."""
+    n = len(elements)
+    if n == 0:
+        return Sampling(opt.segment_s, np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+    if n_tle:
+        tle_src = StateSource(prop, tle_elements)
+        s_tle = calibrate(tle_src, start_ns, opt.segment_s, opt.interp_target_km, kmin=opt.kmin, kmax=opt.kmax,
+                          safety=opt.safety, stop_ns=stop_ns)
+    else:
+        s_tle = Sampling(opt.segment_s, np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+    if n_tle == n:
+        return s_tle
+    from .ephemeris import calibrate_ephemerides
+
+    rows = np.arange(n_tle, n)
+    k0 = analytic_step_exponent(elements[rows], opt.segment_s, opt.interp_target_km, opt.kmin, opt.kmax)
+    k, eps, measured = calibrate_ephemerides(src, rows, k0, start_ns, stop_ns, opt.segment_s, opt.interp_target_km,
+                                             kmin=opt.kmin, kmax=opt.kmax, safety=opt.safety)
+    big = np.iinfo(np.int64).max
+    return Sampling(segment_s=opt.segment_s, k=np.r_[s_tle.k, k].astype(np.int64), eps_km=np.r_[s_tle.eps_km, eps],
+                    measured_km=np.r_[s_tle.measured_km, measured],
+                    usable_until_ns=np.r_[s_tle.usable_until_ns, np.full(rows.size, big, np.int64)],
+                    unusable_status=np.r_[s_tle.unusable_status, np.zeros(rows.size, np.uint8)])
+
+
+def _edge_window(src, eph_set, n_tle, primary, all_vs_all, start_ns, span_s, radius_km, n) -> dict:
+    """Candidates on the edges of ephemerides' usable spans inside the span, refined like the
+    windows' (a pair receding from the start of a span, or approaching its stop, is closest on the
+    edge; one approaching there has its minimum inside, which the windows find too)."""
+    t_start = time.perf_counter()
+    ci, cj, ct = [], [], []
+    everyone = np.arange(n)
+    for e, ob in enumerate(eph_set.objects):
+        row = n_tle + e
+        for a, b in ob.usable_ns:
+            for edge in (a, b):
+                te = (edge - start_ns) / NS_PER_S
+                if not 0.0 < te < span_s:
+                    continue
+                r, _, st = src.grid(everyone, np.array([edge], np.int64))
+                d = np.linalg.norm(r[:, 0] - r[row, 0], axis=-1)
+                near = (st[:, 0] == 0) & (d <= radius_km) & (everyone != row)
+                if not all_vs_all and not primary[row]:
+                    near &= primary
+                k = np.flatnonzero(near)
+                ci.append(np.minimum(k, row))
+                cj.append(np.maximum(k, row))
+                ct.append(np.full(k.size, te))
+    i = np.concatenate(ci) if ci else np.zeros(0, np.int64)
+    j = np.concatenate(cj) if cj else np.zeros(0, np.int64)
+    t = np.concatenate(ct) if ct else np.zeros(0)
+    if i.size:
+        lo_b, hi_b = _bounds(src, i, j, t, start_ns, span_s)
+        t_ref, f, outcome = refine_minima(src, i, j, t, t, t, start_ns, span_s, lo_bound=lo_b, hi_bound=hi_b)
+    else:
+        t_ref, f, outcome = np.zeros(0), np.zeros(0), np.zeros(0, np.int8)
+    found = np.isin(outcome, (OK, AT_SPAN_START, AT_SPAN_STOP)) & (f <= radius_km ** 2)
+    return {"i": i[found].astype(np.int64), "j": j[found].astype(np.int64), "t": t_ref[found], "miss2": f[found],
+            "outcome": outcome[found], "first_bad": np.full(n, np.inf), "bad_status": np.zeros(n, np.uint8),
+            "stats": {"ephemeris_edge_candidates": int(i.size)},
+            "timings": {"propagate": 0.0, "broad_narrow": 0.0, "refine": time.perf_counter() - t_start}}
+
+
+def _with_ephemeris_status(status: ObjectStatus, objects, start_ns, stop_ns) -> ObjectStatus:
+    """The SGP4 object status followed by the ephemeris objects not usable over the whole span."""
+    from .ephemeris import ephemeris_status
+
+    pos, first, code = ephemeris_status(objects, start_ns, stop_ns)
+    if pos.size == 0:
+        return status
+    obs = [objects[int(k)] for k in pos]
+    return ObjectStatus(
+        norad_id=np.r_[status.norad_id, np.array([o.norad_id for o in obs], np.int64)],
+        name=np.r_[status.name.astype(object), np.array([o.object_name for o in obs], dtype=object)].astype(str),
+        first_bad=np.r_[status.first_bad.astype("datetime64[ns]"), first.astype("datetime64[ns]")],
+        status=np.r_[status.status.astype(np.uint8), code],
+        object_id=np.r_[status.object_id.astype(object), np.array([o.object_id for o in obs], dtype=object)]
+        .astype(str))
 
 
 def _map(ex, fn, tasks, shared, on_result, check):
@@ -563,7 +735,8 @@ def teme_to_eme2000_many(r_km, v_km_s, times_ns, grid_s: float = 3600.0):
     return teme_to_eme2000_interp(r_km, v_km_s, times_ns, grid_s=grid_s)
 
 
-def _finalize(src, elements, primary, all_vs_all, vol, i, j, t, miss2, outcome, start_ns, span_s):
+def _finalize(src, elements, primary, all_vs_all, vol, i, j, t, miss2, outcome, start_ns, span_s, *,
+              n_tle: int | None = None, ephemerides=()):
     """Columns of the event table; applies the screening volume."""
 
     if i.size == 0:
@@ -573,8 +746,9 @@ def _finalize(src, elements, primary, all_vs_all, vol, i, j, t, miss2, outcome, 
         swap = ~primary[i] & primary[j]
         i, j = np.where(swap, j, i), np.where(swap, i, j)
     if isinstance(vol, EllipsoidRTN):
+        lo_b, hi_b = _bounds(src, i, j, t, start_ns, span_s)
         tq, q, oq = refine_minima(src, i, j, t, t, t, start_ns, span_s, objective=ellipsoid_objective(vol.semi_axes_km),
-                                  window_s=120.0)
+                                  window_s=120.0, lo_bound=lo_b, hi_bound=hi_b)
         good = np.isin(oq, (OK, AT_SPAN_START, AT_SPAN_STOP)) & (q <= 1.0)
         ratio = np.sqrt(np.where(np.isfinite(q), q, np.inf))
     else:
@@ -593,7 +767,12 @@ def _finalize(src, elements, primary, all_vs_all, vol, i, j, t, miss2, outcome, 
     ep = elements.epoch.astype(np.int64)
     types = elements.object_type_name
     intl = elements.intl_designator
-    boundary = np.where(outcome == AT_SPAN_START, 1, np.where(outcome == AT_SPAN_STOP, 2, 0)).astype(np.int8)
+    boundary = np.where(outcome == AT_SPAN_START, np.where(t > 0.0, BOUNDARY_EPHEMERIS_START, 1),
+                        np.where(outcome == AT_SPAN_STOP, np.where(t < span_s, BOUNDARY_EPHEMERIS_STOP, 2), 0)
+                        ).astype(np.int8)
+    n_tle = len(elements) if n_tle is None else n_tle
+    source = np.where(np.arange(len(elements)) < n_tle, "SGP4", "OEM")
+    oid = np.array([""] * n_tle + [o.object_id for o in ephemerides], dtype=str)
     ev = ConjunctionEvents(
         norad_1=elements.norad_id[i], norad_2=elements.norad_id[j], name_1=elements.name[i], name_2=elements.name[j],
         object_type_1=types[i], object_type_2=types[j], tca=tca, miss_km=np.linalg.norm(r2 - r1, axis=-1),
@@ -603,5 +782,6 @@ def _finalize(src, elements, primary, all_vs_all, vol, i, j, t, miss2, outcome, 
         r1_eme2000_km=e1r, v1_eme2000_km_s=e1v, r2_eme2000_km=e2r, v2_eme2000_km_s=e2v,
         age_1_days=(tns[:m] - ep[i]) / NS_PER_DAY, age_2_days=(tns[:m] - ep[j]) / NS_PER_DAY,
         boundary=boundary, volume_ratio=ratio, pc=np.full(m, np.nan), pc_max=np.full(m, np.nan),
-        intl_designator_1=intl[i], intl_designator_2=intl[j])
+        intl_designator_1=intl[i], intl_designator_2=intl[j], state_source_1=source[i], state_source_2=source[j],
+        object_id_1=oid[i], object_id_2=oid[j])
     return ev.sort_by("tca")

@@ -17,7 +17,7 @@ import numpy as np
 
 from ...timeutil import format_iso
 
-BOUNDARY_NAMES = {0: "", 1: "span start", 2: "span stop"}
+BOUNDARY_NAMES = {0: "", 1: "span start", 2: "span stop", 3: "ephemeris start", 4: "ephemeris stop"}
 
 #: Encounters slower than this (km/s, i.e. 10 m/s) are marked ``slow``: vehicles docked to a
 #: station or its modules flown on separate element sets, and formations. They last minutes to
@@ -48,14 +48,21 @@ class ConjunctionEvents:
     rel_speed_km_s           float64        |v2 - v1| at TCA
     r1_teme_km ...           (M, 3)         states at TCA, TEME and EME2000 (km, km/s)
     age_1_days, age_2_days   float64        TCA minus each element set's epoch
-    boundary                 int8           0, or 1/2: the minimum is at the span's start/stop
+    boundary                 int8           0, or 1/2: the minimum is at the span's start/stop, 3/4: at the
+                                            start/stop of an ephemeris' usable span
     volume_ratio             float64        miss/radius (sphere) or the ellipsoid's normalised distance
                                             at its minimum during the encounter (<= 1: inside)
     pc, pc_max               float64        collision probability and its maximum (NaN until computed)
     intl_designator_1, _2    str            COSPAR international designators ('' when unknown)
     slow                     bool           rel_speed_km_s < :data:`SLOW_REL_SPEED_KM_S` (10 m/s): docked
                                             vehicles, station modules, formations; 2D Pc does not apply
+    state_source_1, _2       str            'SGP4' (an element set) or 'OEM' (an operator's ephemeris)
+    object_id_1, _2          str            the OEM OBJECT_ID of an ephemeris object ('' for element sets)
     ======================== ============== =============================================================
+
+    Ephemeris objects keep their OEM ``OBJECT_NAME`` in ``name_*``; their catalog number is
+    the catalog's when it knows the object, else negative (synthetic: see
+    :func:`~orbitwatch.conjunction.screening.ephemeris.synthetic_norad_id`).
     """
 
     norad_1: np.ndarray
@@ -87,12 +94,19 @@ class ConjunctionEvents:
     intl_designator_1: np.ndarray = None
     intl_designator_2: np.ndarray = None
     slow: np.ndarray = None
+    state_source_1: np.ndarray = None
+    state_source_2: np.ndarray = None
+    object_id_1: np.ndarray = None
+    object_id_2: np.ndarray = None
 
     def __post_init__(self):
         m = len(self.norad_1)
-        for name in ("intl_designator_1", "intl_designator_2"):
+        for name in ("intl_designator_1", "intl_designator_2", "object_id_1", "object_id_2"):
             if getattr(self, name) is None:
                 setattr(self, name, np.full(m, "", dtype="U1"))
+        for name in ("state_source_1", "state_source_2"):
+            if getattr(self, name) is None:
+                setattr(self, name, np.full(m, "SGP4", dtype="U4"))
         if self.slow is None:
             self.slow = np.asarray(self.rel_speed_km_s < SLOW_REL_SPEED_KM_S, dtype=bool)
 
@@ -108,7 +122,7 @@ class ConjunctionEvents:
                 cols[name] = np.zeros((0, 3))
             elif name in ("norad_1", "norad_2"):
                 cols[name] = np.zeros(0, np.int64)
-            elif name.startswith(("name", "object_type", "intl_designator")):
+            elif name.startswith(("name", "object_type", "intl_designator", "state_source", "object_id")):
                 cols[name] = np.zeros(0, "U1")
             elif name == "slow":
                 cols[name] = np.zeros(0, bool)
@@ -248,8 +262,23 @@ FRAMES_AND_UNITS = {
                   "over covariance scale (SOCRATES); null until computed",
     "slow": f"true when rel_speed_km_s < {SLOW_REL_SPEED_KM_S:g} km/s (docked vehicles, station modules, "
             "formations: 2D Pc does not apply)",
-    "boundary": "0, or 1/2: the minimum is at the span's start/stop",
+    "boundary": "0, or 1/2: the minimum is at the span's start/stop, 3/4: at the start/stop of an ephemeris' "
+                "usable span",
+    "state_source_1, state_source_2": "SGP4 (a TLE/OMM element set) or OEM (an operator's ephemeris, its states "
+                                      "interpolated as the OEM says and rotated from its REF_FRAME to TEME)",
+    "object_id_1, object_id_2": "the OEM OBJECT_ID of an ephemeris object, '' for element sets; an ephemeris "
+                                "object the catalog does not know has a negative (synthetic) catalog number",
 }
+
+
+def object_label(norad_id: int, object_id: str = "") -> str:
+    """How a report names an object: its catalog number, or the OEM ``OBJECT_ID`` for an ephemeris
+    object with a synthetic (negative) number.
+
+    >>> object_label(25544), object_label(-123456, "MYSAT-1")
+    ('25544', 'MYSAT-1')
+    """
+    return str(object_id) if int(norad_id) < 0 and str(object_id) else str(int(norad_id))
 
 #: orders of :func:`socrates_report`: minimum range, maximum probability (SOCRATES' own ranking;
 #: "pc" is its older name) and the 2D collision probability (Foster)
@@ -296,7 +325,11 @@ def socrates_report(events: ConjunctionEvents, *, top: int = 10, by: str = "miss
         pcs = f"{pk:9.2e}" if np.isfinite(pk) else f"{'-':>9}"
         tca = format_iso(ev.tca[k], 3)
         tag = "  (" + BOUNDARY_NAMES[int(ev.boundary[k])] + ")" if ev.boundary[k] else ""
-        lines.append(f"{k + 1:>3}  {ev.norad_1[k]:>6}  {str(ev.name_1[k])[:24]:<24} {ev.age_1_days[k]:5.1f}  "
-                     f"{pcs}  {tca:<23}  {ev.miss_km[k]:9.3f}  {ev.rel_speed_km_s[k]:10.3f}{tag}")
-        lines.append(f"{'':>3}  {ev.norad_2[k]:>6}  {str(ev.name_2[k])[:24]:<24} {ev.age_2_days[k]:5.1f}")
+        lab1 = object_label(ev.norad_1[k], ev.object_id_1[k])
+        lab2 = object_label(ev.norad_2[k], ev.object_id_2[k])
+        eph1 = " (OEM)" if ev.state_source_1[k] == "OEM" else ""
+        eph2 = " (OEM)" if ev.state_source_2[k] == "OEM" else ""
+        lines.append(f"{k + 1:>3}  {lab1:>6}  {str(ev.name_1[k])[:24]:<24} {ev.age_1_days[k]:5.1f}  "
+                     f"{pcs}  {tca:<23}  {ev.miss_km[k]:9.3f}  {ev.rel_speed_km_s[k]:10.3f}{tag}{eph1}")
+        lines.append(f"{'':>3}  {lab2:>6}  {str(ev.name_2[k])[:24]:<24} {ev.age_2_days[k]:5.1f}{eph2}")
     return "\n".join(lines) + "\n"

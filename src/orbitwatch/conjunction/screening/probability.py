@@ -2,7 +2,9 @@
 
 Screened objects are known only by their TLEs, so the covariances are the Pc module's default
 TLE model (orbit regime and element-set age at TCA); the hard-body radii come from NASA CARA's
-table shipped with orbitwatch, with defaults by object type.
+table shipped with orbitwatch, with defaults by object type. Objects flown on an operator's
+ephemeris (OEM) get the same default model, aged from their first usable state: an OEM's own
+covariance sections are not used yet (a conservative stand-in, documented in docs/screening.md).
 """
 
 from __future__ import annotations
@@ -78,16 +80,28 @@ def event_cdm(events: ConjunctionEvents, index: int, *, hbr_table=None, hbr_m: f
         otype = str(getattr(ev, f"object_type_{k}")[0]).upper()
         age = float(getattr(ev, f"age_{k}_days")[0])
         intl = str(getattr(ev, f"intl_designator_{k}")[0]).strip()
-        return ObjectInfo(designator=f"{norad:05d}", name=str(getattr(ev, f"name_{k}")[0]) or "UNKNOWN",
+        oem = str(getattr(ev, f"state_source_{k}")[0]) == "OEM"
+        oid = str(getattr(ev, f"object_id_{k}")[0]).strip()
+        if oem:
+            # an ephemeris object: its catalog number when known, else its OEM OBJECT_ID
+            designator = f"{norad:05d}" if norad > 0 else (oid or "UNKNOWN")
+            state = (f"state interpolated from the operator's ephemeris (OEM OBJECT_ID {oid}), "
+                     f"{age:+.3f} days from its first usable state")
+        else:
+            designator = f"{norad:05d}"
+            state = f"SGP4 state from a TLE/OMM element set {age:+.3f} days from its epoch"
+        return ObjectInfo(designator=designator, name=str(getattr(ev, f"name_{k}")[0]) or "UNKNOWN",
                           international_designator=intl or "UNKNOWN",
                           object_type={"PAYLOAD": "PAYLOAD", "ROCKET BODY": "ROCKET BODY", "DEBRIS": "DEBRIS"}
                           .get(otype, "UNKNOWN"),
-                          ephemeris_name="NONE", covariance_method="DEFAULT",
-                          comments=[f"SGP4 state from a TLE/OMM element set {age:+.3f} days from its epoch",
+                          ephemeris_name=(oid or "OEM") if oem else "NONE", covariance_method="DEFAULT",
+                          comments=[state,
                                     "covariance: orbitwatch default TLE model (docs/collision-probability.md)"])
 
     return conjunction_cdm(tca=ev.tca[0], r1_km=r1, v1_km_s=v1, r2_km=r2, v2_km_s=v2, object1=info(1),
                            object2=info(2), cov1_rtn_km=c1, cov2_rtn_km=c2, originator=originator,
                            creation_date=creation_date, collision_probability=float(ev.pc[0]),
                            collision_probability_method="FOSTER-1992", hbr_m=hbr,
-                           comments=["screened by orbitwatch (SGP4, TLE/OMM element sets)"])
+                           comments=["screened by orbitwatch (SGP4, TLE/OMM element sets"
+                                     + (", operators' ephemerides)" if "OEM" in (str(ev.state_source_1[0]),
+                                                                                str(ev.state_source_2[0])) else ")")])

@@ -67,24 +67,31 @@ def ellipsoid_objective(semi_axes_km):
 
 
 def refine_minima(src, i, j, t0_s, lo_s, hi_s, span_start_ns, span_s, objective=sphere_objective,
-                  window_s: float = 120.0):
+                  window_s: float = 120.0, lo_bound=None, hi_bound=None):
     """Exact local minima of ``objective`` for pairs (i, j) near the guesses ``t0_s``.
 
     Times are seconds from ``span_start_ns``; the search for candidate m stays within
-    ``[min(lo, t0) - window_s, max(hi, t0) + window_s]`` and inside the span ``[0, span_s]``.
-    Returns ``(t_s, f, outcome)`` (outcome: OK, AT_SPAN_START / AT_SPAN_STOP for a minimum on
-    the span's edge, NOT_CONVERGED, INVALID_STATE).
+    ``[min(lo, t0) - window_s, max(hi, t0) + window_s]`` and inside the span ``[0, span_s]``,
+    or inside ``[lo_bound[m], hi_bound[m]]`` when given (the time both objects are usable: an
+    ephemeris' usable span; NaN bounds give NOT_CONVERGED). Returns ``(t_s, f, outcome)``
+    (outcome: OK, AT_SPAN_START / AT_SPAN_STOP for a minimum on the lower/upper bound,
+    NOT_CONVERGED, INVALID_STATE).
     """
     i = np.asarray(i, dtype=np.int64)
     j = np.asarray(j, dtype=np.int64)
     n = i.size
-    t = np.clip(np.asarray(t0_s, dtype=np.float64).copy(), 0.0, span_s)
-    a0 = np.maximum(np.minimum(np.asarray(lo_s, float), t) - window_s, 0.0)
-    b0 = np.minimum(np.maximum(np.asarray(hi_s, float), t) + window_s, span_s)
+    lb = np.zeros(n) if lo_bound is None else np.asarray(lo_bound, dtype=np.float64)
+    ub = np.full(n, float(span_s)) if hi_bound is None else np.asarray(hi_bound, dtype=np.float64)
+    no_span = ~(lb <= ub)
+    lb = np.where(no_span, 0.0, lb)
+    ub = np.where(no_span, 0.0, ub)
+    t = np.clip(np.asarray(t0_s, dtype=np.float64).copy(), lb, ub)
+    a0 = np.maximum(np.minimum(np.asarray(lo_s, float), t) - window_s, lb)
+    b0 = np.minimum(np.maximum(np.asarray(hi_s, float), t) + window_s, ub)
     a = a0.copy()
     b = b0.copy()
     outcome = np.full(n, NOT_CONVERGED, dtype=np.int8)
-    active = np.ones(n, dtype=bool)
+    active = ~no_span
     h = STENCIL_S
     offs = np.array([-2 * h, -h, 0.0, h, 2 * h])
     for _ in range(MAX_ITER):
@@ -102,16 +109,17 @@ def refine_minima(src, i, j, t0_s, lo_s, hi_s, span_start_ns, span_s, objective=
         aa = np.where(g < 0, np.maximum(a[idx], tt), a[idx])
         bb = np.where(g > 0, np.minimum(b[idx], tt), b[idx])
         a[idx], b[idx] = aa, bb
+        lo_i, hi_i = lb[idx], ub[idx]
         # on the span's edges: a receding pair at the start (approaching at the stop) is closest there
-        at0 = (tt == 0.0) & (g >= 0)
-        at1 = (tt == span_s) & (g <= 0)
+        at0 = (tt == lo_i) & (g >= 0)
+        at1 = (tt == hi_i) & (g <= 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             newton = tt - g / d2
         good = (d2 > 0) & np.isfinite(newton)
         tn = np.where(good & (newton > aa) & (newton < bb), newton, 0.5 * (aa + bb))
         # a step beyond an edge of the span tries the edge itself
-        tn = np.where(good & (newton <= aa) & (aa == 0.0) & (g > 0), 0.0, tn)
-        tn = np.where(good & (newton >= bb) & (bb == span_s) & (g < 0), span_s, tn)
+        tn = np.where(good & (newton <= aa) & (aa == lo_i) & (g > 0), lo_i, tn)
+        tn = np.where(good & (newton >= bb) & (bb == hi_i) & (g < 0), hi_i, tn)
         conv = (np.abs(tn - tt) < TOL_S) | (g == 0) | (bb - aa < TOL_S)
         done = conv | at0 | at1
         t[idx] = np.where(at0 | at1, tt, np.where(conv, tn, tn))
@@ -120,12 +128,12 @@ def refine_minima(src, i, j, t0_s, lo_s, hi_s, span_start_ns, span_s, objective=
         # a bracket closing onto its own start (a = 0 after g > 0 all the way) is the span start
     ok = outcome == OK
     # converged onto an edge of the search window (not of the span): no minimum inside it
-    lost = ok & (((t - a0 < 10 * TOL_S) & (a0 > 0.0)) | ((b0 - t < 10 * TOL_S) & (b0 < span_s)))
+    lost = ok & (((t - a0 < 10 * TOL_S) & (a0 > lb)) | ((b0 - t < 10 * TOL_S) & (b0 < ub)))
     outcome[lost] = NOT_CONVERGED
     # converged onto the span's edges by bisection
-    outcome[ok & ~lost & (t < 10 * TOL_S) & (a0 == 0.0)] = AT_SPAN_START
-    outcome[ok & ~lost & (span_s - t < 10 * TOL_S) & (b0 == span_s)] = AT_SPAN_STOP
-    t = np.where(outcome == AT_SPAN_START, 0.0, np.where(outcome == AT_SPAN_STOP, span_s, t))
+    outcome[ok & ~lost & (t - lb < 10 * TOL_S) & (a0 == lb)] = AT_SPAN_START
+    outcome[ok & ~lost & (ub - t < 10 * TOL_S) & (b0 == ub)] = AT_SPAN_STOP
+    t = np.where(outcome == AT_SPAN_START, lb, np.where(outcome == AT_SPAN_STOP, ub, t))
     fval = np.full(n, np.nan)
     conv = np.flatnonzero(np.isin(outcome, (OK, AT_SPAN_START, AT_SPAN_STOP)))
     if conv.size:

@@ -41,6 +41,8 @@ DEFAULT_THRESHOLD_KM = 5.0
 DEFAULT_HOURS = 24.0
 #: seconds to wait for a Dask scheduler before giving up
 DEFAULT_DASK_TIMEOUT_S = 5.0
+#: what the objects of operators' ephemerides are in a screening: the fleet, or ordinary members
+OEM_ROLES = ("primary", "member")
 
 #: close approaches per pair of objects, per day and per km^2 of threshold: measured on the full catalog
 #: of 2023-10-09 (24,991 events under 5 km in one day among 26,140 objects: 2.9e-6), with margin
@@ -138,6 +140,9 @@ class ScreeningRequest:
     dask: str | None = None
     dask_timeout_s: float = DEFAULT_DASK_TIMEOUT_S
     options: Any = field(default=None, compare=False)
+    #: operators' ephemerides (OEM files) screened with the catalog, and their role
+    ephemerides: tuple[str, ...] = ()
+    oem_role: str = "primary"
 
     @classmethod
     def resolve(cls, *, start: Any = None, stop: Any = None, days: float | None = None, hours: float | None = None,
@@ -147,7 +152,8 @@ class ScreeningRequest:
                 hbr_m: float | None = None, include_slow: bool = False,
                 max_age_days: float = DEFAULT_MAX_AGE_DAYS, force: bool = False, workers: int | None = None,
                 backend: str | None = None, dask: str | None = None,
-                dask_timeout_s: float = DEFAULT_DASK_TIMEOUT_S, options=None) -> "ScreeningRequest":
+                dask_timeout_s: float = DEFAULT_DASK_TIMEOUT_S, options=None, ephemerides: Iterable[str] = (),
+                oem_role: str = "primary") -> "ScreeningRequest":
         """A request from plain values (what typer or a JSON body gives), with defaults and checks."""
         # --- span: one of stop/days/hours, finite and positive, not longer than the limit
         if start is not None:
@@ -202,9 +208,12 @@ class ScreeningRequest:
             from ...propagation import available_backends
 
             backend = check_choice("backend", backend, available_backends())
+        oem_role = check_choice("oem_role", oem_role, OEM_ROLES)
+        eph = tuple(str(x) for x in (ephemerides or ()))
         return cls(start=t0, stop=t1, hours=length_h, volume=vol, primaries=prim, sort=sort, top=top, pc=bool(pc),
                    hbr_m=hbr_m, include_slow=bool(include_slow), max_age_days=max_age, force=bool(force),
-                   workers=workers, backend=backend, dask=dask, dask_timeout_s=timeout, options=options)
+                   workers=workers, backend=backend, dask=dask, dask_timeout_s=timeout, options=options,
+                   ephemerides=eph, oem_role=oem_role)
 
     # ------------------------------------------------------------------ needs the catalog
     @staticmethod
@@ -229,9 +238,10 @@ class ScreeningRequest:
         report.check_far(MAX_EPOCH_DISTANCE_DAYS, force=self.force, field="start")
         return report
 
-    def check_resources(self, n_objects: int, span: TimeSpan, workers: int = 1) -> dict[str, float]:
+    def check_resources(self, n_objects: int, span: TimeSpan, workers: int = 1,
+                        n_primaries: int | None = None) -> dict[str, float]:
         """Refuse a screening that would not fit in memory (see :func:`check_screening_memory`)."""
-        n_p = len(self.primaries) if self.primaries else n_objects
+        n_p = n_primaries if n_primaries is not None else (len(self.primaries) if self.primaries else n_objects)
         return check_screening_memory(n_objects, n_p, self.volume.bounding_radius_km, span.seconds, self.options,
                                       workers=workers)
 
@@ -250,7 +260,8 @@ class ScreeningRequest:
             "hours": self.hours, "volume": self.volume.describe(),
             "primaries": list(self.primaries) if self.primaries else None, "sort": self.sort, "top": self.top,
             "pc": self.pc, "hbr_m": self.hbr_m, "include_slow": self.include_slow,
-            "max_age_days": self.max_age_days, "force": self.force,
+            "max_age_days": self.max_age_days, "force": self.force, "ephemerides": list(self.ephemerides),
+            "oem_role": self.oem_role,
         }
 
 
