@@ -43,8 +43,8 @@ def sample_catalog():
 
 def pick_fleet(es, n, seed=2024):
     rng = np.random.default_rng(seed)
-    pay = (es.object_type == 1) & (es.eccentricity < 0.1) & (np.abs(es.epoch.astype("datetime64[D]")
-                                                                    - np.datetime64("2023-10-09")) < np.timedelta64(3, "D"))
+    recent = np.abs(es.epoch.astype("datetime64[D]") - np.datetime64("2023-10-09")) < np.timedelta64(3, "D")
+    pay = (es.object_type == 1) & (es.eccentricity < 0.1) & recent
     mm = es.mean_motion_rev_per_day
     groups = [np.flatnonzero(pay & (mm > 11)), np.flatnonzero(pay & (mm > 1.5) & (mm <= 11)),
               np.flatnonzero(pay & (mm > 0.9) & (mm <= 1.1))]

@@ -19,28 +19,43 @@ from rich.text import Text
 from .common import (check_output_dir, check_output_file, console, err_console, print_note, print_table,
                      print_warning)
 
-HELP = """Find every close approach between catalogued objects over a span of time.
-
-Every local minimum of the distance between two objects under the threshold is an event (objects in similar orbits meet several times a day). The method interpolates exact SGP4 states with a measured error bound, screens with a 4-D grid and refines each time of closest approach with exact SGP4: nothing under the threshold is missed, given that bound (docs/screening.md).
-
-Encounters slower than 10 m/s (vehicles docked to a station, station modules on separate element sets, formations) are set apart from the table, the report and the CDMs, where 2D Pc does not apply; --include-slow ranks them too. Every output file has them, flagged "slow".
-
-[bold]Examples[/bold]
-
-  orbitwatch screen catalog.3le --start 2023-10-09T12:00Z --days 1
-  orbitwatch screen catalog.3le --days 7 --threshold-km 5 -o week.csv
-  orbitwatch screen catalog.3le --primary 25544 --hours 72 --report iss.txt
-  orbitwatch screen catalog.3le --primaries fleet.txt --volume 2,25,25 --pc --sort pc
-  orbitwatch screen catalog.3le --hours 6 --json > events.json
-  orbitwatch screen --db --days 1          (the catalog in the orbitwatch database)
-  orbitwatch screen catalog.3le --dask tcp://scheduler:8786
-  orbitwatch screen catalog.3le --oem ours.oem --oem partner.oem --days 7 --pc
-  orbitwatch screen --db --oem ours.oem --record --alerts
-
-[bold]Operators' ephemerides[/bold]: --oem FILE (CCSDS OEM, KVN or XML; repeat) screens each object of the ephemeris on its own states, interpolated as the OEM says, inside its usable spans. By default they are the fleet (with any --primary); --oem-role member makes them ordinary members of the catalog. An object the catalog knows (OBJECT_ID its international designator, or its catalog number) is flown on its ephemeris instead of its element set; the others get a negative catalog number. Every output names them by their OBJECT_NAME and OBJECT_ID.
-
-[bold]Output[/bold]: a table of the closest events (--top) on stdout, or with --json the whole result as JSON on stdout (events with both objects, TCA, miss distance, RTN components, relative speed, states in TEME and EME2000, element-set ages, Pc with --pc; the frames and units are stated in "meta"); -o FILE writes the events as CSV or JSON (--format), --report a SOCRATES-style text, --cdm-dir one CCSDS CDM per ranked event.
-"""
+HELP = (
+    'Find every close approach between catalogued objects over a span of time.\n'
+    '\n'
+    'Every local minimum of the distance between two objects under the threshold is an event (objects in '
+    'similar orbits meet several times a day). The method interpolates exact SGP4 states with a measured '
+    'error bound, screens with a 4-D grid and refines each time of closest approach with exact SGP4: '
+    'nothing under the threshold is missed, given that bound (docs/screening.md).\n'
+    '\n'
+    'Encounters slower than 10 m/s (vehicles docked to a station, station modules on separate element '
+    'sets, formations) are set apart from the table, the report and the CDMs, where 2D Pc does not apply;'
+    ' --include-slow ranks them too. Every output file has them, flagged "slow".\n'
+    '\n'
+    '[bold]Examples[/bold]\n'
+    '\n'
+    '  orbitwatch screen catalog.3le --start 2023-10-09T12:00Z --days 1\n'
+    '  orbitwatch screen catalog.3le --days 7 --threshold-km 5 -o week.csv\n'
+    '  orbitwatch screen catalog.3le --primary 25544 --hours 72 --report iss.txt\n'
+    '  orbitwatch screen catalog.3le --primaries fleet.txt --volume 2,25,25 --pc --sort pc\n'
+    '  orbitwatch screen catalog.3le --hours 6 --json > events.json\n'
+    '  orbitwatch screen --db --days 1          (the catalog in the orbitwatch database)\n'
+    '  orbitwatch screen catalog.3le --dask tcp://scheduler:8786\n'
+    '  orbitwatch screen catalog.3le --oem ours.oem --oem partner.oem --days 7 --pc\n'
+    '  orbitwatch screen --db --oem ours.oem --record --alerts\n'
+    '\n'
+    "[bold]Operators' ephemerides[/bold]: --oem FILE (CCSDS OEM, KVN or XML; repeat) screens each object "
+    'of the ephemeris on its own states, interpolated as the OEM says, inside its usable spans. By '
+    'default they are the fleet (with any --primary); --oem-role member makes them ordinary members of '
+    'the catalog. An object the catalog knows (OBJECT_ID its international designator, or its catalog '
+    'number) is flown on its ephemeris instead of its element set; the others get a negative catalog '
+    'number. Every output names them by their OBJECT_NAME and OBJECT_ID.\n'
+    '\n'
+    '[bold]Output[/bold]: a table of the closest events (--top) on stdout, or with --json the whole '
+    'result as JSON on stdout (events with both objects, TCA, miss distance, RTN components, relative '
+    'speed, states in TEME and EME2000, element-set ages, Pc with --pc; the frames and units are stated '
+    'in "meta"); -o FILE writes the events as CSV or JSON (--format), --report a SOCRATES-style text, '
+    '--cdm-dir one CCSDS CDM per ranked event.\n'
+)
 
 #: boundary marks of the table's TCA column (span start/stop; start/stop of an ephemeris' usable span)
 _EDGE = {1: " <", 2: " >", 3: " <", 4: " >"}

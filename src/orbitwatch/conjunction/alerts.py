@@ -44,7 +44,7 @@ component never meets a radial test (NaN/None are "unknown", never "zero").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
