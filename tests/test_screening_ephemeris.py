@@ -733,3 +733,22 @@ def test_cli_refusals(cli_files, tmp_path):
     itrf.write_text(oem_text(oem_segment("X", "2099-001A", "ITRF-93", "HERMITE", 5, t, r, v)))
     res = _cli(*base, "--oem", itrf)
     assert res.exit_code == 2 and "--oem" in res.output and "ITRF-93" in res.output
+
+
+def test_ephemerides_alone_and_on_a_thread_pool(case, fleet_result):
+    from orbitwatch.distributed import InProcessExecutor
+    from orbitwatch.elements.sets import ElementSets
+
+    # no catalog at all: ephemeris against ephemeris only (the A-B pair of the fleet run)
+    alone = screen(ElementSets.empty(), START, STOP, threshold_km=D_KM, ephemerides=case["oems"], executor=1).events
+    fl = fleet_result.events
+    ab = (fl.state_source_1 == "OEM") & (fl.state_source_2 == "OEM")
+    assert len(alone) == ab.sum() == 30
+    assert np.array_equal(np.sort(alone.tca), np.sort(fl.tca[ab]))
+    # the windows on two threads give the same table
+    sub = case["sub"][:300]
+    one = screen(sub, START, STOP, threshold_km=D_KM, ephemerides=case["oems"], executor=1).events
+    two = screen(sub, START, STOP, threshold_km=D_KM, ephemerides=case["oems"],
+                 executor=InProcessExecutor(2, kind="thread")).events
+    assert len(one) == len(two) > 30
+    assert np.array_equal(one.tca, two.tca) and np.array_equal(one.miss_km, two.miss_km)
