@@ -100,13 +100,6 @@ def _json_default(o):
     return str(o)
 
 
-def iso_ms(t) -> str:
-    """UTC instant as ISO-8601 with milliseconds and a Z."""
-    from ..timeutil import format_utc
-
-    return format_utc(t, 3)
-
-
 def load_catalog(file: list[Path] | None, db: str | None):
     """A Catalog from element-set files when given, otherwise from the database."""
     from ..catalog import Catalog

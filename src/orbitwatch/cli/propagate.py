@@ -10,12 +10,11 @@ import typer
 from ..catalog import SPEC_RULES
 from ..errors import InvalidRequestError
 from ..propagation import FRAMES
+from ..propagation.age import DEFAULT_MAX_AGE_DAYS
 from ..propagation.request import PropagationRequest, ephemeris_records
 from ..requests import check_choice, check_positive
 from .common import check_output_file, load_catalog, print_note, print_table, print_warning, write_rows
 
-#: element sets older than this (days) at the start time get a warning
-DEFAULT_MAX_AGE_DAYS = 14.0
 
 
 OBJECTS_HELP = SPEC_RULES + " E.g. 25544 'ISS (ZARYA)' 'SENTINEL-1*' '/^NOAA 1[89]$/'."

@@ -27,6 +27,7 @@ import numpy as np
 from ..errors import InvalidRequestError
 from ..requests import TimeSpan, check_choice, check_memory, check_range
 from ..timeutil import NS_PER_S, format_iso
+from .age import DEFAULT_MAX_AGE_DAYS, element_age_report
 from .backends import STATUS_MESSAGES, available_backends
 from .frames import FRAMES
 
@@ -58,7 +59,6 @@ class PropagationRequest:
     step_s: float = 60.0
     frame: str = "TEME"
     backend: str | None = None
-    extra: dict = field(default_factory=dict)
     #: the element-set ages at the start of the last :meth:`run` (set by it)
     last_age_report: Any = field(default=None, compare=False, repr=False)
 
@@ -102,7 +102,8 @@ class PropagationRequest:
                                                f"more than {MAX_ROWS:,}; use a larger step, a shorter span or "
                                                "fewer objects", self.step_s, needed=states, limit=MAX_ROWS)
 
-    def run(self, catalog, *, rows: bool = True, force: bool = False, max_age_days: float = 14.0):
+    def run(self, catalog, *, rows: bool = True, force: bool = False,
+            max_age_days: float = DEFAULT_MAX_AGE_DAYS):
         """Resolve the objects in ``catalog``, check the size, propagate; returns an :class:`Ephemeris`.
 
         For ``frame="LLA"`` the ephemeris is in ITRF; :func:`ephemeris_records` with
@@ -110,7 +111,6 @@ class PropagationRequest:
         start are refused unless ``force`` (:meth:`ElementAgeReport.check_far`); the ages
         at the start are kept in ``last_age_report`` for the caller's warnings.
         """
-        from .age import element_age_report
 
         from .ephemeris import propagate
 

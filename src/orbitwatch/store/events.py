@@ -19,11 +19,12 @@ from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from ..conjunction.tracks import (STATUS_BELOW, STATUS_NEW, STATUS_PAST, STATUS_UPDATED, STATUSES, TrackKeys,
                                   match_events, pair_keys, tca_tolerance_s)
+from ..constants import MU_EGM96_KM3_S2
 from ..errors import InvalidRequestError, NotFoundError
 from ..timeutil import as_datetime64, format_iso
 from . import schema
 
-_MU_KM3_S2 = 398600.4418  # WGS-84 GM, for the osculating period behind the matching tolerance
+_MU_KM3_S2 = MU_EGM96_KM3_S2  # for the osculating period behind the matching tolerance
 
 
 def _iso(ns) -> str | None:
