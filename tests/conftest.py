@@ -27,6 +27,22 @@ def shared_data() -> Path:
     return SHARED
 
 
+@pytest.fixture(autouse=True)
+def _no_environment_leaks(request):
+    """A test that changes ORBITWATCH_* in os.environ without monkeypatch leaks into every later test
+    of its worker (it once sent a doctest to a dead PostgreSQL). Fail the leaking test by name."""
+    before = {k: v for k, v in os.environ.items() if k.startswith("ORBITWATCH_")}
+    yield
+    after = {k: v for k, v in os.environ.items() if k.startswith("ORBITWATCH_")}
+    if after != before:
+        changed = sorted(set(before.items()) ^ set(after.items()))
+        for k, v in before.items():
+            os.environ[k] = v
+        for k in set(after) - set(before):
+            os.environ.pop(k, None)
+        pytest.fail(f"{request.node.nodeid} left the environment changed: {changed}", pytrace=False)
+
+
 @pytest.fixture()
 def tmp_home(tmp_path, monkeypatch):
     monkeypatch.setenv("ORBITWATCH_HOME", str(tmp_path))

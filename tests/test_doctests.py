@@ -43,7 +43,8 @@ def test_some_modules_have_examples():
 
 
 @pytest.mark.parametrize("name", MODULES)
-def test_docstring_examples_run(name):
+def test_docstring_examples_run(name, tmp_home):
+    # examples describe the defaults: no database URL from whoever runs the tests
     mod = importlib.import_module(name)
     with np.printoptions(legacy="1.25"):
         res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from typing import Optional
 
 import typer
@@ -31,12 +32,20 @@ def serve_command(
     check_int("port", port, 1, 65535)
     check_int("workers", workers, 1, 64)
     log_level = check_choice("log_level", log_level, ("critical", "error", "warning", "info", "debug"))
+    # uvicorn's workers build the app from the environment, so the options travel there; they are
+    # set only for the life of the server and restored after, so a caller's environment is untouched.
+    env = {}
     if db_url:
-        os.environ["ORBITWATCH_DATABASE_URL"] = db_url
+        env["ORBITWATCH_DATABASE_URL"] = db_url
     if jobs_in_process is not None:
-        os.environ["ORBITWATCH_JOBS_IN_PROCESS"] = "true" if jobs_in_process else "false"
-    settings = load_settings()
-    ServiceDB(settings).close()  # migrate once, and fail here (not in each worker) if the database is away
+        env["ORBITWATCH_JOBS_IN_PROCESS"] = "true" if jobs_in_process else "false"
+    with _environment(env):
+        settings = load_settings()
+        ServiceDB(settings).close()  # migrate once, and fail here (not in each worker) if the database is away
+        _run_uvicorn(settings, host, port, workers, log_level)
+
+
+def _run_uvicorn(settings, host: str, port: int, workers: int, log_level: str) -> None:
     import uvicorn
 
     err_console.print(f"orbitwatch service on http://{host}:{port} ({workers} worker"
@@ -45,6 +54,20 @@ def serve_command(
                       markup=False, highlight=False)
     uvicorn.run("orbitwatch.service.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level, proxy_headers=False)
+
+
+@contextmanager
+def _environment(values: dict[str, str]):
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _masked(settings) -> str:

@@ -3,7 +3,8 @@
 >>> import tempfile
 >>> from fastapi.testclient import TestClient
 >>> from orbitwatch.service import ServiceSettings, create_app
->>> app = create_app(ServiceSettings(home=tempfile.mkdtemp(), jobs_in_process=False))
+>>> app = create_app(ServiceSettings(home=tempfile.mkdtemp(), database_url=None,
+...                                   jobs_in_process=False))
 >>> with TestClient(app) as client:
 ...     client.get("/healthz").json()["status"], client.get("/readyz").status_code
 ('ok', 200)

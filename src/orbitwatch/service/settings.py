@@ -1,7 +1,7 @@
 """Service settings, read by pydantic-settings from the environment (prefix ``ORBITWATCH_``)
 and, when given, an env file. Every setting is listed in docs/service.md (one table).
 
->>> s = ServiceSettings(home="/tmp/ow-doc", _env_file=None)
+>>> s = ServiceSettings(home="/tmp/ow-doc", database_url=None, _env_file=None)
 >>> s.resolved_database_url()
 'sqlite:////tmp/ow-doc/orbitwatch.db'
 >>> s.max_upload_bytes
