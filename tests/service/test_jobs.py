@@ -208,8 +208,18 @@ def test_cancel_a_running_job(inproc_world):
 def _start_worker(db_url, home, *args):
     env = subprocess_env(db_url, home, ORBITWATCH_JOB_POLL_S=0.2, ORBITWATCH_JOB_HEARTBEAT_S=0.5,
                          ORBITWATCH_JOB_STALE_S=4)
-    return subprocess.Popen([PYTHON, "-m", "orbitwatch.service.worker", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    log = open(home / f"worker-{time.monotonic_ns()}.log", "wb")  # a file, never a pipe nobody reads
+    proc = subprocess.Popen([PYTHON, "-m", "orbitwatch.service.worker", *args], env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc.log_path = log.name
+    log.close()
+    return proc
+
+
+def _logs(procs) -> str:
+    from pathlib import Path
+
+    return "\n".join(f"--- worker {p.pid}:\n" + Path(p.log_path).read_text(errors="replace")[-3000:] for p in procs)
 
 
 def test_worker_processes_share_the_queue_and_survive_kill_9(world, tmp_path, reference_events):
@@ -226,10 +236,17 @@ def test_worker_processes_share_the_queue_and_survive_kill_9(world, tmp_path, re
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait(10)
         assert _job(world.db, ids[0])["status"] == "running"  # orphaned: nobody heart-beats it now
-        procs += [_start_worker(url, tmp_path, "--once"), _start_worker(url, tmp_path, "--once")]
-        _wait(lambda: all(_job(world.db, j)["status"] == "done" for j in ids), timeout=300)
+        # survivors keep polling: the orphan becomes claimable only once its heartbeat is stale (4 s here),
+        # so "--once" workers could finish the queue and exit before that
+        procs += [_start_worker(url, tmp_path), _start_worker(url, tmp_path)]
+        try:
+            _wait(lambda: all(_job(world.db, j)["status"] == "done" for j in ids), timeout=300)
+        except AssertionError:
+            raise AssertionError(f"jobs {[dict(_job(world.db, j)) for j in ids]}\n{_logs(procs)}") from None
         for p in procs[1:]:
-            p.wait(120)
+            p.send_signal(signal.SIGTERM)  # a graceful stop
+        for p in procs[1:]:
+            assert p.wait(60) == 0, _logs(procs)
     finally:
         for p in procs:
             if p.poll() is None:
