@@ -26,6 +26,7 @@ from orbitwatch.elements import ElementSets, checksum, read_elements
 from orbitwatch.errors import ElementSetError, InputNotFoundError, InvalidRequestError, NotFoundError, StoreError
 from orbitwatch.store import (ImportReport, Store, current_revision, head_revision, mask_url,
                               open_store)
+import orbitwatch.store as store_pkg
 from orbitwatch.store.schema import metadata as store_metadata
 
 PG_URL = os.environ.get("ORBITWATCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -84,7 +85,9 @@ def stored_objects(store: Store) -> dict[int, tuple]:
 
 # ============================================================================ schema
 def test_fresh_database_migrates_to_head(store):
-    assert head_revision() == "0003"  # 0001 initial, 0002 service, 0003 event history
+    versions = sorted(p.name.split("_")[0] for p in (Path(store_pkg.__file__).parent / "migrations" / "versions")
+                      .glob("[0-9]*.py"))
+    assert head_revision() == versions[-1]  # 0001 initial, 0002 service, 0003 event history, 0004 notifications...
     assert current_revision(store.engine) == head_revision()
     st = store.stats()
     assert st.schema_revision == head_revision()

@@ -16,6 +16,8 @@ table                  what it holds
 ``jobs``               queued/running/finished work, claimed atomically by workers
 ``events``             close approaches found by screening jobs
 ``audit_log``          append-only, hash-chained record of every protected request
+``notifications``      outbox of what happened, per recipient agency (migration 0004): read by
+                       the event stream and delivered by webhooks
 =====================  ===================================================================
 """
 
@@ -180,4 +182,16 @@ audit_log = Table(
     Index(None, "agency_id", "id"),
 )
 
-SERVICE_TABLES = (agencies, users, api_keys, sessions, share_agreements, fleet_objects, jobs, events, audit_log)
+notifications = Table(
+    "notifications", metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("agency_id", IdType, ForeignKey("agencies.id"), nullable=False, comment="the recipient agency"),
+    Column("kind", Text, nullable=False, comment="e.g. job.done, event.alert, activation.accepted"),
+    Column("subject", Text, nullable=False, server_default=text("''"), comment="what it is about, e.g. job:12"),
+    Column("payload", Text, nullable=False, server_default=text("'{}'"), comment="JSON"),
+    Column("created_at_ns", BigInteger, nullable=False),
+    Index(None, "agency_id", "id"),
+)
+
+SERVICE_TABLES = (agencies, users, api_keys, sessions, share_agreements, fleet_objects, jobs, events, audit_log,
+                  notifications)
