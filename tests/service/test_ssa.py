@@ -109,6 +109,37 @@ def check_against(found: list[dict], ref: dict):
         assert abs(int(tca) - tca_ns) < 10_000_000, (k, e["tca"])
 
 
+OPM = """\
+CCSDS_OPM_VERS = 2.0
+CREATION_DATE = 2023-10-09T00:00:00
+ORIGINATOR = CSA-TEST
+OBJECT_NAME = FLEET
+OBJECT_ID = 12
+CENTER_NAME = EARTH
+REF_FRAME = EME2000
+TIME_SYSTEM = UTC
+EPOCH = 2023-10-09T12:00:00.000
+X = 6655.9942 [km]
+Y = -4021.5751 [km]
+Z = -82.9177 [km]
+X_DOT = 3.11548208 [km/s]
+Y_DOT = 5.47067823 [km/s]
+Z_DOT = -0.00105000 [km/s]
+MASS = 1913.000 [kg]
+SOLAR_RAD_AREA = 10.000 [m**2]
+SOLAR_RAD_COEFF = 1.300
+DRAG_AREA = 10.000 [m**2]
+DRAG_COEFF = 2.300
+MAN_EPOCH_IGNITION = 2023-10-09T13:00:00.000
+MAN_DURATION = 10.0 [s]
+MAN_DELTA_MASS = -0.5 [kg]
+MAN_REF_FRAME = RTN
+MAN_DV_1 = 0.0 [km/s]
+MAN_DV_2 = 0.001 [km/s]
+MAN_DV_3 = 0.0 [km/s]
+"""
+
+
 # ----------------------------------------------------------------------------- fixtures
 @pytest.fixture()
 def ssa_world(db_url, tmp_path, sample_file):
@@ -212,8 +243,20 @@ def test_ephemeris_upload_validation_privacy_and_download(world, sats):
     # a planned manoeuvre
     r = _upload(w, FLEET, text_, kind="maneuver")
     assert r.status_code == 201 and r.json()["planned_maneuvers"] and r.json()["kind"] == "maneuver"
+    # an OPM with a manoeuvre: a planned manoeuvre whatever the form says; downloads as OPM only
+    r2 = _upload(w, FLEET, OPM, name="burn.opm")
+    assert r2.status_code == 201, r2.text
+    o = r2.json()
+    assert o["format"] == "opm-kvn" and o["kind"] == "maneuver" and o["planned_maneuvers"]
+    assert o["start"] == o["stop"] == "2023-10-09T12:00:00.000Z"
+    from orbitwatch.odm import parse_opm
+
+    x = c.get(f"/v1/ephemerides/{o['id']}", params={"format": "opm-xml"}, headers=h)
+    assert x.status_code == 200 and len(parse_opm(x.text).maneuvers) == 1
+    assert c.get(f"/v1/ephemerides/{o['id']}", params={"format": "oem-kvn"}, headers=h).status_code == 422
     listed = c.get("/v1/ephemerides", params={"kind": "maneuver"}, headers=h).json()["ephemerides"]
-    assert [x["id"] for x in listed] == [r.json()["id"]]
+    assert [x["id"] for x in listed] == [o["id"], r.json()["id"]]
+    assert c.get(f"/v1/ephemerides/{o['id']}", headers=w.h("ESA", "admin")).status_code == 404
 
 
 # ----------------------------------------------------------------------------- jobs, tracks, CDMs, coordination
@@ -327,6 +370,9 @@ def test_screening_with_ephemerides_tracks_cdms_and_coordination(ssa_world, sats
     assert r.status_code == 201, r.text
     got = r.json()["ingested"][0]
     assert got["track_id"] == t1["id"] and not got["new"] and got["source_pc"] == pytest.approx(u["pc"], rel=1e-6)
+    again = c.post("/v1/cdms", files=[("files", ("jaxa.cdm", io.BytesIO("\n".join(lines).encode())))],
+                   headers=w.h("JAXA", "analyst"))
+    assert again.status_code == 201 and again.json()["ingested"][0]["outcome"] == "duplicate"
     tr = c.get(f"/v1/tracks/{t1['id']}", headers=jx).json()
     assert tr["n_updates"] == 3
     # updates by the time of the update: the CDM's creation date (12:30 of the replayed day) comes first

@@ -16,7 +16,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import and_, or_, select
 
-from ...errors import InvalidRequestError
+from ...errors import DataError, InvalidRequestError
 from ...store import schema
 from ...store.service_schema import agencies, events, jobs
 from ...store.ssa_schema import INTENTS, coordination_messages, ssa_update_records
@@ -198,11 +198,25 @@ def upload_cdms(request: Request, files: List[UploadFile] = File(..., descriptio
             name, text_ = read_upload(request, f)
             cdm = parse_cdm(text_, name)
             _designator(cdm, 0), _designator(cdm, 1)
-            a = assess_cdm(cdm)
+            try:
+                a = assess_cdm(cdm)
+            except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+                raise DataError(name, None, "file", f"the CDM cannot be assessed: {exc}") from None
             parsed.append((name, text_, cdm, a))
         parsed.sort(key=lambda g: np.datetime64(g[2].creation_date, "ns"))
         out = []
+        seen: set[str] = set()
         for name, text_, cdm, a in parsed:
+            ref = cdm_source_ref(cdm)
+            lo, hi = sorted((_designator(cdm, 0), _designator(cdm, 1)))
+            known = (select(t_updates.c.id).join(t_tracks, t_tracks.c.id == t_updates.c.track_id)
+                     .where(and_(t_tracks.c.norad_lo == lo, t_tracks.c.norad_hi == hi, t_updates.c.source == "cdm",
+                                 t_updates.c.source_ref == ref)).limit(1))
+            dup = ref in seen or conn.execute(known).first() is not None
+            seen.add(ref)
+            if dup:     # recorded before (same originator and MESSAGE_ID): not again
+                out.append({"file": name, "source_ref": ref, "outcome": "duplicate"})
+                continue
             ev = _columns([_row(cdm, a)])
             clock = np.datetime64(cdm.creation_date, "ns")
             kvn = text_ if not text_.lstrip().startswith("<") else write_cdm(cdm, "kvn")
@@ -216,7 +230,8 @@ def upload_cdms(request: Request, files: List[UploadFile] = File(..., descriptio
             if tid is None:
                 tid = int(conn.execute(select(ssa_update_records.c.track_id).where(
                     ssa_update_records.c.update_id == rec["update_ids"][0])).scalar_one())
-            out.append({"file": name, "source_ref": cdm_source_ref(cdm), "track_id": tid,
+            out.append({"file": name, "source_ref": ref, "outcome": "new" if rec["tracks_new"] else "updated",
+                        "track_id": tid,
                         "update_id": rec["update_ids"][0], "new": bool(rec["tracks_new"]),
                         "miss_km": float(ev.miss_km[0]), "pc": None if not np.isfinite(ev.pc[0]) else float(ev.pc[0]),
                         "source_pc": None if not np.isfinite(ev.source_pc[0]) else float(ev.source_pc[0])})
