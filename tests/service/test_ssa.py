@@ -67,16 +67,20 @@ def oem_text(sats, norad, dt_s, *, object_id=None, step_s=60):
     return "\n".join(out) + "\n"
 
 
-def brute_force(sats, fleet, dt_s):
+def brute_force(sats, fleet, dt_s, shifts=None):
     """Every local minimum of the distance between ``fleet`` (shifted by dt_s) and each other object
-    over the span, below THR_KM + 5: {(fleet, other): (tca_ns, miss_km)}."""
+    (shifted by ``shifts[norad]`` s, default 0) over the span, below THR_KM + 5:
+    {(fleet, other): (tca_ns, miss_km)}."""
     from scipy.optimize import minimize_scalar
 
     ids, arr, _ = sats
+    shifts = shifts or {}
     t0 = int(START.astype(np.int64))
     t = t0 + np.arange(0, 7200 + 1, 10, dtype=np.int64) * 10**9
     a, b = _jd(t)
     e, R, _ = arr.sgp4(a, b)
+    for n, sh in shifts.items():
+        R[ids.index(n)] = _states(sats, n, t + int(sh * 1e9))[0]
     rf, _ = _states(sats, fleet, t + int(dt_s * 1e9))
     d = np.linalg.norm(R - rf[None], axis=-1)
     out = {}
@@ -87,7 +91,7 @@ def brute_force(sats, fleet, dt_s):
             if d[i, k] <= d[i, k - 1] and d[i, k] <= d[i, k + 1] and d[i, k] < THR_KM + 5:
                 def dist(s, n=n):
                     tt = np.array([t0 + int(s * 1e9)])
-                    return float(np.linalg.norm(_states(sats, n, tt)[0][0]
+                    return float(np.linalg.norm(_states(sats, n, tt + int(shifts.get(n, 0.0) * 1e9))[0][0]
                                                 - _states(sats, fleet, tt + int(dt_s * 1e9))[0][0]))
                 s0 = (t[k] - t0) / 1e9
                 res = minimize_scalar(dist, bounds=(s0 - 10, s0 + 10), method="bounded",
@@ -422,3 +426,21 @@ def test_screening_with_ephemerides_tracks_cdms_and_coordination(ssa_world, sats
         actions = {r["action"] for r in audit.rows(conn)}
     assert {"track.list", "track.read", "track.cdm", "event.cdm", "cdm.upload", "coordination.read",
             "coordination.post", "coordination.maneuver", "ephemeris.upload", "ephemeris.read"} <= actions
+
+    # O/O against O/O: JAXA's ephemeris of its object (its orbit 2 s earlier, ~15 km along-track) is
+    # private: CSA's job does not fly it; shared (ephemerides), it does, and the brute force agrees
+    jtext = oem_text(sats, other1, -2.0)
+    jeid = _upload(w, other1, jtext, agency="JAXA").json()["id"]
+    j4 = c.post("/v1/jobs/screening", json=SPAN, headers=ha).json()["id"]
+    run_jobs(w)
+    assert c.get(f"/v1/jobs/{j4}", headers=ha).json()["result"]["ephemerides"] == [eid]
+    assert c.post("/v1/shares", json={"grantee": "CSA", "what": "ephemerides"},
+                  headers=w.h("JAXA", "admin")).status_code == 201
+    j5 = c.post("/v1/jobs/screening", json=SPAN, headers=ha).json()["id"]
+    run_jobs(w)
+    res = c.get(f"/v1/jobs/{j5}", headers=ha).json()["result"]
+    assert sorted(res["ephemerides"]) == sorted([eid, jeid])
+    ref5 = brute_force(sats, FLEET, DT_S, {other1: -2.0})
+    ev5 = c.get(f"/v1/jobs/{j5}/events", headers=ha).json()["events"]
+    check_against(ev5, ref5)
+    assert ref1[(FLEET, other1)][1] - ref5[(FLEET, other1)][1] > 5.0   # JAXA's ephemeris moved the miss

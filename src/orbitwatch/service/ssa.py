@@ -23,7 +23,7 @@ import numpy as np
 from sqlalchemy import and_, insert, or_, select, text
 from sqlalchemy.engine import Connection
 
-from ..errors import DataError
+from ..errors import DataError, OrbitwatchError
 from ..store import schema
 from ..store.service_schema import fleet_objects, share_agreements
 from ..store.ssa_schema import (coordination_messages, coordinations, ephemerides, ssa_track_agencies,
@@ -206,8 +206,11 @@ def _cdm_kvn(events, k: int, creation_ns: int) -> str:
     from ..conjunction.cdm import write_cdm
     from ..conjunction.screening import event_cdm
 
-    msg = event_cdm(events, k, creation_date=np.datetime64(int(creation_ns), "ns"))
-    return write_cdm(msg, "kvn")
+    try:
+        msg = event_cdm(events, k, creation_date=np.datetime64(int(creation_ns), "ns"))
+        return write_cdm(msg, "kvn")
+    except (OrbitwatchError, ValueError, ArithmeticError):  # the update stands without its CDM
+        return ""
 
 
 def _alerting(pc, miss_km: float, settings) -> bool:
