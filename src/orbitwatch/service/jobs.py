@@ -213,10 +213,29 @@ def run_screening(db: ServiceDB, c: Claim, progress, default_backend: str = "num
         raise InvalidRequestError("fleet", "none of the agency's fleet objects is in the catalog")
     progress.check()
 
+    # operators' ephemerides (own, and partners' shared ones) where they cover the span
+    from . import ssa
+
+    start_ns = int(req.start.astype("datetime64[ns]").astype(np.int64))
+    stop_ns = int(req.stop.astype("datetime64[ns]").astype(np.int64))
+    with db.read() as conn:
+        eph_rows = [r for r in ssa.ephemerides_for_job(conn, c.agency_id, start_ns, stop_ns,
+                                                       c.params.get("ephemeris_ids") or ())
+                    if int(r.norad_id) in ids]
+    oems = []
+    if eph_rows:
+        from ..odm import parse_oem
+
+        oems = [parse_oem(r.content, f"ephemeris:{int(r.id)}") for r in eph_rows]
+
     # the job's Progress goes straight in: screen() reports each window and honours cancel()
     res = screen(catalog, req.start, req.stop, threshold_km=req.threshold_km, primaries=present,
-                 backend=req.backend or default_backend, progress=progress)
+                 backend=req.backend or default_backend, progress=progress, ephemerides=oems or None)
     ev = res.events
+    if len(ev):
+        from ..conjunction import add_collision_probability
+
+        ev = add_collision_probability(ev)
     now = now_ns()
     rows = []
     for k in range(len(ev)):
@@ -232,13 +251,32 @@ def run_screening(db: ServiceDB, c: Claim, progress, default_backend: str = "num
                      "pc": f("pc"), "created_at_ns": now})
     summary = {**req.to_params(), "backend": res.backend, "n_events": len(ev), "n_objects": int(res.n_objects),
                "n_primaries": int(res.n_primaries), "fleet_not_in_catalog": missing[:100],
-               "elapsed_s": round(time.perf_counter() - t0, 3)}
-    return rows, summary
+               "elapsed_s": round(time.perf_counter() - t0, 3),
+               "ephemerides": [int(r.id) for r in eph_rows]}
+    screened = [int(x) for x in res.norad_ids] if res.norad_ids is not None else [int(x) for x in ids]
+    settings = db.settings
+
+    def record_tracks(conn: Connection, event_ids: list[int]) -> dict:
+        """In the completing transaction: the events as event-track updates (see service/ssa.py)."""
+        out = ssa.record_updates(
+            conn, agency_id=c.agency_id, events=ev, job_id=c.job_id, event_ids=event_ids, settings=settings,
+            run_kw=dict(kind="screening", span=(req.start, req.stop), threshold_km=req.threshold_km,
+                        primaries=present, screened_ids=screened, label=f"job:{c.job_id}",
+                        pc_method="FOSTER-1992", covariance_source="default TLE model",
+                        source_ref=[f"job:{c.job_id}/event:{e}" for e in event_ids]))
+        out.pop("update_ids", None)
+        return out
+
+    return rows, summary, record_tracks
 
 
-def store_events(conn: Connection, rows: list[dict]) -> None:
+def store_events(conn: Connection, rows: list[dict]) -> list[int]:
+    """Insert the event rows; their ids, in order."""
+    ids: list[int] = []
     for a in range(0, len(rows), 1000):
-        conn.execute(insert(events), rows[a:a + 1000])
+        ids += [int(x) for x in conn.execute(insert(events).returning(events.c.id, sort_by_parameter_order=True),
+                                             rows[a:a + 1000]).scalars()]
+    return ids
 
 
 HANDLERS = {"screening": run_screening}

@@ -43,6 +43,12 @@ class ServiceSettings(BaseSettings):
     api_key_days: float = Field(365.0, gt=0, description="default lifetime of a new API key, days")
     screening_backend: str = Field("numba", description="propagation backend of screening jobs: numba or sgp4")
     screening_max_hours: float = Field(7 * 24.0, gt=0, description="longest screening span a job may ask for")
+    alert_pc: float = Field(1e-4, gt=0, le=1, description="an event update with a collision probability at or "
+                                                        "above this is announced as event.alert")
+    alert_miss_km: float = Field(0.0, ge=0, description="an event update with a miss distance below this (km) is "
+                                                       "announced as event.alert (0: Pc alone decides)")
+    max_ephemeris_bytes: int = Field(16 * 1024 * 1024, gt=0, description="largest accepted ephemeris or CDM "
+                                                                        "upload (after gunzip), bytes")
     rate_limit_key_per_minute: int = Field(1200, ge=0, description="requests per minute per API key or session "
                                                                    "user, per API process (0: no limit)")
     rate_limit_address_per_minute: int = Field(2400, ge=0, description="requests per minute per client address, "

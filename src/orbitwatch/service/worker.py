@@ -87,9 +87,13 @@ class Worker:
         beater.start()
         try:
             handler = q.HANDLERS[c.kind]
-            rows, summary = handler(self.db, c, progress, s.screening_backend)
+            out = handler(self.db, c, progress, s.screening_backend)
+            rows, summary = out[0], out[1]
+            after = out[2] if len(out) > 2 else None  # more work in the completing transaction
             with self.db.tx() as conn:
-                q.store_events(conn, rows)
+                event_ids = q.store_events(conn, rows)
+                if after is not None:
+                    summary = {**summary, **after(conn, event_ids)}
                 q.complete(conn, c, summary)
                 from . import audit
 

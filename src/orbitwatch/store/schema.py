@@ -188,3 +188,4 @@ event_updates = Table(
     Index(None, "run_id"),
 )
 from . import service_schema as _service_schema  # noqa: E402,F401 - the service tables share this metadata
+from . import ssa_schema as _ssa_schema  # noqa: E402,F401 - the service SSA tables share this metadata
