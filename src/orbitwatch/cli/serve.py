@@ -101,7 +101,9 @@ def worker_command(
     try:
         w = Worker(db, settings)
         err_console.print(f"worker {w.name} on {_masked(settings)}", markup=False, highlight=False)
-        n = w.run(stop, max_jobs=max_jobs, idle_exit=once)
+        from ..service.worker import run_with_dispatcher
+
+        n = run_with_dispatcher(w, stop, max_jobs=max_jobs, once=once)
         err_console.print(f"worker {w.name}: {n} job(s) run", markup=False, highlight=False)
     finally:
         db.close()
