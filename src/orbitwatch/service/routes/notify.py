@@ -28,7 +28,8 @@ from ..deps import audited, context, get_db
 from ..errors import not_found
 
 router = APIRouter(prefix="/v1", tags=["notifications"])
-Id = Path(..., ge=1, le=2**62)
+HookId = Path(..., ge=1, le=2**62, description="webhook id")
+ScheduleId = Path(..., ge=1, le=2**62, description="schedule id")
 
 
 # ===================================================================================== models
@@ -155,14 +156,14 @@ def list_webhooks(request: Request, ctx: Context = Depends(context)):
 
 
 @router.get("/webhooks/{hook_id}", response_model=Webhook)
-def get_webhook(request: Request, hook_id: int = Id, ctx: Context = Depends(context)):
+def get_webhook(request: Request, hook_id: int = HookId, ctx: Context = Depends(context)):
     aid = ctx.principal.agency_id
     return audited(get_db(request), ctx, "webhook.read", f"webhook:{hook_id}",
                    lambda conn: _hook(_own_hook(conn, aid, hook_id)))
 
 
 @router.delete("/webhooks/{hook_id}", status_code=204, response_class=Response)
-def delete_webhook(request: Request, hook_id: int = Id, ctx: Context = Depends(context)):
+def delete_webhook(request: Request, hook_id: int = HookId, ctx: Context = Depends(context)):
     """Stop a webhook (analyst or admin); its delivery log stays readable by admins in the audit."""
     p = ctx.principal
 
@@ -176,7 +177,7 @@ def delete_webhook(request: Request, hook_id: int = Id, ctx: Context = Depends(c
 
 
 @router.get("/webhooks/{hook_id}/deliveries", response_model=DeliveryList)
-def list_deliveries(request: Request, hook_id: int = Id, status: Optional[str] = Query(
+def list_deliveries(request: Request, hook_id: int = HookId, status: Optional[str] = Query(
         None, pattern="^(pending|sending|delivered|failed)$"), limit: int = Query(100, ge=1, le=1000),
                     ctx: Context = Depends(context)):
     """The webhook's deliveries, newest first, each with every attempt (status code, error, duration)."""
@@ -323,14 +324,14 @@ def list_schedules(request: Request, ctx: Context = Depends(context)):
 
 
 @router.get("/schedules/{schedule_id}", response_model=Schedule)
-def get_schedule(request: Request, schedule_id: int = Id, ctx: Context = Depends(context)):
+def get_schedule(request: Request, schedule_id: int = ScheduleId, ctx: Context = Depends(context)):
     aid = ctx.principal.agency_id
     return audited(get_db(request), ctx, "schedule.read", f"schedule:{schedule_id}",
                    lambda conn: sch.to_dict(_own_schedule(conn, aid, schedule_id)))
 
 
 @router.delete("/schedules/{schedule_id}", status_code=204, response_class=Response)
-def delete_schedule(request: Request, schedule_id: int = Id, ctx: Context = Depends(context)):
+def delete_schedule(request: Request, schedule_id: int = ScheduleId, ctx: Context = Depends(context)):
     """Stop a schedule (analyst or higher); jobs it submitted stay."""
     p = ctx.principal
 
