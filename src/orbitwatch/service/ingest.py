@@ -108,6 +108,7 @@ def ingest(db: ServiceDB, raw: bytes, name: str, *, actor: str, fmt: str | None 
 
     A refusal is audited (in its own transaction) and raised."""
     from . import audit
+    from .deps import outcome_for
 
     try:
         with db.tx() as conn:
@@ -120,8 +121,8 @@ def ingest(db: ServiceDB, raw: bytes, name: str, *, actor: str, fmt: str | None 
         return summary
     except OrbitwatchError as exc:
         with db.tx() as conn:
-            audit.record(conn, actor=actor, action="catalog.ingest", outcome="invalid" if isinstance(
-                exc, DataError) else "error", object=f"ingest:{name}", detail={"error": exc.to_dict()})
+            audit.record(conn, actor=actor, action="catalog.ingest", outcome=outcome_for(exc),
+                         object=f"ingest:{name}", detail={"error": exc.to_dict()})
         raise
 
 
@@ -272,9 +273,10 @@ def run_pull(db: ServiceDB, settings, schedule_id: int | None, kind: str, params
         result = {"ok": False, "error": exc.to_dict()}
         if not fetched:  # refusals of fetched data are audited by ingest()
             from . import audit
+            from .deps import outcome_for
 
             with db.tx() as conn:
-                audit.record(conn, actor=f"ingest:{kind}", action="catalog.ingest", outcome="error",
+                audit.record(conn, actor=f"ingest:{kind}", action="catalog.ingest", outcome=outcome_for(exc),
                              object=f"pull:{kind}", detail=result)
     if schedule_id is not None:
         with db.tx() as conn:
