@@ -87,6 +87,13 @@ def test_drop_folder_all_or_nothing(sqlite_world, tmp_path, extra):
     got = _notified(w.db)
     assert {k: len(v) for k, v in got.items()} == {"CSA": 2, "JAXA": 2, "ESA": 2}
 
+    # the dispatcher (worker / in-process runner) does the same with ORBITWATCH_DROP_DIR
+    from orbitwatch.service.dispatch import Dispatcher
+
+    rounds = Dispatcher(w.db, w.settings.model_copy(update={"drop_dir": drop, "drop_settle_s": 0.0})).run_once()
+    assert [(r["file"], r["ok"], r["inserted"]) for r in rounds["drop"]] == [("fresh.tle", True, 5)]
+    assert rounds["schedules"] == [] and rounds["webhooks"] == []
+
 
 class StandIn:
     """CelesTrak's GP API and Space-Track's login + gp query, serving recorded responses."""
