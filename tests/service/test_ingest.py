@@ -87,11 +87,16 @@ def test_drop_folder_all_or_nothing(sqlite_world, tmp_path, extra):
     got = _notified(w.db)
     assert {k: len(v) for k, v in got.items()} == {"CSA": 2, "JAXA": 2, "ESA": 2}
 
+    # a file its taker left in processing/ (the process died) is taken again later
+    (drop / "processing" / "1a2b3c4d-left.json").write_text(format_elements(extra[25:27], "omm-json"))
+    again = ingest.scan_drop_dir(w.db, drop, settle_s=0, reclaim_after_s=0)
+    assert [(r["file"], r["ok"], r["inserted"]) for r in again] == [("fresh.tle", True, 5), ("left.json", True, 2)]
+    (drop / "done" / "fresh.tle").rename(drop / "fresh.tle")  # dropped again: nothing new, still done
     # the dispatcher (worker / in-process runner) does the same with ORBITWATCH_DROP_DIR
     from orbitwatch.service.dispatch import Dispatcher
 
     rounds = Dispatcher(w.db, w.settings.model_copy(update={"drop_dir": drop, "drop_settle_s": 0.0})).run_once()
-    assert [(r["file"], r["ok"], r["inserted"]) for r in rounds["drop"]] == [("fresh.tle", True, 5)]
+    assert [(r["file"], r["ok"], r["inserted"]) for r in rounds["drop"]] == [("fresh.tle", True, 0)]
     assert rounds["schedules"] == [] and rounds["webhooks"] == []
 
 

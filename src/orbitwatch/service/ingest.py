@@ -136,14 +136,24 @@ def _free_name(folder: Path, name: str) -> Path:
 
 
 def scan_drop_dir(db: ServiceDB, folder: Path, *, settle_s: float = 2.0, max_bytes: int = 64 * 1024 * 1024,
-                  actor: str = "ingest:drop") -> list[dict]:
-    """Import every settled file of ``folder``; one dict per file taken (its outcome)."""
+                  actor: str = "ingest:drop", reclaim_after_s: float = 900.0) -> list[dict]:
+    """Import every settled file of ``folder``; one dict per file taken (its outcome).
+
+    A file left in ``processing/`` for ``reclaim_after_s`` (its taker died) goes back to the
+    folder and is taken again (imports are idempotent: stored records are duplicates)."""
     folder = Path(folder)
     subs = {s: folder / s for s in ("processing", "done", "failed")}
     for p in subs.values():
         p.mkdir(parents=True, exist_ok=True)
     out = []
     now = time.time()
+    for p in subs["processing"].iterdir():
+        try:
+            if p.is_file() and now - p.stat().st_ctime >= reclaim_after_s:  # ctime: when it was renamed there
+                os.rename(p, folder / p.name.split("-", 1)[-1])
+                log.warning("drop folder: %s was left in processing/; taken again", p.name)
+        except FileNotFoundError:
+            continue
     for p in sorted(folder.iterdir()):
         if p.name.startswith(".") or not p.is_file():
             continue
