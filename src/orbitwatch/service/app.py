@@ -52,6 +52,7 @@ def create_app(settings: ServiceSettings | None = None, *, db: ServiceDB | None 
 
     from .errors import error_body, install_handlers
     from .routes import admin, auth, catalog, ephemerides, fleet, jobs, tracks
+    from .routes import notify as notify_routes
     from .schemas import ErrorResponse, Health, Readiness
 
     settings = settings or load_settings()
@@ -145,7 +146,7 @@ def create_app(settings: ServiceSettings | None = None, *, db: ServiceDB | None 
         """Prometheus metrics of this process."""
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    for module in (auth, catalog, fleet, jobs, admin, ephemerides, tracks):
+    for module in (auth, catalog, fleet, jobs, admin, ephemerides, tracks, notify_routes):
         app.include_router(module.router)
     return app
 
