@@ -68,7 +68,7 @@ def sniff(raw: bytes, name: str) -> str:
     if not raw.strip():
         raise InputFileError(name, "the file is empty")
     if b"\x00" in raw[:65536]:
-        raise InputFileError(name, "binary content (NUL bytes), not element-set text")
+        raise InputFileError(name, "binary content (NUL bytes), not a text message")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -20,7 +20,8 @@ from .. import ssa
 from ..auth import Context
 from ..deps import audited, context, get_db
 from ..errors import not_found
-from .catalog import _read_limited, _sniff
+from ..ingest import sniff as _sniff
+from .catalog import _read_limited
 
 router = APIRouter(prefix="/v1", tags=["ephemerides"])
 Norad = Path(..., ge=1, le=999_999_999, description="catalog number of a fleet object")
