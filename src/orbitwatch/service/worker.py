@@ -89,7 +89,11 @@ class Worker:
             handler = q.HANDLERS[c.kind]
             rows, summary = handler(self.db, c, progress, s.screening_backend)
             with self.db.tx() as conn:
-                q.store_events(conn, rows)
+                if callable(rows):  # the handler stores its own results (e.g. a Charter plan)
+                    rows(conn)
+                    rows = []
+                else:
+                    q.store_events(conn, rows)
                 q.complete(conn, c, summary)
                 from . import audit
 

@@ -188,3 +188,4 @@ event_updates = Table(
     Index(None, "run_id"),
 )
 from . import service_schema as _service_schema  # noqa: E402,F401 - the service tables share this metadata
+from . import charter_schema as _charter_schema  # noqa: E402,F401 - Charter and STAC tables (migration 0007)
