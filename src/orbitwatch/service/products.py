@@ -47,7 +47,13 @@ def ns_of(dt: _dt.datetime) -> int:
     return int(np.datetime64(dt, "ns").astype(np.int64))
 
 
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
 def parse_rfc3339(field: str, text: str) -> int:
+    """An RFC 3339 date-time (with its offset, or Z) as ns since 1970 UTC; anything else is refused."""
+    if not isinstance(text, str) or not RFC3339.match(text.strip()):
+        raise InvalidRequestError(field, "not an RFC 3339 date-time (e.g. 2026-06-10T12:00:00Z)", text)
     try:
         dt = _dt.datetime.fromisoformat(text.strip().replace("z", "Z").replace("Z", "+00:00"))
     except ValueError:
@@ -65,6 +71,8 @@ def parse_interval(text: str | None) -> tuple[int | None, int | None]:
     if "/" not in s:
         t = parse_rfc3339("datetime", s)
         return t, t
+    if s.count("/") != 1:
+        raise InvalidRequestError("datetime", "an instant, or two ends separated by one '/'", s)
     a, b = s.split("/", 1)
     lo = None if a in ("", "..") else parse_rfc3339("datetime", a)
     hi = None if b in ("", "..") else parse_rfc3339("datetime", b)

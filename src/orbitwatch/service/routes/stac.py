@@ -38,6 +38,33 @@ JSON_T = "application/json"
 MAX_LIMIT = 1000
 
 
+STAC_RESPONSES = {200: {"description": "GeoJSON", "content": {GEOJSON: {}}},
+                  400: {"description": "invalid parameter (STAC API error body: code, description)"}}
+
+
+def _run(request: Request, ctx: Context, action: str, object: str, work, *, detail=None, geo: bool = False):
+    """Audited work; a bad parameter is the STAC API's 400 ``{"code", "description"}``."""
+    try:
+        out = audited(get_db(request), ctx, action, object, work, detail=detail)
+    except InvalidRequestError as exc:
+        return JSONResponse({"code": "InvalidParameterValue", "description": str(exc)}, status_code=400)
+    return _geo(out) if geo else out
+
+
+def _limit(value) -> int:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise InvalidRequestError("limit", f"an integer in [1, {MAX_LIMIT}]", value) from None
+    if isinstance(value, bool) or n < 1 or (isinstance(value, float) and value != n):
+        raise InvalidRequestError("limit", "a positive integer", value)
+    return min(n, MAX_LIMIT)  # a larger limit is served as the largest page (STAC API item search)
+
+
+def _counts(r: dict) -> dict:
+    return {"n": r["numberReturned"], "matched": r["numberMatched"]}
+
+
 def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/stac"
 
@@ -112,13 +139,22 @@ def landing(request: Request, ctx: Context = Depends(context)):
             {"rel": "data", "href": f"{base}/collections", "type": JSON_T},
             {"rel": "search", "href": f"{base}/search", "type": GEOJSON, "method": "GET"},
             {"rel": "search", "href": f"{base}/search", "type": GEOJSON, "method": "POST"},
-            {"rel": "service-desc", "href": f"{root}/openapi.json",
+            {"rel": "service-desc", "href": f"{base}/api",
              "type": "application/vnd.oai.openapi+json;version=3.0"},
             {"rel": "service-doc", "href": f"{root}/docs", "type": "text/html"},
         ] + [{"rel": "child", "href": f"{base}/collections/{c.id}", "type": JSON_T, "title": c.title} for c in cols]
         return d
 
     return audited(get_db(request), ctx, "stac.landing", "stac", work)
+
+
+OPENAPI_MEDIA = "application/vnd.oai.openapi+json;version=3.0"
+
+
+@router.get("/api", responses={200: {"content": {OPENAPI_MEDIA: {}}}})
+def service_description(request: Request):
+    """The OpenAPI document of the service (the STAC API's ``service-desc``; public, like /openapi.json)."""
+    return JSONResponse(request.app.openapi(), media_type=OPENAPI_MEDIA)
 
 
 @router.get("/conformance")
@@ -186,7 +222,8 @@ def _search(conn, request: Request, aid: int, *, bbox, dt, collections_, ids, li
                         .limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    links = [{"rel": "root", "href": f"{base}/", "type": JSON_T}]
+    links = [{"rel": "root", "href": f"{base}/", "type": JSON_T},
+             {"rel": "self", "href": str(request.url), "type": GEOJSON}]
     if more:
         nxt = _token(int(rows[-1].datetime_ns), int(rows[-1].pk))
         if method == "GET":
@@ -209,11 +246,12 @@ def _csv(v: Optional[str]) -> Optional[list[str]]:
     return [x.strip() for x in v.split(",") if x.strip()]
 
 
-@router.get("/collections/{collection_id}/items")
+@router.get("/collections/{collection_id}/items", responses=STAC_RESPONSES)
 def collection_items(request: Request, collection_id: str = Path(..., max_length=128),
                      bbox: Optional[str] = Query(None, max_length=200),
                      datetime: Optional[str] = Query(None, max_length=100),
-                     limit: int = Query(10, ge=1, le=MAX_LIMIT), token: Optional[str] = Query(None, max_length=200),
+                     limit: Optional[str] = Query(None, max_length=20),
+                     token: Optional[str] = Query(None, max_length=200),
                      ctx: Context = Depends(context)):
     """Items of a collection the caller may see (GeoJSON FeatureCollection, newest first, paged)."""
     aid = ctx.principal.agency_id
@@ -221,14 +259,13 @@ def collection_items(request: Request, collection_id: str = Path(..., max_length
     def work(conn):
         _collection_row(conn, aid, collection_id)
         return _search(conn, request, aid, bbox=pr.parse_bbox(bbox), dt=datetime, collections_=[collection_id],
-                       ids=None, limit=limit, token=token, method="GET",
+                       ids=None, limit=_limit(limit or 10), token=token, method="GET",
                        query={"bbox": bbox, "datetime": datetime, "limit": limit})
 
-    return _geo(audited(get_db(request), ctx, "stac.items", f"collection:{collection_id}", work,
-                        detail=lambda r: {"n": r["numberReturned"], "matched": r["numberMatched"]}))
+    return _run(request, ctx, "stac.items", f"collection:{collection_id}", work, detail=_counts, geo=True)
 
 
-@router.get("/collections/{collection_id}/items/{item_id}")
+@router.get("/collections/{collection_id}/items/{item_id}", responses=STAC_RESPONSES)
 def item(request: Request, collection_id: str = Path(..., max_length=128), item_id: str = Path(..., max_length=128),
          ctx: Context = Depends(context)):
     """One item (404 when missing or not visible)."""
@@ -243,16 +280,16 @@ def item(request: Request, collection_id: str = Path(..., max_length=128), item_
             raise not_found("item", f"{collection_id}/{item_id}")
         return _item_out(base, r.body)
 
-    return _geo(audited(get_db(request), ctx, "stac.item", f"item:{collection_id}/{item_id}", work))
+    return _run(request, ctx, "stac.item", f"item:{collection_id}/{item_id}", work, geo=True)
 
 
-@router.get("/search")
+@router.get("/search", responses=STAC_RESPONSES)
 def search_get(request: Request, bbox: Optional[str] = Query(None, max_length=200),
                datetime: Optional[str] = Query(None, max_length=100),
                collections: Optional[str] = Query(None, max_length=5000),
                ids: Optional[str] = Query(None, max_length=10000),
                intersects: Optional[str] = Query(None, max_length=100_000),
-               limit: int = Query(10, ge=1, le=MAX_LIMIT), token: Optional[str] = Query(None, max_length=200),
+               limit: Optional[str] = Query(None, max_length=20), token: Optional[str] = Query(None, max_length=200),
                ctx: Context = Depends(context)):
     """Item search: ``bbox`` (minx,miny,maxx,maxy), ``datetime`` (instant or interval, ``..`` open),
     ``collections`` and ``ids`` (comma lists), ``intersects`` (GeoJSON, matched by its bounding box)."""
@@ -269,15 +306,14 @@ def search_get(request: Request, bbox: Optional[str] = Query(None, max_length=20
                 raise InvalidRequestError("intersects", "not GeoJSON") from None
             bb = tuple(pr.geometry_bbox(geom))
         return _search(conn, request, aid, bbox=bb, dt=datetime, collections_=_csv(collections), ids=_csv(ids),
-                       limit=limit, token=token, method="GET",
+                       limit=_limit(limit or 10), token=token, method="GET",
                        query={"bbox": bbox, "datetime": datetime, "collections": collections, "ids": ids,
                               "intersects": intersects, "limit": limit})
 
-    return _geo(audited(get_db(request), ctx, "stac.search", "search", work,
-                        detail=lambda r: {"n": r["numberReturned"], "matched": r["numberMatched"]}))
+    return _run(request, ctx, "stac.search", "search", work, detail=_counts, geo=True)
 
 
-@router.post("/search")
+@router.post("/search", responses=STAC_RESPONSES)
 def search_post(request: Request, body: dict = Body(default_factory=dict), ctx: Context = Depends(context)):
     """Item search with a JSON body (the same parameters; lists as JSON arrays)."""
     aid = ctx.principal.agency_id
@@ -287,9 +323,9 @@ def search_post(request: Request, body: dict = Body(default_factory=dict), ctx: 
         extra = sorted(set(body) - allowed)
         if extra:
             raise InvalidRequestError(extra[0], f"not supported here (supported: {', '.join(sorted(allowed))})")
-        limit = body.get("limit", 10)
-        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
-            raise InvalidRequestError("limit", f"an integer in [1, {MAX_LIMIT}]", limit)
+        limit = _limit(body.get("limit", 10))
+        if body.get("bbox") is not None and not isinstance(body["bbox"], list):
+            raise InvalidRequestError("bbox", "a JSON array of numbers in a POST search", body["bbox"])
         bb = pr.parse_bbox(body.get("bbox"))
         if body.get("intersects") is not None:
             if bb is not None:
@@ -308,5 +344,4 @@ def search_post(request: Request, body: dict = Body(default_factory=dict), ctx: 
                        ids=body.get("ids"), limit=limit, token=body.get("token"), method="POST",
                        query={k: v for k, v in body.items() if k != "token"})
 
-    return _geo(audited(get_db(request), ctx, "stac.search", "search", work,
-                        detail=lambda r: {"n": r["numberReturned"], "matched": r["numberMatched"]}))
+    return _run(request, ctx, "stac.search", "search", work, detail=_counts, geo=True)
