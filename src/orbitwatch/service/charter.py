@@ -85,13 +85,18 @@ PRODUCT_ROLES = ("authorized_user", "member", "project_manager")
 
 def items_visible(agency_id: int, at_ns: int | None = None):
     """A product is visible to its owner agency, to the actors of its activation, and to the
-    grantees of an agreement sharing ``products`` or ``collection:<its collection>``."""
+    grantees of an agreement sharing ``products`` or ``collection:<its collection>`` (granted by
+    the collection's owner). Written as three uncorrelated ``IN`` lists, which the databases
+    evaluate once per query rather than once per row."""
     at = now_ns() if at_ns is None else at_ns
     sa = share_agreements
-    shared = exists().where(and_(_share_active(agency_id, at), sa.c.grantor_id == stac_items.c.agency_id,
-                                 or_(sa.c.what == "products",
-                                     sa.c.what == literal("collection:") + stac_items.c.collection_id)))
-    return or_(stac_items.c.agency_id == agency_id, shared,
+    owners = select(sa.c.grantor_id).where(and_(_share_active(agency_id, at), sa.c.what == "products"))
+    shared_collections = (select(stac_collections.c.id)
+                          .join(sa, and_(sa.c.grantor_id == stac_collections.c.agency_id,
+                                         sa.c.what == literal("collection:") + stac_collections.c.id))
+                          .where(_share_active(agency_id, at)))
+    return or_(stac_items.c.agency_id == agency_id, stac_items.c.agency_id.in_(owners.scalar_subquery()),
+               stac_items.c.collection_id.in_(shared_collections.scalar_subquery()),
                stac_items.c.activation_id.in_(my_activations(agency_id, PRODUCT_ROLES)))
 
 
