@@ -142,7 +142,9 @@ stac_items = Table(
     Column("body", Text, nullable=False, comment="the STAC Item JSON (links are added when served)"),
     Column("created_at_ns", BigInteger, nullable=False),
     UniqueConstraint("collection_id", "item_id"),
-    Index(None, "datetime_ns", "pk"),
+    # covering the search: time range, then box and visibility from the index; the body read only for the page
+    Index("ix_stac_items_search", "datetime_ns", "pk", "min_lon", "max_lon", "min_lat", "max_lat", "agency_id",
+          "activation_id", "collection_id"),
     Index(None, "collection_id", "datetime_ns"),
     Index(None, "activation_id"),
 )

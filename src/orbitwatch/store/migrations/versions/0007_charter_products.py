@@ -143,11 +143,11 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_stac_items_activation_id'), 'stac_items', ['activation_id'], unique=False)
     op.create_index(op.f('ix_stac_items_collection_id_datetime_ns'), 'stac_items', ['collection_id', 'datetime_ns'], unique=False)
-    op.create_index(op.f('ix_stac_items_datetime_ns_pk'), 'stac_items', ['datetime_ns', 'pk'], unique=False)
+    op.create_index('ix_stac_items_search', 'stac_items', ['datetime_ns', 'pk', 'min_lon', 'max_lon', 'min_lat', 'max_lat', 'agency_id', 'activation_id', 'collection_id'], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index(op.f('ix_stac_items_datetime_ns_pk'), table_name='stac_items')
+    op.drop_index('ix_stac_items_search', table_name='stac_items')
     op.drop_index(op.f('ix_stac_items_collection_id_datetime_ns'), table_name='stac_items')
     op.drop_index(op.f('ix_stac_items_activation_id'), table_name='stac_items')
     op.drop_table('stac_items')
