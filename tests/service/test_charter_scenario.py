@@ -150,6 +150,21 @@ def test_charter_activation_end_to_end(server):
     for t in jaxa_tasks:
         assert jaxa.post(f"/v1/charter/tasking/{t['id']}", json={"status": "accepted"}).status_code == 200
 
+    # fresher element sets of a tasked satellite arrive: the activation is re-planned; nothing committed moves
+    from orbitwatch.elements import format_elements
+    from orbitwatch.response.fleet import default_fleet_elements
+
+    es = default_fleet_elements()
+    sets = format_elements(es[es.norad_id == by_agency["CSA"][0]["norad_id"]], "3le")
+    r = csa.post("/v1/catalog/uploads", files={"file": ("fresh.3le", sets)})
+    assert r.status_code == 201 and r.json()["inserted"] >= 1, r.text
+    act = _wait(lambda: (a := pm.get(f"/v1/charter/activations/{aid}").json())["plan_version"] == 3 and a,
+                "the re-plan on fresher elements")
+    assert act["history"][-1]["detail"]["replanned"] is True
+    listed = au.get("/v1/charter/tasking", params={"activation_id": aid}).json()["tasking"]
+    after = {t["id"]: t["status"] for t in listed}
+    assert all(after[t["id"]] == "accepted" for t in by_agency["CSA"] + jaxa_tasks)
+
     # 4. products: CSA and JAXA report acquisitions; CSA also posts an Item with an uploaded asset
     csa_task = by_agency["CSA"][0]
     r = csa.post(f"/v1/charter/tasking/{csa_task['id']}", json={"status": "acquired", "processing_level": "L1"})

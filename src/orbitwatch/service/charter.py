@@ -185,6 +185,29 @@ def queue_plan(conn: Connection, activation_id: int, agency_id: int, actor: str,
     return jid
 
 
+def replan_on_new_elements(conn: Connection, norad_ids, actor: str) -> list[int]:
+    """Fresher element sets arrived: queue a re-plan of every planned activation with a live
+    tasking request on one of these objects (unless one is queued already); the job ids."""
+    from ..store.service_schema import jobs
+
+    ids = sorted({int(n) for n in norad_ids})
+    if not ids:
+        return []
+    acts = conn.execute(select(charter_activations.c.id, charter_activations.c.plan_job_id).where(and_(
+        charter_activations.c.status.in_(("planned", "tasked", "acquired")),
+        charter_activations.c.id.in_(select(charter_tasking.c.activation_id).where(and_(
+            charter_tasking.c.norad_id.in_(ids), charter_tasking.c.status.notin_(DEAD))))))).all()
+    out = []
+    for a in acts:
+        if a.plan_job_id is not None and conn.execute(select(jobs.c.status).where(
+                jobs.c.id == a.plan_job_id)).scalar() == "queued":
+            continue
+        on_call = conn.execute(select(charter_actors.c.agency_id).where(and_(
+            charter_actors.c.activation_id == a.id, charter_actors.c.role == "on_call_officer"))).scalar()
+        out.append(queue_plan(conn, int(a.id), int(on_call), actor, "fresher element sets"))
+    return out
+
+
 def iso_ns(ns) -> str | None:
     from ..timeutil import format_iso
 

@@ -244,6 +244,10 @@ def upload(request: Request, file: UploadFile = File(..., description="TLE/3LE o
             conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})"))
         report = _import_one(conn, es, name, rejected, hashlib.sha256(raw).hexdigest(), on_conflict,
                              lambda n: None, db.store.batch_rows)
+        if report.inserted:  # fresher elements: re-plan the Charter activations tasking these objects
+            from ..charter import replan_on_new_elements
+
+            replan_on_new_elements(conn, es.norad_id, ctx.principal.actor)
         return report
 
     report = audited(db, ctx, "catalog.upload", f"upload:{name}", work,
