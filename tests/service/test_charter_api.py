@@ -38,6 +38,9 @@ def test_reject_is_recorded_with_its_reason(small_world):
     r = w.client.post("/v1/charter/activations", headers=w.h("CSA", "analyst"),
                       json={"sample": True, "on_call_agency": "NOSUCH"})
     assert r.status_code == 422 and r.json()["error"]["field"] == "on_call_agency"
+    r = w.client.post("/v1/charter/activations", headers=w.h("CSA", "analyst"),
+                      json={"sample": True, "on_call_agency": "ESA", "agencies": ["NOSUCH"]})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "agencies"
     assert len(w.client.get("/v1/charter/activations", headers=w.h("CSA")).json()["activations"]) == 1
 
 
@@ -53,6 +56,13 @@ def test_fleet_rows_are_validated_like_the_csv_files(small_world):
     other = SAT_HEADER + "99002,THEIRS,,,P,JAXA,JAXA,s\n"
     assert w.client.put("/v1/charter/fleet/satellites", content=other, headers=h).status_code == 422
     assert w.client.get("/v1/charter/fleet", headers=w.h("CSA")).json()["satellites"]["csv"] == good
+    sens = ("platform,sensor,type,pointing,angle_kind,angle_min_deg,angle_max_deg,look_side,swath_km,resolution_m,"
+            "source\n")
+    mine = sens + "MYSAR,SM,SAR,cross_track,incidence,20,45,right,30,3,spec sheet\n"
+    assert w.client.put("/v1/charter/fleet/sensors", content=mine, headers=h).status_code == 200
+    theirs = sens + "ALOS-4,SM,SAR,cross_track,incidence,20,45,right,30,0.1,mine now\n"
+    r = w.client.put("/v1/charter/fleet/sensors", content=theirs, headers=h)
+    assert r.status_code == 422 and r.json()["error"]["field"] == "platform"
     assert w.client.put("/v1/charter/fleet/satellites", content=good,
                         headers={**w.h("CSA", "viewer"), "Content-Type": "text/csv"}).status_code == 403
 

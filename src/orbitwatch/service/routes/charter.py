@@ -134,6 +134,16 @@ def put_fleet(request: Request, kind: Literal["satellites", "sensors"],
             if bad is not None:
                 raise InvalidRequestError("agency", f"{bad.name}: an agency maintains its own satellites only "
                                                     f"(agency column {p.agency})", bad.agency)
+        else:  # sensors of the agency's own platforms only (shipped or its own satellite rows)
+            own = {s.platform for s in ch.agency_fleet(conn).satellites if s.agency.upper() == p.agency.upper()}
+            mine = conn.execute(select(charter_fleet.c.csv).where(and_(charter_fleet.c.agency_id == p.agency_id,
+                                                                       charter_fleet.c.kind == "satellites"))).first()
+            if mine is not None:
+                own |= {s.platform for s in parse_satellites(mine.csv, "satellites.csv")}
+            bad = next((s for s in rows if s.platform not in own), None)
+            if bad is not None:
+                raise InvalidRequestError("platform", f"{bad.platform}: not a platform of {p.agency}'s satellites "
+                                                      "(add the satellite first)", bad.platform)
         cur = conn.execute(select(charter_fleet.c.id).where(and_(charter_fleet.c.agency_id == p.agency_id,
                                                                  charter_fleet.c.kind == kind))).first()
         values = dict(csv=csv, rows=len(rows), updated_at_ns=now_ns())
@@ -183,6 +193,9 @@ def request_activation(body: ActivationIn, request: Request, ctx: Context = Depe
         req = ResponseRequest.resolve(area, hazard=body.hazard, start=body.start, hours=body.hours, name=body.name,
                                       coverage=body.coverage, types=body.types, profile=body.profile)
         on_call = ch.agency_id_of(conn, body.on_call_agency, "on_call_agency")
+        fleet = ch.agency_fleet(conn)  # the planning options must leave some sensor to plan with
+        ResponseRequest._select(fleet, None if body.agencies is None else tuple(fleet.canonical_agencies(
+            body.agencies)), body.types and tuple(body.types), body.max_resolution_m)
         opts = {"coverage": body.coverage, "agencies": body.agencies, "types": body.types,
                 "max_resolution_m": body.max_resolution_m, "profile": body.profile}
         t = now_ns()
@@ -365,7 +378,9 @@ def answer_tasking(body: TaskingAnswer, request: Request, task_id: int = TaskId,
             if act.status == "tasked":
                 ch.transition(conn, int(act.id), "acquired", p.actor, p.agency_id, {"tasking": task_id})
         conn.execute(update(charter_tasking).where(charter_tasking.c.id == task_id).values(**values))
-        ch.record_change(conn, int(act.id), act.status, act.status, p.actor, p.agency_id,
+        now_status = conn.execute(select(charter_activations.c.status).where(
+            charter_activations.c.id == act.id)).scalar_one()
+        ch.record_change(conn, int(act.id), now_status, now_status, p.actor, p.agency_id,
                          {"tasking": task_id, "tasking_status": body.status, "reason": body.reason},
                          kind="tasking.updated")
         if body.status in ("failed", "declined") and act.status in ("tasked", "acquired", "planned"):
