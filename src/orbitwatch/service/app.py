@@ -51,7 +51,7 @@ def create_app(settings: ServiceSettings | None = None, *, db: ServiceDB | None 
     from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
     from .errors import error_body, install_handlers
-    from .routes import admin, auth, catalog, ephemerides, fleet, jobs, tracks
+    from .routes import admin, auth, catalog, charter, ephemerides, fleet, jobs, stac, tracks
     from .routes import notify as notify_routes
     from .schemas import ErrorResponse, Health, Readiness
 
@@ -146,7 +146,7 @@ def create_app(settings: ServiceSettings | None = None, *, db: ServiceDB | None 
         """Prometheus metrics of this process."""
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    for module in (auth, catalog, fleet, jobs, admin, ephemerides, tracks, notify_routes):
+    for module in (auth, catalog, fleet, jobs, admin, ephemerides, tracks, notify_routes, charter, stac):
         app.include_router(module.router)
     return app
 

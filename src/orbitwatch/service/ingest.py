@@ -77,8 +77,11 @@ def sniff(raw: bytes, name: str) -> str:
 
 
 def import_raw(conn: Connection, db: ServiceDB, raw: bytes, name: str, *, fmt: str | None = None,
-               on_conflict: str = "keep", allow_rejects: bool = False):
-    """Parse and import ``raw`` in the caller's transaction: (ImportReport, format)."""
+               on_conflict: str = "keep", allow_rejects: bool = False, actor: str = "service"):
+    """Parse and import ``raw`` in the caller's transaction: (ImportReport, format).
+
+    Fresher element sets of satellites tasked for a Charter activation queue its re-plan, in the
+    same transaction (every ingest path: uploads, the drop folder, scheduled pulls)."""
     from ..store.store import _PG_LOCK_KEY, _import_one
 
     fmt = check_choice("format", fmt, FORMATS) if fmt else None
@@ -94,6 +97,10 @@ def import_raw(conn: Connection, db: ServiceDB, raw: bytes, name: str, *, fmt: s
         conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})"))
     report = _import_one(conn, es, name, rejected, hashlib.sha256(raw).hexdigest(), on_conflict,
                          lambda n: None, db.store.batch_rows)
+    if report.inserted:
+        from .charter import replan_on_new_elements
+
+        replan_on_new_elements(conn, es.norad_id, actor)
     return report, detected
 
 
@@ -112,7 +119,7 @@ def ingest(db: ServiceDB, raw: bytes, name: str, *, actor: str, fmt: str | None 
 
     try:
         with db.tx() as conn:
-            report, detected = import_raw(conn, db, raw, name, fmt=fmt)
+            report, detected = import_raw(conn, db, raw, name, fmt=fmt, actor=actor)
             summary = _summary(report, detected, name)
             audit.record(conn, actor=actor, action="catalog.ingest", outcome="ok", object=f"ingest:{name}",
                          detail=summary)

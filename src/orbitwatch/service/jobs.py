@@ -27,7 +27,7 @@ from ..timeutil import format_iso
 from . import notify
 from .db import ServiceDB, now_ns
 
-JOB_KINDS = ("screening",)
+JOB_KINDS = ("screening", "charter_plan")
 BACKENDS = ("numba", "sgp4")
 
 
@@ -301,7 +301,15 @@ def store_events(conn: Connection, rows: list[dict]) -> list[int]:
     return ids
 
 
-HANDLERS = {"screening": run_screening}
+def _charter_plan(db: ServiceDB, c: Claim, progress, default_backend: str = "numba"):
+    from .charter import run_charter_plan
+
+    return run_charter_plan(db, c, progress, default_backend)
+
+
+#: job kind -> handler(db, claim, progress, backend) -> (event rows, or a callable storing the results
+#: on the completing transaction's connection; summary)
+HANDLERS = {"screening": run_screening, "charter_plan": _charter_plan}
 
 __all__ = ["ScreeningJobRequest", "Claim", "announce", "submit", "claim", "heartbeat", "complete", "finish_failed",
            "request_cancel", "job_to_dict", "run_screening", "store_events", "HANDLERS", "LostClaim"]

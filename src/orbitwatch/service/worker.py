@@ -99,9 +99,13 @@ class Worker:
             rows, summary = out[0], out[1]
             after = out[2] if len(out) > 2 else None  # more work in the completing transaction
             with self.db.tx() as conn:
-                event_ids = q.store_events(conn, rows)
-                if after is not None:
-                    summary = {**summary, **after(conn, event_ids)}
+                if callable(rows):  # the handler stores its own results (e.g. a Charter plan)
+                    rows(conn)
+                    rows = []
+                else:
+                    event_ids = q.store_events(conn, rows)
+                    if after is not None:
+                        summary = {**summary, **after(conn, event_ids)}
                 q.complete(conn, c, summary)
                 from . import audit
 

@@ -197,7 +197,7 @@ def upload(request: Request, file: UploadFile = File(..., description="TLE/3LE o
         ctx.principal.require("analyst", "uploading element sets")
         raw = _read_limited(file, name, settings.max_upload_bytes)
         report, state["format"] = import_raw(conn, db, raw, name, fmt=format, on_conflict=on_conflict,
-                                             allow_rejects=allow_rejects)
+                                             allow_rejects=allow_rejects, actor=ctx.principal.actor)
         return report
 
     report = audited(db, ctx, "catalog.upload", f"upload:{name}", work,
