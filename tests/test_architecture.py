@@ -7,7 +7,7 @@ from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "orbitwatch"
 CORE = ["elements", "catalog", "propagation", "conjunction", "response", "timeutil.py", "constants.py", "errors.py",
-        "requests.py", "progress.py", "samples.py", "api.py", "odm", "ccsds"]
+        "requests.py", "progress.py", "samples.py", "api.py", "odm", "ccsds", "maneuver"]
 #: what `pip install orbitwatch` (no extras) brings; everything else is an extra
 EXTRAS_ONLY = ("typer", "rich", "sqlalchemy", "alembic", "psycopg", "matplotlib", "dask", "distributed", "fastapi",
                "uvicorn", "pydantic")
