@@ -76,7 +76,7 @@ def _scipy_reference(r_km, v_km_s, days, third_body: bool):
 
     B = _bias()
     y0 = np.concatenate([B.T @ r_km, B.T @ v_km_s]) * 1000.0
-    sol = solve_ivp(rhs, (0.0, span), y0, method="DOP853", rtol=1e-12, atol=1e-6, dense_output=True)
+    sol = solve_ivp(rhs, (0.0, span), y0, method="DOP853", rtol=1e-11, atol=1e-5, dense_output=True)
     assert sol.success
     return sol
 
@@ -100,11 +100,12 @@ def test_agrees_with_independent_integrator_over_three_days(three_day_runs):
     ref_r = (ref.sol(s)[:3].T / 1000.0) @ B.T
     err_m = np.linalg.norm(ours.position_km - ref_r, axis=1) * 1000.0
     assert err_m.max() < 5.0, err_m.max()
-    # and the comparison can fail: leaving the Moon out of the reference is kilometres over 3 days
+    # and the comparison can fail: Sun and Moon alone move the orbit 20x the agreement over 3 days
     r, v = _leo()
-    no_tb = _scipy_reference(r, v, 3.0, third_body=False)
-    off_m = np.linalg.norm(ours.position_km[-1] - (no_tb.sol(s[-1])[:3] / 1000.0) @ B.T) * 1000.0
-    assert off_m > 20 * err_m.max()
+    fm = ForceModel(degree=4, order=0, sun=False, moon=False, drag=False, srp=False, tides=False, relativity=False)
+    no_tb = propagate_with_burns(T0, r, v, T0, T0 + np.timedelta64(3, "D"), step_s=3600.0, force_model=fm)
+    off_m = np.linalg.norm(ours.position_km - no_tb.position_km, axis=1).max() * 1000.0
+    assert off_m > 20 * err_m.max(), (off_m, err_m.max())
 
 
 def _node_and_perigee(r, v, pole):

@@ -273,6 +273,7 @@ def plan_avoidance(event, request: CamRequest | None = None, *, confirm: bool = 
     span = (latest - earliest).astype(np.int64)
     times = earliest + (np.linspace(0, span, n_t) if n_t > 1 else np.array([span])).astype(np.int64).astype(
         "timedelta64[ns]")
+    times = times.astype("datetime64[ms]").astype("datetime64[ns]")      # burn epochs to the millisecond
     fm = req.force_model
     phis, states_tb, _ = stm_to(tca, ev.r1_km, ev.v1_km_s, earliest, tca, times, force_model=fm)
     t0 = time.perf_counter()
