@@ -61,7 +61,7 @@ def test_facade_exports_resolve_and_stay_light():
             "missing = [n for n in api.__all__ if not hasattr(api, n)]\n"   # lazy names load here
             "assert not missing, missing\n"
             "for dom in ('screen', 'assess_cdm', 'read_cdm', 'compute_access', 'plan_acquisitions', 'open_store',\n"
-            "            'PropagationRequest', 'Progress', 'TimeSpan'):\n"
+            "            'PropagationRequest', 'Progress', 'TimeSpan', 'plan_avoidance'):\n"
             "    assert dom in api.__all__, dom\n")
     subprocess.run([sys.executable, "-c", code], check=True)
 
