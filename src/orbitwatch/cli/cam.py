@@ -128,6 +128,12 @@ def cam_command(
     from ..maneuver import CamRequest, ForceModel, maneuver_opm, options_table, plan_avoidance, plot_trade_space
     from ..maneuver import event_from_cdm, screen_maneuver
 
+    from ..errors import InvalidRequestError
+
+    if not 0 < horizon_days <= 60:
+        raise InvalidRequestError("horizon_days", "must be in (0, 60] days", horizon_days)
+    if hbr_m is not None and not 0 < hbr_m <= 1000:
+        raise InvalidRequestError("hbr_m", "must be in (0, 1000] m", hbr_m)
     if out is not None:
         out = check_output_dir(out)
     cdm = _load_event(event, cdm_dir, db)

@@ -77,10 +77,11 @@ class CamRequest:
             raise InvalidRequestError("target_pc", "give a target Pc, a miss distance, or both", None)
         if self.target_pc is not None and not 0 < self.target_pc < 1:
             raise InvalidRequestError("target_pc", "must be in (0, 1)", self.target_pc)
-        if self.min_miss_km is not None and not self.min_miss_km > 0:
-            raise InvalidRequestError("min_miss_km", "must be > 0", self.min_miss_km)
-        if not self.max_dv_mps > 0 or not np.isfinite(self.max_dv_mps):
-            raise InvalidRequestError("max_dv_mps", "must be > 0", self.max_dv_mps)
+        if self.min_miss_km is not None and not 0 < self.min_miss_km <= 1000:
+            raise InvalidRequestError("min_miss_km", "must be in (0, 1000] km", self.min_miss_km)
+        if not 0 < self.max_dv_mps <= 100:
+            raise InvalidRequestError("max_dv_mps", "must be in (0, 100] m/s (an avoidance burn, not a transfer)",
+                                      self.max_dv_mps)
         if not self.min_lead_s >= 0:
             raise InvalidRequestError("min_lead_s", "must be >= 0", self.min_lead_s)
         bad = [d for d in self.directions if d not in DIRECTIONS]
