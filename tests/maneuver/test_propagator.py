@@ -158,6 +158,7 @@ def test_pure_j2_secular_rates():
     argp_rate = 0.75 * k * (5 * np.cos(im) ** 2 - 1)
     fit_raan = np.polyfit(t, raan, 1)[0]
     fit_argp = np.polyfit(t, argp, 1)[0]
+    print(f"RAAN rate {fit_raan:.6e} vs analytic {raan_rate:.6e}; argp {fit_argp:.6e} vs {argp_rate:.6e}")
     assert abs(fit_raan / raan_rate - 1) < 0.01, (fit_raan, raan_rate)
     assert abs(fit_argp / argp_rate - 1) < 0.01, (fit_argp, argp_rate)
 
