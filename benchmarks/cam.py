@@ -36,6 +36,7 @@ def main() -> None:
     ap.add_argument("--cdm", type=Path, default=SHARED / DEFAULT)
     ap.add_argument("--horizon-days", type=float, default=7.0)
     ap.add_argument("--no-screen", action="store_true")
+    ap.add_argument("--no-prefilter", action="store_true", help="screen the whole catalog")
     a = ap.parse_args()
 
     from orbitwatch.api import Catalog, read_cdm, read_elements, sample_catalog_path
@@ -84,8 +85,9 @@ def main() -> None:
     if not a.no_screen:
         cat = Catalog(read_elements(sample_catalog_path()).elements)
         t = time.perf_counter()
-        s = screen_maneuver(res, cat, horizon_days=a.horizon_days)
+        s = screen_maneuver(res, cat, horizon_days=a.horizon_days, band_margin_km=None if a.no_prefilter else 50.0)
         print(f"screening (maneuvered + reference trajectories, incl. their propagation) vs {s.n_objects} objects "
+              f"(apogee/perigee prefilter kept them of {s.n_catalog}) "
               f"over {str(s.start)[:16]} .. {str(s.stop)[:16]}: {time.perf_counter() - t:.1f} s; "
               f"new {len(s.new)} (worst Pc {s.worst_new_pc:.2g}), avoided {len(s.avoided)}, kept {len(s.kept)}, "
               f"worse: {s.worse}")

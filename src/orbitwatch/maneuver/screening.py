@@ -35,10 +35,13 @@ class ManeuverScreening:
     stop: np.datetime64
     n_objects: int
     seconds: float
+    n_catalog: int | None = None      # catalog size before the apogee/perigee prefilter
+
 
     def to_dict(self) -> dict:
         return {"start": format_iso(self.start) + "Z", "stop": format_iso(self.stop) + "Z",
-                "n_objects": self.n_objects, "new": self.new, "avoided": self.avoided, "kept": self.kept,
+                "n_objects": self.n_objects, "n_catalog": self.n_catalog, "new": self.new, "avoided": self.avoided,
+                "kept": self.kept,
                 "removed_pc": self.removed_pc, "worst_new_pc": self.worst_new_pc, "worse": self.worse,
                 "seconds": self.seconds}
 
@@ -53,9 +56,15 @@ def _rows(ev, idx) -> list[dict]:
 
 
 def screen_maneuver(result, catalog, *, horizon_days: float = 7.0, threshold_km: float = 5.0,
-                    match_s: float = 120.0, step_s: float = 60.0, executor=None, progress=None) -> ManeuverScreening:
+                    match_s: float = 120.0, step_s: float = 60.0, band_margin_km: float | None = 50.0,
+                    executor=None, progress=None) -> ManeuverScreening:
     """Screen ``result``'s chosen maneuver (a confirmed :class:`~.search.CamResult`) against
-    ``catalog`` from the burn to TCA + ``horizon_days``; stored in ``result.screening``."""
+    ``catalog`` from the burn to TCA + ``horizon_days``; stored in ``result.screening``.
+
+    ``band_margin_km``: the apogee/perigee prefilter (Hoots, Crawford & Roehrich 1984): only
+    objects whose mean-element perigee..apogee altitudes overlap the trajectories' altitude
+    range widened by the threshold and this margin (mean vs osculating radius, decay) are
+    screened; None screens the whole catalog."""
     import time
 
     from ..conjunction import add_collision_probability, screen
@@ -77,6 +86,16 @@ def screen_maneuver(result, catalog, *, horizon_days: float = 7.0, threshold_km:
     pid = ev.primary_id.lstrip("0") or ev.primary_id
     oem_m = man.to_oem(object_name=ev.primary_name, object_id=pid)
     oem_r = ref.to_oem(object_name=ev.primary_name + " (no maneuver)", object_id=f"REF-{pid}")
+    n_catalog = None
+    if band_margin_km is not None:
+        from ..catalog import Catalog
+
+        cat = catalog if isinstance(catalog, Catalog) else Catalog(catalog)
+        n_catalog = len(cat.latest())
+        radii = np.concatenate([np.linalg.norm(man.position_km, axis=1), np.linalg.norm(ref.position_km, axis=1)])
+        pad = threshold_km + float(band_margin_km)
+        re_km = 6378.135                     # the catalog's altitudes are above the WGS-72 radius
+        catalog = cat.select(perigee_km=(None, radii.max() - re_km + pad), apogee_km=(radii.min() - re_km - pad, None))
     # screen a hair inside the ephemerides' span (the OEM epochs are written to the microsecond)
     eps = np.timedelta64(1, "s")
     res = screen(catalog, start + eps, stop - eps, threshold_km=threshold_km, primaries=[pid, f"REF-{pid}"],
@@ -106,7 +125,8 @@ def screen_maneuver(result, catalog, *, horizon_days: float = 7.0, threshold_km:
     worst_new = float(max([pcs[i] for i in new if np.isfinite(pcs[i])], default=0.0))
     out = ManeuverScreening(new=_rows(events, new), avoided=_rows(events, avoided), kept=_rows(events, kept),
                             removed_pc=removed_pc, worst_new_pc=worst_new, worse=worst_new > removed_pc,
-                            start=start, stop=stop, n_objects=int(res.n_objects), seconds=time.perf_counter() - t0)
+                            start=start, stop=stop, n_objects=int(res.n_objects), seconds=time.perf_counter() - t0,
+                            n_catalog=n_catalog)
     result.screening = out
     result.screened_trajectory = man
     return out
