@@ -37,3 +37,23 @@ def test_cam_refuses_a_window_after_tca(shared_data):
     cdm = shared_data / "pc" / "cara-cdms" / CARA
     r = CliRunner().invoke(app, ["cam", str(cdm), "--burn-window", "1h,2h", "--no-screen"])
     assert r.exit_code == 2 and "--burn-window" in r.output
+
+
+def test_cam_takes_a_stored_event_track(shared_data, tmp_path):
+    """EVENT = a track id: its latest CDM update is found by ORIGINATOR:MESSAGE_ID in --cdm-dir."""
+    import shutil
+
+    d = tmp_path / "cdms"
+    d.mkdir()
+    shutil.copy(shared_data / "pc" / "cara-cdms" / CARA, d / CARA)
+    db = f"sqlite:///{tmp_path / 'ev.db'}"
+    env = {"COLUMNS": "200", "ORBITWATCH_HOME": str(tmp_path / "home")}
+    r = CliRunner().invoke(app, ["cdm", "ingest", str(d / CARA), "--no-3d", "--db-url", db], env=env)
+    assert r.exit_code == 0, r.output
+    args = ["cam", "1", "--no-screen", "--burn-window", "6h,1h", "--n-times", "4", "--db-url", db, "--json"]
+    r = CliRunner().invoke(app, args, env=env)
+    assert r.exit_code != 0 and "--cdm-dir" in r.output          # the store keeps the reference, not the message
+    r = CliRunner().invoke(app, [*args, "--cdm-dir", str(d)], env=env)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["event"]["secondary"] == "000030660" and doc["chosen"]["pc_full"] <= 1.1e-6
