@@ -193,7 +193,8 @@ def cam_command(
         return
     print_table("least delta-v options (linear map; the chosen one also fully propagated)",
                 ["burn UTC", "lead h", "dir", "dv m/s", "Pc lin", "miss km lin", "Pc full", "miss km full", ""],
-                [[r["burn_time"][:16].replace("T", " "), f"{r['lead_h']:.1f}", r["direction"], f"{r['dv_mps']:.4f}", _pc(r["pc_linear"]),
+                [[r["burn_time"][:16].replace("T", " "), f"{r['lead_h']:.1f}", r["direction"], f"{r['dv_mps']:.4f}",
+                  _pc(r["pc_linear"]),
                   f"{r['miss_linear_km']:.3f}", _pc(r["pc_full"]),
                   "-" if r["miss_full_km"] is None else f"{r['miss_full_km']:.3f}",
                   "chosen" if r["chosen"] else ""] for r in rows])
