@@ -165,7 +165,8 @@ def cam_command(
     doc = {"event": {"primary": ev.primary_id, "secondary": ev.secondary_id, "tca": str(ev.tca) + "Z",
                      "pc": ev.pc, "force_model": req.force_model.describe()},
            "grid_seconds": res.grid.seconds, "options": rows,
-           "chosen": None if res.best is None else res.best.to_dict(),
+           "chosen": None if res.best is None else res.best.to_dict(), "confirmed": res.confirmed,
+           "rejected": [o.to_dict() for o in res.rejected],
            "screening": None if res.screening is None else res.screening.to_dict()}
     if out is not None:
         import json
@@ -201,6 +202,12 @@ def cam_command(
     b = res.best
     console.print(f"chosen: {b.direction} {b.dv_mps:.4f} m/s at {str(b.burn_time)[:19]}Z; linear vs propagated miss "
                   f"differ by {b.miss_difference_m:.1f} m", markup=False)
+    for o in res.rejected:
+        print_note(f"rejected {o.direction} {o.dv_mps:.4f} m/s at {str(o.burn_time)[:16]}: linear Pc "
+                   f"{_pc(o.pc_linear)}, propagated {_pc(o.pc_full)}")
+    if res.confirmed is False:
+        print_warning("no option met the target when fully propagated (slow or curved encounter?): the "
+                      "cheapest is shown; widen --burn-window or raise --max-dv-mps")
     s = res.screening
     if s is not None:
         rows = [["new", e["norad_2"], e["name_2"], e["tca"], f"{e['miss_km']:.3f}", _pc(e["pc"])] for e in s.new]

@@ -12,17 +12,24 @@ __all__ = ["options_table", "maneuver_opm", "plot_trade_space"]
 def options_table(result, limit: int = 10) -> list[dict]:
     """Rows (dicts) of the least-delta-v options, one per (burn time, direction), best first.
     The chosen option carries its fully propagated figures."""
+    def row(o, chosen):
+        return {"burn_time": format_iso(o.burn_time, 0) + "Z",
+                "lead_h": float((result.event.tca - o.burn_time) / np.timedelta64(1, "h")),
+                "direction": o.direction, "dv_mps": o.dv_mps, "pc_linear": o.pc_linear,
+                "miss_linear_km": o.miss_linear_km, "pc_full": o.pc_full, "miss_full_km": o.miss_full_km,
+                "chosen": chosen}
+
+    b = result.best
+    flown = {(o.burn_time, o.direction, o.dv_mps): o for o in [*result.rejected, *([b] if b else [])]}
     rows = []
+    if b is not None:
+        rows.append(row(b, True))
     for o in result.options()[:limit]:
-        chosen = result.best is not None and o.burn_time == result.best.burn_time and o.direction == \
-            result.best.direction
-        src = result.best if chosen else o
-        rows.append({"burn_time": format_iso(o.burn_time, 0) + "Z",
-                     "lead_h": float((result.event.tca - o.burn_time) / np.timedelta64(1, "h")),
-                     "direction": o.direction, "dv_mps": o.dv_mps, "pc_linear": o.pc_linear,
-                     "miss_linear_km": o.miss_linear_km, "pc_full": src.pc_full, "miss_full_km": src.miss_full_km,
-                     "chosen": chosen})
-    return rows
+        key = (o.burn_time, o.direction, o.dv_mps)
+        if b is not None and key == (b.burn_time, b.direction, b.dv_mps):
+            continue
+        rows.append(row(flown.get(key, o), False))
+    return rows[:limit]
 
 
 def maneuver_opm(result, *, originator: str = "ORBITWATCH"):

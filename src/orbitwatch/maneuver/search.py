@@ -205,6 +205,16 @@ class CamResult:
     best: CamOption | None
     trajectory: Trajectory | None = None       # maneuvered, burn window start .. TCA + 1 h
     screening: object | None = None            # ManeuverScreening when screened
+    rejected: list = field(default_factory=list)   # options that failed the target when propagated
+
+    @property
+    def confirmed(self) -> bool | None:
+        """The chosen option meets the target when fully propagated (None: not propagated)."""
+        b, req = self.best, self.request
+        if b is None or b.pc_full is None:
+            return None
+        return bool((req.target_pc is None or b.pc_full <= req.target_pc)
+                    and (req.min_miss_km is None or b.miss_full_km >= req.min_miss_km))
 
     def options(self, per_direction: bool = True) -> list[CamOption]:
         """Least-delta-v feasible option for each (burn time, direction), sorted by delta-v."""
@@ -254,11 +264,15 @@ def linear_deflection(phi_end_t: np.ndarray, dv_gcrf_mps: np.ndarray) -> tuple[n
 
 
 def plan_avoidance(event, request: CamRequest | None = None, *, confirm: bool = True,
-                   horizon_s: float = 3600.0) -> CamResult:
+                   horizon_s: float = 3600.0, max_confirm: int = 5) -> CamResult:
     """Trade space and least-delta-v option for an event (:class:`CamEvent` or parsed CDM).
 
     ``confirm``: fly the chosen option with full propagation (burn window start to TCA +
-    ``horizon_s``) and recompute its TCA, miss and Pc from the propagated states."""
+    ``horizon_s``) and recompute its TCA, miss and Pc from the propagated states.  When the
+    propagated option misses the target (with very thin covariances a metre of linear-map error
+    changes Pc by orders of magnitude), the same burn time and direction is flown with larger
+    grid magnitudes (every other step), up to ``max_confirm``; those that failed are in
+    ``result.rejected``, and ``result.confirmed`` says whether the chosen one passed."""
     import time
 
     req = request or CamRequest()
@@ -290,7 +304,24 @@ def plan_avoidance(event, request: CamRequest | None = None, *, confirm: bool = 
         best = _option(grid, i, j, k)
     res = CamResult(event=ev, request=req, grid=grid, best=best)
     if best is not None and confirm:
-        confirm_option(res, best, horizon_s=horizon_s)
+        # fly the chosen (burn time, direction) at growing grid magnitudes (every other step,
+        # x1.4) until it meets the target when fully propagated too
+        i = int(np.nonzero(grid.burn_times == best.burn_time)[0][0])
+        j = grid.directions.index(best.direction)
+        k0 = int(np.nonzero(grid.magnitudes_mps == best.dv_mps)[0][0])
+        ks = [k for k in range(k0, len(grid.magnitudes_mps), 2) if grid.ok[i, j, k]][:max_confirm]
+        for k in ks:
+            opt = _option(grid, i, j, k)
+            confirm_option(res, opt, horizon_s=horizon_s)
+            ok = ((req.target_pc is None or opt.pc_full <= req.target_pc)
+                  and (req.min_miss_km is None or opt.miss_full_km >= req.min_miss_km))
+            if ok:
+                res.best = opt
+                break
+            res.rejected.append(opt)
+        else:
+            res.best = res.rejected[0]          # none confirmed: the cheapest, flagged by ``confirmed``
+            confirm_option(res, res.best, horizon_s=horizon_s)
     return res
 
 
