@@ -101,8 +101,8 @@ def cam_command(
     event: str = typer.Argument(..., help="CDM file, or a stored event-track id."),
     target_pc: Optional[float] = typer.Option(1e-6, "--target-pc", help="Acceptable Pc (at or below)."),
     min_miss_km: Optional[float] = typer.Option(None, "--min-miss-km",
-                                                help="Acceptable miss distance [km] (with --target-pc: both)."),
-    max_dv_mps: float = typer.Option(1.0, "--max-dv-mps", help="Largest delta-v per burn [m/s]."),
+                                                help="Acceptable miss distance in km (with --target-pc: both)."),
+    max_dv_mps: float = typer.Option(1.0, "--max-dv-mps", help="Largest delta-v per burn, m/s."),
     burn_window: Optional[str] = typer.Option(None, "--burn-window",
                                               help="EARLIEST,LATEST burn: UTC times or hours before TCA "
                                                    "(default 48h,0.5h)."),
@@ -112,12 +112,12 @@ def cam_command(
     n_magnitudes: int = typer.Option(40, "--n-magnitudes", help="Magnitudes (geometric, max/1000 .. max)."),
     degree: int = typer.Option(20, "--degree", help="Gravity field degree and order."),
     no_drag: bool = typer.Option(False, "--no-drag", help="Leave drag out of the force model."),
-    hbr_m: Optional[float] = typer.Option(None, "--hbr-m", help="Combined hard-body radius [m]."),
+    hbr_m: Optional[float] = typer.Option(None, "--hbr-m", help="Combined hard-body radius, m."),
     screen: bool = typer.Option(True, "--screen/--no-screen", help="Screen the maneuvered trajectory."),
     catalog: Optional[list[Path]] = typer.Option(None, "--catalog",
                                                  help="Element files to screen against (default: the database, "
                                                       "else the packaged sample catalog)."),
-    horizon_days: float = typer.Option(7.0, "--horizon-days", help="Screen until TCA + this [days]."),
+    horizon_days: float = typer.Option(7.0, "--horizon-days", help="Screen until TCA + this many days."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for maneuver.opm, maneuvered.oem, "
                                                            "tradespace.png, options.json."),
     cdm_dir: Optional[Path] = typer.Option(None, "--cdm-dir", help="Where a track's CDMs are (EVENT = track id)."),
