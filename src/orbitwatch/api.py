@@ -61,7 +61,8 @@ _LAZY = {
         "Acquisition", "Preferences", "tasking_requests", "ActivationError", "FleetError")},
     # collision-avoidance maneuvers (needs the [maneuver] extra: satkit, satkit-data)
     **{n: "orbitwatch.maneuver" for n in (
-        "ForceModel", "Burn", "Trajectory", "propagate_with_burns", "stm_to", "CamRequest", "CamEvent", "CamResult",
+        "ForceModel", "Burn", "Trajectory", "propagate_with_burns", "stm_to", "initial_state", "CamRequest",
+        "CamEvent", "CamResult",
         "CamOption", "event_from_cdm", "plan_avoidance", "screen_maneuver", "maneuver_opm", "options_table",
         "plot_trade_space")},
     # storage (needs the [store] extra)

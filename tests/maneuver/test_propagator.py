@@ -181,3 +181,29 @@ def test_burn_changes_the_orbit_as_an_impulse():
     assert (a[1] - a[0]) == pytest.approx(expect, rel=2e-3)
     oem = tr.to_oem(object_id="TEST")
     assert len(oem.segments) == 2      # no interpolation across the burn
+
+
+def test_initial_states_from_oem_opm_and_sgp4(tmp_path):
+    """An OEM written by the propagator, the OPM of a state, and SGP4 element sets all start it."""
+    from orbitwatch.api import Catalog, read_elements, sample_catalog_path
+    from orbitwatch.maneuver import initial_state
+    from orbitwatch.odm import parse_opm
+    from orbitwatch.propagation import propagate
+
+    r, v = _leo()
+    fm = ForceModel.pure_j2()
+    tr = propagate_with_burns(T0, r, v, T0, T0 + np.timedelta64(1, "h"), step_s=60.0, force_model=fm)
+    t = T0 + np.timedelta64(1800, "s")
+    e, r1, v1 = initial_state(tr.to_oem(object_id="X"), t)
+    assert np.linalg.norm(r1 - tr.state_at(t)[0]) < 1e-5          # 1 cm: OEM Hermite interpolation
+    opm = parse_opm("CCSDS_OPM_VERS = 2.0\nCREATION_DATE = 2024-01-01T00:00:00\nORIGINATOR = T\n"
+                    "OBJECT_NAME = X\nOBJECT_ID = X\nCENTER_NAME = EARTH\nREF_FRAME = EME2000\nTIME_SYSTEM = UTC\n"
+                    f"EPOCH = 2023-07-21T00:00:00\nX = {r[0]}\nY = {r[1]}\nZ = {r[2]}\n"
+                    f"X_DOT = {v[0]}\nY_DOT = {v[1]}\nZ_DOT = {v[2]}\n")
+    e, r2, v2 = initial_state(opm)
+    assert e == T0 and np.allclose(r2, r) and np.allclose(v2, v)
+    es = Catalog(read_elements(sample_catalog_path()).elements).select(norad_ids=[25544]).latest()
+    t = np.datetime64("2023-10-09T12:00", "ns")
+    e, r3, v3 = initial_state(es, t)
+    eph = propagate(es, np.array([t]), frame="EME2000")
+    assert np.allclose(r3, eph.position_km[0, 0]) and 6600 < np.linalg.norm(r3) < 6900

@@ -27,7 +27,8 @@ import numpy as np
 from ..errors import InvalidRequestError, UnavailableError
 from ..timeutil import NS_PER_S
 
-__all__ = ["ForceModel", "Burn", "Trajectory", "propagate_with_burns", "stm_to", "rtn_matrix", "satkit_module"]
+__all__ = ["ForceModel", "Burn", "Trajectory", "propagate_with_burns", "stm_to", "rtn_matrix", "satkit_module",
+           "initial_state"]
 
 _SK = None
 
@@ -325,3 +326,50 @@ def stm_to(epoch, r_km, v_km_s, start, end, times, *, force_model: ForceModel | 
         states.append(np.asarray(s))
         phis.append(phi_end @ np.linalg.inv(np.asarray(p)))
     return np.array(phis), np.array(states), end_state
+
+
+def initial_state(source, t=None) -> tuple[np.datetime64, np.ndarray, np.ndarray]:
+    """``(epoch_utc, r_km, v_km_s)`` in EME2000 to start :func:`propagate_with_burns` from:
+
+    * an OPM (its state at its epoch; ``REF_FRAME`` EME2000/J2000 or GCRF);
+    * an OEM (interpolated at UTC ``t``; any frame the ODM frames convert);
+    * element sets of one object (SGP4 at UTC ``t``, rotated TEME -> EME2000);
+    * a CDM (the first object's state at TCA: :func:`~orbitwatch.maneuver.event_from_cdm` gives both).
+    """
+    from ..odm import OEM, OPM
+
+    if isinstance(source, OPM):
+        from ..ccsds import timesystems as _ts
+        from ..propagation.frames import gcrs_to_eme2000
+
+        frame = (source.metadata.ref_frame or "").upper()
+        epoch = _ts.to_utc(np.array([np.datetime64(source.epoch, "ns")]), source.metadata.time_system)[0]
+        r, v = np.asarray(source.position_km, float), np.asarray(source.velocity_km_s, float)
+        if frame in ("EME2000", "J2000"):
+            return epoch, r, v
+        if frame in ("GCRF", "ICRF"):
+            r, v = gcrs_to_eme2000(r, v)
+            return epoch, np.asarray(r), np.asarray(v)
+        raise InvalidRequestError("REF_FRAME", "an OPM state must be in EME2000 or GCRF", frame)
+    if t is None:
+        raise InvalidRequestError("t", "give the UTC instant of the state", None)
+    t = np.datetime64(t, "ns")
+    if isinstance(source, OEM):
+        from ..odm import interpolate
+
+        st = interpolate(source, np.array([t]), frame="EME2000")
+        if st.status[0, 0] != 0:
+            raise InvalidRequestError("t", "outside the OEM's usable span", str(t))
+        return t, st.position_km[0, 0], st.velocity_km_s[0, 0]
+    from ..elements import ElementSets
+
+    if isinstance(source, ElementSets):
+        from ..propagation import propagate
+
+        if len(set(np.asarray(source.norad_id).tolist())) != 1:
+            raise InvalidRequestError("elements", "give the element sets of one object", len(source))
+        eph = propagate(source[-1:], np.array([t]), frame="EME2000")
+        if eph.status[0, 0] != 0:
+            raise InvalidRequestError("elements", "SGP4 failed at that instant", int(eph.status[0, 0]))
+        return t, eph.position_km[0, 0], eph.velocity_km_s[0, 0]
+    raise InvalidRequestError("source", "an OPM, an OEM or element sets", type(source).__name__)
