@@ -7,7 +7,7 @@ from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "src" / "orbitwatch"
 CORE = ["elements", "catalog", "propagation", "conjunction", "response", "timeutil.py", "constants.py", "errors.py",
-        "requests.py", "progress.py", "samples.py", "api.py", "odm", "ccsds"]
+        "requests.py", "progress.py", "samples.py", "api.py", "odm", "ccsds", "maneuver"]
 #: what `pip install orbitwatch` (no extras) brings; everything else is an extra
 EXTRAS_ONLY = ("typer", "rich", "sqlalchemy", "alembic", "psycopg", "matplotlib", "dask", "distributed", "fastapi",
                "uvicorn", "pydantic")
@@ -61,7 +61,7 @@ def test_facade_exports_resolve_and_stay_light():
             "missing = [n for n in api.__all__ if not hasattr(api, n)]\n"   # lazy names load here
             "assert not missing, missing\n"
             "for dom in ('screen', 'assess_cdm', 'read_cdm', 'compute_access', 'plan_acquisitions', 'open_store',\n"
-            "            'PropagationRequest', 'Progress', 'TimeSpan'):\n"
+            "            'PropagationRequest', 'Progress', 'TimeSpan', 'plan_avoidance'):\n"
             "    assert dom in api.__all__, dom\n")
     subprocess.run([sys.executable, "-c", code], check=True)
 

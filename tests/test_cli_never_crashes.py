@@ -95,6 +95,8 @@ def _base(path: tuple, files) -> list[str] | None:
         ("sgp4", "verify"): ["sgp4", "verify"],
         ("sgp4", "bench"): ["sgp4", "bench", tiny, "--instants", "5", "--check", "3"],
         ("demo",): None,
+        ("cam",): ["cam", str(some_cdm), "--no-screen", "--burn-window", "2h,1h", "--n-times", "2",
+                   "--n-magnitudes", "2", "--degree", "2", "--no-drag"],
         ("oem", "show"): ["oem", "show", OEM],
         ("oem", "convert"): ["oem", "convert", OEM, "-o", str(files["dir"] / "x.xml"), "--force"],
         ("oem", "validate"): ["oem", "validate", OEM],

@@ -3,7 +3,7 @@
     from orbitwatch.api import read_elements, Catalog, propagate, time_range, screen, assess_cdm
 
 Element sets, the catalog, propagation and time load eagerly (they are light);
-screening, collision probability, CDMs, disaster response, the store, requests
+screening, collision probability, CDMs, disaster response, maneuvers, the store, requests
 and progress load on first use, so ``import orbitwatch.api`` stays fast and
 pulls in neither SQLAlchemy nor plotting.
 
@@ -61,6 +61,12 @@ _LAZY = {
         "read_activation", "make_activation", "Activation", "HAZARDS", "load_fleet", "Fleet", "Satellite", "Sensor",
         "compute_access", "AccessConfig", "AccessResult", "Opportunity", "plan_acquisitions", "plan_optimal", "Plan",
         "Acquisition", "Preferences", "tasking_requests", "ActivationError", "FleetError")},
+    # collision-avoidance maneuvers (needs the [maneuver] extra: satkit, satkit-data)
+    **{n: "orbitwatch.maneuver" for n in (
+        "ForceModel", "Burn", "Trajectory", "propagate_with_burns", "stm_to", "initial_state", "CamRequest",
+        "CamEvent", "CamResult",
+        "CamOption", "event_from_cdm", "plan_avoidance", "screen_maneuver", "maneuver_opm", "options_table",
+        "plot_trade_space")},
     # storage (needs the [store] extra)
     **{n: "orbitwatch.store" for n in ("open_store", "Store", "ImportReport")},
     **{n: "orbitwatch.store.events" for n in ("RunReport", "Track", "TrackUpdate")},

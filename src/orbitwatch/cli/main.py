@@ -11,6 +11,7 @@ import typer
 
 from .errors import EXIT_CODE_HELP, wrap_commands
 
+from .cam import cam_command
 from .catalog import app as catalog_app
 from .demo import demo_command
 from .events import app as events_app
@@ -53,6 +54,7 @@ def _root(
 app.add_typer(catalog_app, name="catalog")
 app.command("propagate")(propagate_command)
 app.command("demo")(demo_command)
+app.command("cam")(cam_command)            # orbitwatch cam EVENT_ID|CDM_FILE
 app.add_typer(pc_app)                       # orbitwatch pc ..., orbitwatch cdm ...
 app.add_typer(respond_app, name="respond")  # orbitwatch respond ...
 app.add_typer(sgp4_app, name="sgp4")        # orbitwatch sgp4 info|verify|bench
