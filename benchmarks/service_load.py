@@ -159,11 +159,24 @@ def bench_backend(name: str, url: str, args) -> list[tuple]:
               f"({r.json()['inserted']} inserted)", flush=True)
         rows.append((name, "ingest (upload)", "1", f"{len(es)} objects", f"{ingest_s:.1f} s", "", ""))
         ids = es.norad_id[:: max(1, len(es) // 500)].tolist()
+        # CDMs: the three shipped CARA messages through the API, then their downloads
+        from orbitwatch.samples import sample_cdm_paths
+
+        hk = {"Authorization": f"Bearer {keys['CSA']}"}
+        r = httpx.post(f"{base}/v1/cdms", headers=hk, timeout=120,
+                       files=[("files", (p.name, p.read_bytes())) for p in sample_cdm_paths()])
+        r.raise_for_status()
+        cdm_paths = []
+        for tr in httpx.get(f"{base}/v1/tracks?limit=100", headers=hk, timeout=30).json()["tracks"]:
+            one = httpx.get(f"{base}/v1/tracks/{tr['id']}", headers=hk, timeout=30).json()
+            cdm_paths += [f"/v1/tracks/{tr['id']}/updates/{u['id']}/cdm" for u in one["updates"]]
         scenarios = {
             "catalog search": [f"/v1/catalog/objects?q={q}&limit=50" for q in ("STARLINK", "COSMOS", "ISS", "DEB")],
             "catalog object": [f"/v1/catalog/objects/{i}" for i in ids],
             "event listing": [f"/v1/events?limit=100&offset={k * 100}" for k in range(10)],
             "OMM XML download": [f"/v1/catalog/objects/{i}/elements?format=omm-xml" for i in ids],
+            "CDM download (KVN)": [f"{p}?format=kvn" for p in cdm_paths],
+            "CDM download (XML)": [f"{p}?format=xml" for p in cdm_paths],
         }
         for scen, paths in scenarios.items():
             for c in args.clients:

@@ -81,6 +81,8 @@ def _base(path: tuple, files) -> list[str] | None:
         ("catalog", "import"): ["catalog", "import", tiny],
         ("catalog", "list"): ["catalog", "list", "--limit", "3"],
         ("catalog", "show"): ["catalog", "show", "25544"],
+        ("catalog", "synth"): ["catalog", "synth", "200", "--from", tiny, "--no-constellations", "--force",
+                               "-o", str(files["dir"] / "pop.3le")],
         ("pc",): ["pc", str(some_cdm)],
         ("cdm", "show"): ["cdm", "show", str(some_cdm)],
         ("cdm", "convert"): ["cdm", "convert", str(some_cdm), "-f", "xml", "-o", str(files["dir"] / "x.xml"),

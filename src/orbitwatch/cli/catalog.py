@@ -385,6 +385,7 @@ def synth_command(
     from ..samples import sample_catalog_path
 
     check_int("n_objects", n_objects, 1, 10_000_000)
+    check_int("seed", seed, 0)
     check_output_file(out, force=force, option="--output")
     suffixes = [s.lower() for s in out.suffixes if s.lower() != ".gz"]
     tle_like = (suffixes[-1] if suffixes else ".3le") in (".3le", ".tle", ".txt", "")
