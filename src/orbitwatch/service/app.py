@@ -147,6 +147,9 @@ def create_app(settings: ServiceSettings | None = None, *, db: ServiceDB | None 
 
     for module in (auth, catalog, fleet, jobs, admin):
         app.include_router(module.router)
+    from .console import mount_console
+
+    mount_console(app)  # last: its /console/{name} route must not shadow the API's
     return app
 
 
