@@ -16,7 +16,7 @@ def add_user(db, agency: str, username: str, role: str, password: str | None = N
 
 
 def finished_job_with_events(db, agency: str, pairs: list[tuple[int, str, int, str]], *, seed: int,
-                             tca0: str = "2030-01-01T00:00:00", span_h: float = 48.0) -> list[dict]:
+                             tca0: str = "2023-10-09T12:00:00", span_h: float = 48.0) -> list[dict]:
     """A done screening job of ``agency`` with one event per (norad_1, name_1, norad_2, name_2)."""
     from sqlalchemy import insert, select
 

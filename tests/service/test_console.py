@@ -304,6 +304,10 @@ def test_event_page_draws_the_encounter_plane(page, server):
     assert pg.get_by_test_id("hbr-circle").count() == 1
     assert pg.get_by_text("No covariance for this event").count() == 1
     assert pg.get_by_text(f"{ev['radial_km']:.4f} km").count() == 1
+    # the two objects around TCA from the CZML endpoint, drawn as ground tracks; the CZML link is offered
+    pg.wait_for_selector("svg.map[data-tracks='2']")
+    assert pg.locator("svg.map path.track1").count() == 1 and pg.locator("svg.map path.track2").count() == 1
+    assert pg.get_by_role("link", name="CZML (Cesium)").get_attribute("href") == f"/v1/events/{eid}/czml"
     shot(pg, "03-event")
 
 

@@ -51,7 +51,7 @@ def create_app(settings: ServiceSettings | None = None, *, db: ServiceDB | None 
     from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
     from .errors import error_body, install_handlers
-    from .routes import admin, auth, catalog, fleet, jobs
+    from .routes import admin, auth, catalog, czml, fleet, jobs
     from .schemas import ErrorResponse, Health, Readiness
 
     settings = settings or load_settings()
@@ -145,7 +145,7 @@ def create_app(settings: ServiceSettings | None = None, *, db: ServiceDB | None 
         """Prometheus metrics of this process."""
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    for module in (auth, catalog, fleet, jobs, admin):
+    for module in (auth, catalog, fleet, jobs, czml, admin):
         app.include_router(module.router)
     from .console import mount_console
 

@@ -103,12 +103,13 @@ export const page = {
         h("h2", {}, "Downloads"), downloads)));
 
     // CDM and CZML downloads: links appear when this server answers them
+    const czml = await optional(`/v1/events/${id}/czml`);
     const links = [];
-    for (const [label, url] of [["CDM (KVN)", `/v1/events/${id}/cdm?format=kvn`], ["CDM (XML)", `/v1/events/${id}/cdm?format=xml`],
-      ["CZML (Cesium)", `/v1/events/${id}/czml`]]) {
+    for (const [label, url] of [["CDM (KVN)", `/v1/events/${id}/cdm?format=kvn`], ["CDM (XML)", `/v1/events/${id}/cdm?format=xml`]]) {
       const ok = await fetch(url, { method: "GET", credentials: "same-origin" }).then((x) => x.ok).catch(() => false);
       if (ok) links.push(h("a", { href: url, download: "" }, label));
     }
+    if (czml) links.push(h("a", { href: `/v1/events/${id}/czml`, download: `event-${id}.czml` }, "CZML (Cesium)"));
     downloads.append(...(links.length ? links.flatMap((a, i) => [i ? " · " : "", a])
       : [h("span", { class: "muted" }, "No CDM or CZML download on this server yet.")]));
 
@@ -122,12 +123,15 @@ export const page = {
     }
 
     // the two objects around TCA, from the CZML the server makes (when it has the endpoint)
-    const czml = await optional(`/v1/events/${id}/czml`);
     if (czml) {
       const tracks = czmlTracks(czml);
       const m = worldMap({ label: "Ground tracks of the two objects around TCA" });
-      tracks.forEach((t, i) => m.line(t.pts, i ? "track2" : "track1", t.name));
-      m.fit(tracks.map((t) => t.pts), 10);
+      tracks.forEach((t, i) => {
+        m.line(t.pts, i ? "track2" : "track1", t.name);
+        const mid = t.pts[Math.floor(t.pts.length / 2)];
+        if (mid) m.point(mid[0], mid[1], i ? "track2" : "track1", 2);
+      });
+      m.svg.dataset.tracks = String(tracks.length);
       view.append(h("section", { class: "panel", "aria-labelledby": "gt-h" }, h("h2", { id: "gt-h" }, "Ground tracks around TCA"),
         m.svg, h("p", { class: "legend" }, tracks.map((t, i) => h("span", {}, h("span", { class: `sw ${i ? "high" : "medium"}` }), t.name)))));
     }
