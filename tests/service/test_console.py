@@ -62,7 +62,12 @@ def server(tmp_path_factory, sample_file):
     home = tmp_path_factory.mktemp("console")
     url = f"sqlite:///{home / 'console.db'}"
     settings = make_settings(url, home)
-    db = ServiceDB(settings)
+    db = ServiceDB(settings)  # migrated here; the server starts while the data is seeded
+    port = free_port()
+    env = subprocess_env(url, home, ORBITWATCH_JOBS_IN_PROCESS="false", ORBITWATCH_COOKIE_SECURE="false")
+    log = open(home / "serve.log", "wb")
+    proc = subprocess.Popen([PYTHON, "-m", "orbitwatch.cli.main", "serve", "--port", str(port), "--log-level",
+                             "warning"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     seed(db, settings, sample_file)
     add_user(db, "CSA", "chief", "admin", PASSWORDS[("CSA", "chief")])
     add_user(db, "JAXA", "ops", "analyst", PASSWORDS[("JAXA", "ops")])
@@ -74,11 +79,6 @@ def server(tmp_path_factory, sample_file):
     ev_csa = finished_job_with_events(db, "CSA", csa, seed=1)
     ev_jaxa = finished_job_with_events(db, "JAXA", jaxa, seed=2)
     db.close()
-    port = free_port()
-    env = subprocess_env(url, home, ORBITWATCH_JOBS_IN_PROCESS="false", ORBITWATCH_COOKIE_SECURE="false")
-    log = open(home / "serve.log", "wb")
-    proc = subprocess.Popen([PYTHON, "-m", "orbitwatch.cli.main", "serve", "--port", str(port), "--log-level",
-                             "warning"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     t0 = time.monotonic()
     while True:
@@ -163,6 +163,23 @@ def page(browser, server):
 def shot(pg, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+_sessions: dict = {}
+
+
+def signed_in(pg, server, agency, user, hash_="#/conjunctions"):
+    """Open the console already signed in (one API sign-in per user, its cookies reused)."""
+    key = (server["base"], agency, user)
+    if key not in _sessions:
+        r = httpx.post(server["base"] + "/v1/auth/login", json={"agency": agency, "username": user,
+                                                                 "password": PASSWORDS[(agency, user)]})
+        assert r.status_code == 200, r.text
+        _sessions[key] = [{"name": c.name, "value": c.value, "url": server["base"]} for c in r.cookies.jar]
+    pg.context.add_cookies(_sessions[key])
+    pg.goto(f"{server['base']}/console/{hash_}")
+    if hash_ == "#/conjunctions":
+        pg.wait_for_selector("body[data-ready=conjunctions]")
 
 
 def sign_in(pg, server, agency, user, *, keyboard=False):
@@ -250,7 +267,7 @@ def _column(pg, key):
 
 def test_conjunctions_table_sorts_and_filters(page, server):
     pg = page
-    sign_in(pg, server, "CSA", "analyst1")
+    signed_in(pg, server, "CSA", "analyst1")
     rows = pg.locator("table[aria-label='Conjunction events'] tbody tr")
     assert rows.count() == len(server["csa"]) == 40
     shot(pg, "02-conjunctions")
@@ -289,10 +306,9 @@ def test_conjunctions_table_sorts_and_filters(page, server):
 
 def test_event_page_draws_the_encounter_plane(page, server):
     pg = page
-    sign_in(pg, server, "CSA", "analyst1")
     ev = max(server["csa"], key=lambda e: e["miss_km"])
     eid = min(server["ids"]["CSA"]) + server["csa"].index(ev)
-    pg.goto(f"{server['base']}/console/#/events/{eid}")
+    signed_in(pg, server, "CSA", "analyst1", f"#/events/{eid}")
     pg.wait_for_selector("body[data-ready=event]")
     assert pg.get_by_test_id("encounter-plot").count() == 1
     line = pg.get_by_test_id("miss-vector")
@@ -339,7 +355,7 @@ def test_encounter_math_in_the_browser_matches_numpy(page, server):
 
 def test_second_agency_does_not_see_the_first_ones_events(page, server):
     pg = page
-    sign_in(pg, server, "JAXA", "ops")
+    signed_in(pg, server, "JAXA", "ops")
     assert pg.get_by_test_id("who-agency").inner_text() == "JAXA"
     links = pg.locator("table[aria-label='Conjunction events'] tbody tr td a").evaluate_all(
         "(as) => as.map((a) => a.getAttribute('href'))")
@@ -352,7 +368,7 @@ def test_second_agency_does_not_see_the_first_ones_events(page, server):
 
 def test_jobs_page_polls_and_screening_can_be_requested(page, server):
     pg = page
-    sign_in(pg, server, "CSA", "analyst1")
+    signed_in(pg, server, "CSA", "analyst1")
     pg.locator("#nav a", has_text="Screening jobs").click()
     pg.wait_for_selector("body[data-ready=jobs]")
     assert pg.get_by_test_id("jobs-live").inner_text().startswith(("Polling", "Live"))
@@ -367,7 +383,7 @@ def test_jobs_page_polls_and_screening_can_be_requested(page, server):
 
 def test_charter_and_products_pages(page, server):
     pg = page
-    sign_in(pg, server, "CSA", "analyst1")
+    signed_in(pg, server, "CSA", "analyst1")
     pg.locator("#nav a", has_text="Products").click()
     pg.wait_for_selector("body[data-ready=products]")
     shot(pg, "06-products")
@@ -393,14 +409,29 @@ def test_charter_and_products_pages(page, server):
 
 def test_audit_page_lists_the_actions_and_checks_the_chain(page, server):
     pg = page
-    sign_in(pg, server, "CSA", "chief")
+    # the analyst signs in, reads an event and signs out; JAXA's user reads its events
+    base, eid = server["base"], min(server["ids"]["CSA"])
+    with httpx.Client(base_url=base) as c:
+        r = c.post("/v1/auth/login", json={"agency": "CSA", "username": "analyst1",
+                                           "password": PASSWORDS[("CSA", "analyst1")]})
+        csrf = r.json()["csrf_token"]
+        assert c.get(f"/v1/events/{eid}").status_code == 200
+        assert c.post("/v1/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+    with httpx.Client(base_url=base) as c:
+        c.post("/v1/auth/login", json={"agency": "JAXA", "username": "ops", "password": PASSWORDS[("JAXA", "ops")]})
+        assert c.get(f"/v1/events/{eid}").status_code == 404
+    signed_in(pg, server, "CSA", "chief")
     pg.locator("#nav a", has_text="Administration").click()
     pg.wait_for_selector("body[data-ready=admin]")
     table = pg.locator("table[aria-label='Audit log'] tbody")
-    text = table.inner_text()
-    for action in ("auth.login", "event.list", "event.read", "job.submit", "auth.logout"):
-        assert action in text, action
-    assert "user:CSA/analyst1" in text and "JAXA" not in text  # only the agency's own records
+    rows = [r.split("\t") for r in table.inner_text().splitlines()]
+    seen = {(r[2], r[3], r[4], r[5]) for r in rows}  # actor, action, object, outcome
+    who = "user:CSA/analyst1"
+    assert (who, "event.read", f"event:{eid}", "ok") in seen
+    assert any(a == who and act == "auth.login" for a, act, _, _ in seen)
+    assert any(a == who and act == "auth.logout" for a, act, _, _ in seen)
+    assert ("user:CSA/chief", "audit.read", "audit", "ok") in seen or any(r[3] == "fleet.list" for r in rows)
+    assert not any("JAXA" in r[2] for r in rows)  # only the agency's own records: JAXA's 404 is not here
     pg.get_by_label("Actor", exact=True).fill("user:CSA/analyst1")
     assert set(pg.locator("table[aria-label='Audit log'] tbody tr td:nth-child(3)").all_inner_texts()) == {
         "user:CSA/analyst1"}
@@ -419,7 +450,7 @@ def test_audit_page_lists_the_actions_and_checks_the_chain(page, server):
 def test_narrow_window_keeps_the_table_usable(page, server):
     pg = page
     pg.set_viewport_size({"width": 420, "height": 800})
-    sign_in(pg, server, "CSA", "analyst1")
+    signed_in(pg, server, "CSA", "analyst1")
     assert pg.get_by_role("button", name="Sign out").is_visible()
     wide = pg.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert wide, "the page itself scrolls sideways; only the table may"

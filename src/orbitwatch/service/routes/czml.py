@@ -42,7 +42,7 @@ def event_czml(request: Request, event_id: int = Path(..., ge=1, le=2**62),
     ev = audited(db, ctx, "event.czml", f"event:{event_id}", work)
     tca = np.datetime64(int(ev.tca_ns), "ns")
     es = db.store.latest(norad_ids=[int(ev.norad_1), int(ev.norad_2)], at=tca)
-    if len(es) == 0:
+    if len(es) < 2:  # an object's first element set is after TCA: the most recent ones
         es = db.store.latest(norad_ids=[int(ev.norad_1), int(ev.norad_2)])
     if len(es) < 2:
         raise DataError("catalog", None, "norad_id", f"the element sets of objects {ev.norad_1} and {ev.norad_2} "

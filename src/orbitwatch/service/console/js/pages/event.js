@@ -103,7 +103,8 @@ export const page = {
         h("h2", {}, "Downloads"), downloads)));
 
     // CDM and CZML downloads: links appear when this server answers them
-    const czml = await optional(`/v1/events/${id}/czml`);
+    // the extras must not take the page down: an error there hides the extra only
+    const czml = await optional(`/v1/events/${id}/czml`).catch(() => null);
     const links = [];
     for (const [label, url] of [["CDM (KVN)", `/v1/events/${id}/cdm?format=kvn`], ["CDM (XML)", `/v1/events/${id}/cdm?format=xml`]]) {
       const ok = await fetch(url, { method: "GET", credentials: "same-origin" }).then((x) => x.ok).catch(() => false);
@@ -114,7 +115,8 @@ export const page = {
       : [h("span", { class: "muted" }, "No CDM or CZML download on this server yet.")]));
 
     // miss and Pc against update time (event tracks)
-    const track = (await optional(`/v1/events/${id}/track`)) || (await optional("/v1/tracks", { query: { event_id: id } }));
+    const track = (await optional(`/v1/events/${id}/track`).catch(() => null))
+      || (await optional("/v1/tracks", { query: { event_id: id } }).catch(() => null));
     if (track) {
       const pts = trackPoints(Array.isArray(track.tracks) ? track.tracks[0] || {} : track);
       view.append(h("section", { class: "panel", "aria-labelledby": "tr-h" }, h("h2", { id: "tr-h" }, "Updates"),
@@ -133,7 +135,7 @@ export const page = {
       });
       m.svg.dataset.tracks = String(tracks.length);
       view.append(h("section", { class: "panel", "aria-labelledby": "gt-h" }, h("h2", { id: "gt-h" }, "Ground tracks around TCA"),
-        m.svg, h("p", { class: "legend" }, tracks.map((t, i) => h("span", {}, h("span", { class: `sw ${i ? "high" : "medium"}` }), t.name)))));
+        m.svg, h("p", { class: "legend" }, tracks.map((t, i) => h("span", {}, h("span", { class: `sw ${i ? "t2" : "t1"}` }), t.name)))));
     }
     document.body.dataset.ready = "event";
   },
