@@ -19,6 +19,7 @@ from ..visibility import events_visible
 from .jobs import _events_select
 
 router = APIRouter(prefix="/v1", tags=["events"])
+MAX_SAMPLES = 5000
 
 
 @router.get("/events/{event_id}/czml", response_class=Response,
@@ -27,11 +28,14 @@ def event_czml(request: Request, event_id: int = Path(..., ge=1, le=2**62),
                minutes: float = Query(45.0, gt=0, le=720, description="half-span around TCA"),
                step_s: float = Query(30.0, ge=1, le=600), ctx: Context = Depends(context)):
     """The two objects of a visible event around its TCA as CZML (download for Cesium)."""
-    from ...errors import DataError
+    from ...errors import DataError, InvalidRequestError
     from ...propagation import ephemeris_czml, propagate
 
     aid = ctx.principal.agency_id
     db = get_db(request)
+    if 2 * minutes * 60 / step_s > MAX_SAMPLES:
+        raise InvalidRequestError("step_s", f"more than {MAX_SAMPLES:,} samples per object; a larger step or a "
+                                            "shorter span", step_s)
 
     def work(conn):
         r = conn.execute(_events_select().where(and_(events.c.id == event_id, events_visible(aid)))).first()

@@ -83,7 +83,7 @@ export function dataTable({ columns, rows, caption, rowClass, onOpen, sort = nul
   const tbody = h("tbody");
   const more = h("button", { class: "secondary", type: "button", onclick: () => { state.shown += pageSize * 5; draw(); } },
     "Show more");
-  const count = h("p", { class: "muted small", "aria-live": "polite" });
+  const count = h("p", { class: "muted small", "aria-live": "polite", "data-testid": "table-count" });
   if (caption) table.append(h("caption", { class: "muted small" }, caption));
   table.append(thead, tbody);
   const colBy = Object.fromEntries(columns.map((c) => [c.key, c]));
