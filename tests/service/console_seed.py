@@ -38,7 +38,8 @@ def finished_job_with_events(db, agency: str, pairs: list[tuple[int, str, int, s
                                                              & (fleet_objects.c.norad_id == norad))).first() is None:
                 conn.execute(insert(fleet_objects).values(agency_id=aid, norad_id=norad, label="",
                                                           created_at_ns=now_ns()))
-        q.submit(conn, aid, "screening", {"start": tca0, "hours": span_h, "threshold_km": 10.0}, f"user:{agency}/seed")
+        req = q.ScreeningJobRequest.validate(start=tca0, hours=span_h, threshold_km=10.0, max_hours=1e6)
+        q.submit(conn, aid, "screening", req.to_params(), f"user:{agency}/seed")
     c = q.claim(db, "seed", stale_s=60)
     rows = [{"job_id": c.job_id, "agency_id": aid, "norad_1": a, "name_1": na, "norad_2": b, "name_2": nb,
              "tca_ns": int(tca[k]), "miss_km": float(miss[k]), "radial_km": float(rtn[k, 0]),

@@ -91,9 +91,7 @@ def server(tmp_path_factory, sample_file):
             proc.kill()
             raise AssertionError(f"server did not start: {(home / 'serve.log').read_text()[-3000:]}")
         time.sleep(0.2)
-    with db_ids(url) as ids_by_agency:
-        pass
-    yield {"base": base, "csa": ev_csa, "jaxa": ev_jaxa, "ids": ids_by_agency, "log": home / "serve.log"}
+    yield {"base": base, "url": url, "home": home, "csa": ev_csa, "jaxa": ev_jaxa, "ids": event_ids(url)}
     proc.send_signal(signal.SIGTERM)
     try:
         proc.wait(20)
@@ -104,25 +102,18 @@ def server(tmp_path_factory, sample_file):
     assert "Traceback" not in (home / "serve.log").read_text()
 
 
-class db_ids:
+def event_ids(url) -> dict[str, set[int]]:
     """Event ids per agency, read back from the database (the API assigns them)."""
+    from sqlalchemy import create_engine, text
 
-    def __init__(self, url):
-        from sqlalchemy import create_engine, text
-
-        eng = create_engine(url)
-        with eng.connect() as c:
-            rows = c.execute(text("SELECT e.id, a.name FROM events e JOIN agencies a ON a.id = e.agency_id")).all()
-        eng.dispose()
-        self.ids = {}
-        for i, a in rows:
-            self.ids.setdefault(a, set()).add(int(i))
-
-    def __enter__(self):
-        return self.ids
-
-    def __exit__(self, *exc):
-        return False
+    eng = create_engine(url)
+    with eng.connect() as c:
+        rows = c.execute(text("SELECT e.id, a.name FROM events e JOIN agencies a ON a.id = e.agency_id")).all()
+    eng.dispose()
+    ids: dict[str, set[int]] = {}
+    for i, a in rows:
+        ids.setdefault(a, set()).add(int(i))
+    return ids
 
 
 @pytest.fixture(scope="module")
@@ -378,6 +369,22 @@ def test_jobs_page_polls_and_screening_can_be_requested(page, server):
     pg.wait_for_selector("text=/job \\d+ queued/")
     jid = pg.get_by_text(re.compile(r"job \d+ queued")).inner_text().split()[1]
     pg.wait_for_selector(f"table[aria-label='Screening jobs'] tbody tr:has(td:text-is('{jid}')):has-text('queued')")
+    # a worker (here: the library's claim and heartbeat) takes it and reports progress: the page shows it live
+    from orbitwatch.service import jobs as q
+    from orbitwatch.service.db import ServiceDB
+
+    db = ServiceDB(make_settings(server["url"], server["home"]))
+    try:
+        c = q.claim(db, "console-test", stale_s=600)
+        assert c.job_id == int(jid)
+        q.heartbeat(db, c, done=3, total=12, stage="windows")
+        bar = pg.locator(f"progress[aria-label='job {jid} progress']")
+        bar.wait_for()
+        assert bar.get_attribute("value") == "3" and bar.get_attribute("max") == "12"
+        assert "25% windows" in pg.locator(f"table[aria-label='Screening jobs'] tbody tr:has(td:text-is('{jid}'))"
+                                           ).inner_text()
+    finally:
+        db.close()
     shot(pg, "04-jobs")
 
 
@@ -444,6 +451,7 @@ def test_audit_page_lists_the_actions_and_checks_the_chain(page, server):
     pg.get_by_label("Actor", exact=True).fill("")
     pg.get_by_label("Action", exact=True).fill("")
     pg.get_by_role("button", name="Apply").click()
+    pg.wait_for_function("() => !document.querySelector('[data-testid=audit-info]').textContent.startsWith('Loading')")
     shot(pg, "07-admin")
 
 

@@ -65,7 +65,7 @@ export const page = {
     const actor = h("input", { id: "au-actor", type: "search", placeholder: "e.g. user:CSA/ops" });
     const outcome = h("select", { id: "au-outcome" }, ["all", "ok", "denied", "not-found", "invalid", "conflict", "error"].map((o) => h("option", { value: o }, o)));
     const verifyOut = h("span", { role: "status", "data-testid": "verify-result" });
-    const info = h("p", { class: "muted small", "aria-live": "polite" });
+    const info = h("p", { class: "muted small", "aria-live": "polite", "data-testid": "audit-info" });
     let records = [];
     const table = dataTable({ label: "Audit log", rows: [], sort: { key: "id", dir: -1 },
       rowClass: (r) => (r.outcome === "ok" ? "" : "risk-medium"),
