@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -223,6 +224,39 @@ def test_console_is_served_with_a_strict_policy(server):
 def test_the_api_still_refuses_without_credentials(server):
     """The console adds no way around authorisation: its pages only call the API."""
     assert httpx.get(server["base"] + "/v1/events").status_code == 401
+
+
+@contextmanager
+def _api(server, agency, user):
+    """An httpx client signed in as the user (session cookie)."""
+    with httpx.Client(base_url=server["base"], timeout=30) as c:
+        r = c.post("/v1/auth/login", json={"agency": agency, "username": user, "password": PASSWORDS[(agency, user)]})
+        assert r.status_code == 200, r.text
+        yield c
+
+
+def test_event_czml_is_centred_on_tca_and_follows_visibility(server):
+    """GET /v1/events/{id}/czml (the event page's ground tracks and its CZML link)."""
+    k = 0
+    eid, ev = min(server["ids"]["CSA"]) + k, server["csa"][k]
+    with _api(server, "CSA", "analyst1") as c:
+        r = c.get(f"/v1/events/{eid}/czml", params={"minutes": 10, "step_s": 60})
+        assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+        doc = r.json()
+        assert [p["id"] for p in doc] == ["document", str(ev["norad_1"]), str(ev["norad_2"])] or \
+            [p["id"] for p in doc] == ["document", str(ev["norad_2"]), str(ev["norad_1"])]
+        start, stop = (np.datetime64(x.rstrip("Z")) for x in doc[0]["clock"]["interval"].split("/"))
+        assert abs((start + (stop - start) / 2 - np.datetime64(ev["tca_ns"], "ns")) / np.timedelta64(1, "ms")) < 1
+        for p in doc[1:]:
+            cart = np.array(p["position"]["cartesian"]).reshape(-1, 4)
+            assert len(cart) == 21 and p["position"]["referenceFrame"] == "FIXED"
+            radius_km = np.linalg.norm(cart[:, 1:], axis=1) / 1000
+            assert np.all((radius_km > 6400) & (radius_km < 50000))
+        r = c.get(f"/v1/events/{eid}/czml", params={"minutes": 720, "step_s": 1})
+        assert r.status_code == 422 and r.json()["error"]["field"] == "step_s"
+        assert c.get("/v1/events/999999/czml").status_code == 404
+    with _api(server, "JAXA", "ops") as c:  # another agency: the same 404 as an event that does not exist
+        assert c.get(f"/v1/events/{eid}/czml").status_code == 404
 
 
 # ------------------------------------------------------------------ in Chromium

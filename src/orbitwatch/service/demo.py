@@ -30,8 +30,11 @@ class DemoAgency:
 
 
 def seed_demo(db: ServiceDB, settings: ServiceSettings, password: str, *, agency: str = DEMO_AGENCY,
-              username: str = DEMO_USER, hours: float = 24.0, threshold_km: float = 5.0) -> DemoAgency:
-    """Seed (or refresh) the demo agency; runs its screening job here when it has none done yet."""
+              username: str = DEMO_USER, hours: float = 24.0, threshold_km: float = 5.0,
+              backend: str | None = None, catalog=None) -> DemoAgency:
+    """Seed (or refresh) the demo agency; runs its screening job here when it has none done yet.
+
+    ``catalog``: element-set file to import (default: the packaged sample catalog)."""
     import json
 
     from ..samples import sample_catalog_path
@@ -44,7 +47,7 @@ def seed_demo(db: ServiceDB, settings: ServiceSettings, password: str, *, agency
     from .worker import Worker
 
     ctx = cli_context("demo")
-    db.store.import_files([sample_catalog_path()])  # unique by (object, epoch): a second run adds nothing
+    db.store.import_files([catalog or sample_catalog_path()])  # unique by (object, epoch): a rerun adds nothing
     with db.tx() as conn:
         if conn.execute(select(agencies.c.id).where(agencies.c.name == agency)).first() is None:
             accounts.create_agency(conn, ctx, agency, "orbitwatch demo agency")
@@ -70,7 +73,7 @@ def seed_demo(db: ServiceDB, settings: ServiceSettings, password: str, *, agency
                             .order_by(jobs.c.id.desc())).scalar()
         if done is None:
             req = q.ScreeningJobRequest.validate(start=DEMO_START, hours=hours, threshold_km=threshold_km,
-                                                 max_hours=settings.screening_max_hours)
+                                                 backend=backend, max_hours=settings.screening_max_hours)
             q.submit(conn, aid, "screening", req.to_params(), f"cli:{agency}/demo")
     if done is None:
         w = Worker(db, settings, name="demo")
