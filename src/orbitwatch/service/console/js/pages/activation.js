@@ -12,7 +12,8 @@ function timeline(windows, t0, t1) {
   for (let k = 0; k <= 4; k++) {
     const t = t0 + ((t1 - t0) * k) / 4;
     svg.append(s("path", { class: "gridl", d: `M${X(t)} 0V${H - 18}` }),
-      s("text", { x: X(t), y: H - 4, "text-anchor": "middle" }, new Date(t).toISOString().slice(5, 16).replace("T", " ")));
+      s("text", { x: X(t), y: H - 4, "text-anchor": k === 0 ? "start" : k === 4 ? "end" : "middle" },
+        new Date(t).toISOString().slice(5, 16).replace("T", " ")));
   }
   rows.forEach((r, i) => svg.append(s("text", { x: 4, y: 14 + i * rowH }, r)));
   for (const w of windows) {
@@ -40,7 +41,9 @@ export const page = {
     for (const w of windows) if (w.footprint) m.polygon(w.footprint, "foot", `${w.satellite || ""} ${fmt.utc(w.start)}`);
     if (area) m.polygon(area, "area", "activation area");
     m.fit([...geometryRings(area), ...windows.flatMap((w) => geometryRings(w.footprint))], 2);
-    const times = windows.flatMap((w) => [parseUtc(w.start), parseUtc(w.stop || w.end || w.start)]).filter(Number.isFinite);
+    // the timeline spans the activation (start to stop) and every window
+    const times = [parseUtc(a.start), parseUtc(a.stop),
+      ...windows.flatMap((w) => [parseUtc(w.start), parseUtc(w.stop || w.end || w.start)])].filter(Number.isFinite);
     view.append(h("div", { class: "grid2" },
       h("section", { class: "panel", "aria-labelledby": "am-h" }, h("h2", { id: "am-h" }, "Area and footprints"), m.svg),
       h("section", { class: "panel", "aria-labelledby": "ad-h" }, h("h2", { id: "ad-h" }, "Activation"),
