@@ -116,6 +116,13 @@ def _base(path: tuple, files) -> list[str] | None:
         ("admin", "share", "list"): ["admin", "share", "list", "--db-url", admin_db],
         ("admin", "audit", "verify"): ["admin", "audit", "verify", "--db-url", admin_db],
         ("admin", "audit", "export"): ["admin", "audit", "export", "--db-url", admin_db],
+        ("admin", "ingest", "pull-add"): ["admin", "ingest", "pull-add", "celestrak", "--group", "active",
+                                          "--db-url", admin_db],
+        ("admin", "ingest", "pull-list"): ["admin", "ingest", "pull-list", "--db-url", admin_db],
+        ("admin", "ingest", "pull-remove"): ["admin", "ingest", "pull-remove", "999", "--db-url", admin_db],
+        ("admin", "ingest", "pull-run"): ["admin", "ingest", "pull-run", "999", "--db-url", admin_db],  # no network
+        ("admin", "ingest", "drop-scan"): ["admin", "ingest", "drop-scan", "--dir", str(files["dir"] / "drop"),
+                                           "--db-url", admin_db],
         ("events", "list"): ["events", "list"],
         ("events", "show"): ["events", "show", "1"],
         ("events", "changes"): ["events", "changes"],

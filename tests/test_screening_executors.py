@@ -10,6 +10,7 @@ import pytest
 from orbitwatch.conjunction import ScreeningOptions, screen
 from orbitwatch.distributed import DaskExecutor, InProcessExecutor, as_executor
 from orbitwatch.elements import read_elements
+from orbitwatch.errors import InvalidRequestError
 
 CATALOG = "catalog/full-catalog-2023-10-09.3le"
 START = np.datetime64("2023-10-09T12:00", "ns")
@@ -57,10 +58,10 @@ def test_process_pool_matches_serial(sub, serial):
 
 
 def test_dask_local_cluster_matches_serial(sub, serial):
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=40) as cluster, distributed.Client(cluster) as client:
-        ex = DaskExecutor(client=client)
+    # ``--dask local:2``: a LocalCluster whose client is not the process's default one (distributed's
+    # helpers look for the default client; a run on another client once failed with "No clients found")
+    pytest.importorskip("distributed")
+    with DaskExecutor.from_spec("local:2") as ex:
         assert ex.workers == 2
         done = []
         res = screen(sub, START, STOP, threshold_km=20.0, executor=ex, options=OPTIONS,
@@ -68,6 +69,8 @@ def test_dask_local_cluster_matches_serial(sub, serial):
     same(serial, res)
     # progress is orbitwatch.progress's (done, total, stage): a (0, 8) start, then one call per window
     assert done[-1] == (8, 8) and len(done) == 9
+    with pytest.raises(InvalidRequestError, match="local:N"):
+        DaskExecutor.from_spec("local:zero")
 
 
 def test_python_sgp4_backend_in_processes_matches(sub):

@@ -43,6 +43,8 @@ _LAZY = {
     **{n: "orbitwatch.conjunction" for n in (
         "screen", "ScreeningOptions", "ScreeningResult", "ConjunctionEvents", "Sphere", "EllipsoidRTN",
         "ObjectStatus", "parse_volume", "add_collision_probability", "event_cdm", "socrates_report")},
+    **{n: "orbitwatch.conjunction.screening" for n in ("screen_incremental", "changed_objects")},
+    **{n: "orbitwatch.catalog.synth" for n in ("synthesize_population", "CONSTELLATION_SHELLS")},
     # collision probability and CDMs
     **{n: "orbitwatch.conjunction" for n in (
         "assess_cdm", "pc_circle", "pc_at_tca", "pc_for_events", "pc_monte_carlo", "nc3d", "PcTable",

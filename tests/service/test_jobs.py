@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from orbitwatch.service import jobs as q
+from orbitwatch.service import notify
 from orbitwatch.store.service_schema import agencies, events, jobs
 
 from conftest import PYTHON, subprocess_env
@@ -91,6 +92,9 @@ def test_a_stale_job_is_taken_again_and_the_old_claim_is_void(world):
         q.complete(conn, second, {"n_events": 0})
     row = _job(world.db, jid)
     assert row["status"] == "done" and row["worker"] == "new-worker" and row["attempts"] == 2
+    with world.db.read() as conn:  # job.done published once, with the completion (the lost claim's rolled back)
+        got = [(n["kind"], n["subject"], n["payload"]) for n in notify.since(conn, aid)]
+    assert got == [("job.done", f"job:{jid}", {"job": jid, "kind": "screening", "status": "done", "n_events": 0})]
 
 
 def test_a_job_that_keeps_losing_its_worker_fails(world):
@@ -104,6 +108,9 @@ def test_a_job_that_keeps_losing_its_worker_fails(world):
     assert q.claim(world.db, "w", stale_s=60, max_attempts=2) is None
     row = _job(world.db, jid)
     assert row["status"] == "failed" and json.loads(row["error"])["type"] == "WorkerLost"
+    with world.db.read() as conn:
+        got = notify.since(conn, aid)
+    assert [n["kind"] for n in got] == ["job.failed"] and got[0]["payload"]["error"]["type"] == "WorkerLost"
 
 
 def test_submit_validates_before_queueing(world):

@@ -21,7 +21,8 @@ def fuzz_app(tmp_path_factory, sample_file):
 
     home = tmp_path_factory.mktemp("fuzz")
     s = make_settings(f"sqlite:///{home / 'fuzz.db'}", home, rate_limit_key_per_minute=0,
-                      rate_limit_address_per_minute=0, max_upload_bytes=200_000)
+                      rate_limit_address_per_minute=0, max_upload_bytes=200_000,
+                      stream_max_s=0.2, stream_poll_s=0.05)
     db = ServiceDB(s)
     keys = seed(db, s, sample_file)
     app = create_app(s, db=db)

@@ -25,6 +25,9 @@ app.add_typer(user_app, name="user")
 app.add_typer(key_app, name="key")
 app.add_typer(share_app, name="share")
 app.add_typer(audit_app, name="audit")
+ingest_app = typer.Typer(help="Catalog ingest: scheduled CelesTrak / Space-Track pulls, the drop folder.",
+                         no_args_is_help=True)
+app.add_typer(ingest_app, name="ingest")
 
 DbOpt = typer.Option(None, "--db-url", help=DB_HELP, envvar="ORBITWATCH_DATABASE_URL")
 JsonOpt = typer.Option(False, "--json", help="The result as JSON on stdout.")
@@ -284,6 +287,139 @@ def audit_export(output: Optional[Path] = typer.Option(None, "-o", "--output", h
     else:
         out.write_text(text)
         err_console.print(f"wrote {len(recs)} audit records to {out}", markup=False, highlight=False)
+
+
+# ------------------------------------------------------------------------------------ ingest
+@ingest_app.command("pull-add")
+def ingest_pull_add(source: str = typer.Argument(..., help="celestrak or spacetrack."),
+                    group: Optional[str] = typer.Option(None, "--group", help="CelesTrak GROUP, e.g. active, "
+                                                                               "stations."),
+                    query: Optional[str] = typer.Option(None, "--query", help="Space-Track gp predicates, e.g. "
+                                                                               "'decay_date/null-val/epoch/>now-30'."),
+                    fmt: str = typer.Option("json", "--format", help="json, csv, tle/3le, xml or kvn."),
+                    every_hours: float = typer.Option(8.0, "--every-hours", help="Period of the pull."),
+                    db_url: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+    """Pull the catalog from CelesTrak or Space-Track every N hours (run by the dispatcher).
+
+    Examples: `orbitwatch admin ingest pull-add celestrak --group active --every-hours 8`;
+    `orbitwatch admin ingest pull-add spacetrack --format json` (account in
+    ORBITWATCH_SPACETRACK_IDENTITY / ORBITWATCH_SPACETRACK_PASSWORD).
+    """
+    from ..requests import check_choice, check_range
+    from ..service import ingest, schedules
+
+    check_choice("source", source, ("celestrak", "spacetrack"))
+    check_range("every_hours", every_hours, 0.0, 24.0 * 31, lo_open=True)
+    check_choice("format", fmt, ingest.CELESTRAK_FORMATS if source == "celestrak" else ingest.SPACETRACK_FORMATS)
+    if source == "celestrak" and not group:
+        from ..errors import InvalidRequestError
+
+        raise InvalidRequestError("--group", "a CelesTrak pull needs a group (e.g. active)")
+    params = {"format": fmt, **({"group": group} if group else {}), **({"query": query} if query else {})}
+
+    def work(conn, ctx):
+        sid = schedules.create(conn, agency_id=None, kind=source, params=params, every_hours=every_hours,
+                               first_run_ns=None, created_by=ctx.principal.actor)
+        ctx.audit(conn, "ingest.pull.add", "ok", f"schedule:{sid}", {"source": source, **params})
+        return sid
+
+    sid = _run(db_url, work)
+    if as_json:
+        print_json({"id": sid, "source": source, "params": params, "every_hours": every_hours})
+    else:
+        console.print(f"pull {sid}: {source} {params} every {every_hours:g} h", markup=False, highlight=False)
+
+
+def _pulls(conn) -> list[dict]:
+    from sqlalchemy import select
+
+    from ..service import schedules
+    from ..store.notify_schema import schedules as table
+
+    rows = conn.execute(select(table).where(table.c.agency_id.is_(None)).order_by(table.c.id)).all()
+    return [schedules.to_dict(r) for r in rows]
+
+
+@ingest_app.command("pull-list")
+def ingest_pull_list(db_url: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+    """List the catalog pulls with their next run and last result."""
+    items = _run(db_url, lambda conn, ctx: _pulls(conn))
+    for it in items:
+        it["ok"] = it["last_result"].get("ok", "")
+    _rows(items, ["id", "kind", "params", "every_hours", "next_run", "last_run", "ok"], "pulls", as_json)
+
+
+@ingest_app.command("pull-remove")
+def ingest_pull_remove(pull_id: int = typer.Argument(..., min=1), db_url: Optional[str] = DbOpt):
+    """Stop a catalog pull."""
+    from sqlalchemy import and_, delete
+
+    from ..errors import NotFoundError
+    from ..store.notify_schema import schedules as table
+
+    def work(conn, ctx):
+        n = conn.execute(delete(table).where(and_(table.c.id == pull_id, table.c.agency_id.is_(None)))).rowcount
+        if n != 1:
+            raise NotFoundError(f"no catalog pull {pull_id}")
+        ctx.audit(conn, "ingest.pull.remove", "ok", f"schedule:{pull_id}")
+
+    _run(db_url, work)
+    err_console.print(f"pull {pull_id} removed", markup=False, highlight=False)
+
+
+@ingest_app.command("pull-run")
+def ingest_pull_run(pull_id: int = typer.Argument(..., min=1), db_url: Optional[str] = DbOpt,
+                    as_json: bool = JsonOpt):
+    """Run a catalog pull now (its schedule is unchanged); exit 1 when it fails."""
+    from ..errors import NotFoundError
+    from ..service import ingest
+    from ..service.auth import cli_context
+
+    db = _db(db_url)
+    try:
+        with db.read() as conn:
+            pull = next((p for p in _pulls(conn) if p["id"] == pull_id), None)
+        if pull is None:
+            raise NotFoundError(f"no catalog pull {pull_id}")
+        r = ingest.run_pull(db, db.settings, pull_id, pull["kind"], pull["params"],
+                            actor=cli_context().principal.actor)
+    finally:
+        db.close()
+    if as_json:
+        print_json(r)
+    elif r["ok"]:
+        console.print(f"pull {pull_id}: {r['inserted']} new element sets of {r['n_records']} "
+                      f"({r['objects_new']} new objects)", markup=False, highlight=False)
+    else:
+        err_console.print(f"pull {pull_id} failed: {r['error'].get('message')}", markup=False, highlight=False)
+    if not r["ok"]:
+        raise typer.Exit(1)
+
+
+@ingest_app.command("drop-scan")
+def ingest_drop_scan(folder: Optional[Path] = typer.Option(None, "--dir", help="Folder (default: "
+                                                                                "$ORBITWATCH_DROP_DIR)."),
+                     db_url: Optional[str] = DbOpt, as_json: bool = JsonOpt):
+    """Import the files in the drop folder now (the dispatcher also does this every few seconds)."""
+    from ..errors import InvalidRequestError
+    from ..service import ingest
+
+    db = _db(db_url)
+    try:
+        where = folder or db.settings.drop_dir
+        if where is None:
+            raise InvalidRequestError("--dir", "give a folder or set ORBITWATCH_DROP_DIR")
+        out = ingest.scan_drop_dir(db, where, settle_s=0.0, max_bytes=db.settings.max_upload_bytes)
+    finally:
+        db.close()
+    if as_json:
+        print_json(out)
+    else:
+        for r in out:
+            console.print(f"{r['file']}: {'imported' if r['ok'] else 'refused'} -> {r['moved_to']}",
+                          markup=False, highlight=False)
+    if any(not r["ok"] for r in out):
+        raise typer.Exit(1)
 
 
 def register(main_app: typer.Typer) -> None:

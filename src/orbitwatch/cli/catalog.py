@@ -32,7 +32,8 @@ app = typer.Typer(
         "  orbitwatch catalog import catalog.3le gp.json\n\n"
         "  orbitwatch catalog list --regime GEO --type payload\n\n"
         "  orbitwatch catalog list --name 'STARLINK-11748 [DTC]' --json\n\n"
-        "  orbitwatch catalog show 25544 --history"
+        "  orbitwatch catalog show 25544 --history\n\n"
+        "  orbitwatch catalog synth 100000 -o pop-100k.3le.gz"
     ),
     no_args_is_help=True,
 )
@@ -344,3 +345,57 @@ def show_command(
         _err_table("History", ["epoch (UTC)", "element set no", "perigee km", "apogee km", "bstar 1/ER"], rows,
                    justify={c: "right" for c in ("element set no", "perigee km", "apogee km", "bstar 1/ER")})
 
+
+
+# -------------------------------------------------------------------------------------------- synth
+@app.command("synth")
+def synth_command(
+    n_objects: int = typer.Argument(..., help="Size of the catalog to make, e.g. 100000, 300000, 1000000."),
+    out: Path = typer.Option(..., "-o", "--output", help="File to write; the format comes from the extension "
+                                                        "(.3le/.tle: TLE, .json/.xml/.kvn/.csv: OMM; .gz "
+                                                        "compresses). Beyond 339,999 objects, TLEs cannot carry the "
+                                                        "catalog numbers: use OMM."),
+    seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same catalog."),
+    elements: Optional[List[Path]] = typer.Option(None, "--from", "--elements",
+                                                  help="The real catalog to resample (default: the shipped "
+                                                       "2023-10-09 public catalog)."),
+    constellations: bool = typer.Option(True, "--constellations/--no-constellations",
+                                        help="Put the filed Starlink, Kuiper and OneWeb shells in (8,360 "
+                                             "satellites)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the output file if it exists."),
+):
+    """Make a future population: a seeded, reproducible catalog of N objects for load tests.
+
+    It holds the real catalog, the filed mega-constellation shells (Walker patterns at their
+    published altitudes and inclinations) and a background resampled from the real catalog's
+    joint (a, e, i, B*) distribution by orbit regime; every set at one epoch. See
+    docs/screening.md, "Future populations".
+
+    Examples:
+
+      orbitwatch catalog synth 100000 -o pop-100k.3le.gz
+
+      orbitwatch catalog synth 1000000 -o pop-1m.json.gz --seed 7
+    """
+    from ..catalog.synth import MAX_TLE_NORAD_ID, synthesize_population
+    from ..elements import read_elements
+    from ..elements.io import write_elements
+    from ..errors import InvalidRequestError
+    from ..requests import check_int
+    from ..samples import sample_catalog_path
+
+    check_int("n_objects", n_objects, 1, 10_000_000)
+    check_output_file(out, force=force, option="--output")
+    suffixes = [s.lower() for s in out.suffixes if s.lower() != ".gz"]
+    tle_like = (suffixes[-1] if suffixes else ".3le") in (".3le", ".tle", ".txt", "")
+    if elements:
+        real = _from_files(elements).latest()
+    else:
+        real = read_elements(sample_catalog_path()).elements
+    pop = synthesize_population(real, n_objects, seed=seed, **({} if constellations else {"constellations": ()}))
+    if tle_like and int(pop.norad_id.max()) > MAX_TLE_NORAD_ID:
+        raise InvalidRequestError("--output", f"{n_objects:,} objects need catalog numbers up to "
+                                  f"{int(pop.norad_id.max()):,}, beyond what a TLE can carry ({MAX_TLE_NORAD_ID:,}); "
+                                  "write OMM (.json, .xml, .kvn or .csv)", str(out))
+    write_elements(pop, out)
+    print_note(f"wrote {len(pop):,} element sets to {out} (seed {seed})")

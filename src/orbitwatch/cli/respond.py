@@ -93,6 +93,9 @@ def respond(
                                                       "repeated; any case)."),
     max_resolution_m: Optional[float] = typer.Option(None, "--max-resolution-m",
                                                      help="Only sensors at least this fine (m, > 0)."),
+    no_profile: bool = typer.Option(False, "--no-profile",
+                                    help="Do not apply the hazard's profile (resolution limits per sensor type, "
+                                         "see docs/disaster-response.md); --max-resolution-m also overrides it."),
     prefer_fine: float = typer.Option(0.0, "--prefer-fine-h",
                                       help="Hours of penalty per decade of resolution above 1 m "
                                            "(favour fine sensors)."),
@@ -123,7 +126,8 @@ def respond(
                                   coverage=coverage, agencies=agencies, types=types,
                                   max_resolution_m=max_resolution_m, radius_km=radius_km, elements=elements,
                                   planner="optimal" if optimal else planner, min_sun_elevation_deg=min_sun,
-                                  prefer_fine_h=prefer_fine, satellites=satellites, sensors=sensors, backend=backend)
+                                  prefer_fine_h=prefer_fine, satellites=satellites, sensors=sensors, backend=backend,
+                                  profile=not no_profile)
     if not no_files:
         check_output_dir(out)
     if req.element_rejects:

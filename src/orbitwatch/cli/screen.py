@@ -41,6 +41,7 @@ too. Every output file has them, flagged "slow".
   orbitwatch screen catalog.3le --hours 6 --json > events.json
   orbitwatch screen --db --days 1          (the catalog in the orbitwatch database)
   orbitwatch screen catalog.3le --dask tcp://scheduler:8786
+  orbitwatch screen pop-100k.3le.gz --hours 1 --threshold-km 1 --dask local:2
   orbitwatch screen catalog.3le --oem ours.oem --oem partner.oem --days 7 --pc
   orbitwatch screen --db --oem ours.oem --record --alerts
 
@@ -148,7 +149,9 @@ def screen_command(
                                                                        "or comma separated, # comments)."),
     backend: Optional[str] = typer.Option(None, "--backend", help="Propagator: numba (default) or sgp4."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Threads (default: all cores)."),
-    dask: Optional[str] = typer.Option(None, "--dask", help="Run on a Dask cluster: scheduler address."),
+    dask: Optional[str] = typer.Option(None, "--dask", help="Run on a Dask cluster: a scheduler address "
+                                                            "(tcp://host:8786), or local:N to start a local cluster "
+                                                            "of N worker processes for this run."),
     dask_timeout: float = typer.Option(5.0, "--dask-timeout", help="Seconds to wait for the Dask scheduler."),
     pc: bool = typer.Option(False, "--pc", help="Compute collision probabilities (default TLE covariances, "
                                                 "CARA hard-body radii)."),
@@ -321,7 +324,7 @@ def _run(req, catalog, use_db, db_url, output, fmt, as_json, report, cdm_dir, cd
     t0, t1 = span.start, span.stop
     for w in ages.warnings:
         print_warning(w)
-    executor = DaskExecutor(address=req.dask, timeout_s=req.dask_timeout_s) if req.dask \
+    executor = DaskExecutor.from_spec(req.dask, timeout_s=req.dask_timeout_s) if req.dask \
         else InProcessExecutor(req.workers)
     oems, prep = _load_ephemerides(req, elements)
     n_objects = len(prep.elements) if prep is not None else len(elements)

@@ -53,7 +53,9 @@ def _run_uvicorn(settings, host: str, port: int, workers: int, log_level: str) -
                       f"jobs {'in-process' if settings.jobs_in_process else 'by orbitwatch worker'})",
                       markup=False, highlight=False)
     uvicorn.run("orbitwatch.service.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, proxy_headers=False)
+                log_level=log_level, proxy_headers=False,
+                # open event streams (GET /v1/stream) would otherwise hold a shutdown for their lifetime
+                timeout_graceful_shutdown=10)
 
 
 @contextmanager
@@ -101,7 +103,9 @@ def worker_command(
     try:
         w = Worker(db, settings)
         err_console.print(f"worker {w.name} on {_masked(settings)}", markup=False, highlight=False)
-        n = w.run(stop, max_jobs=max_jobs, idle_exit=once)
+        from ..service.worker import run_with_dispatcher
+
+        n = run_with_dispatcher(w, stop, max_jobs=max_jobs, once=once)
         err_console.print(f"worker {w.name}: {n} job(s) run", markup=False, highlight=False)
     finally:
         db.close()

@@ -174,6 +174,34 @@ class DaskExecutor:
             self._owns = False
         self.client = client
 
+    @classmethod
+    def local(cls, n_workers: int, *, memory_limit: str = "auto") -> "DaskExecutor":
+        """A ``LocalCluster`` of ``n_workers`` single-threaded worker processes on this machine,
+        started now and shut down by :meth:`close` (each worker's memory is bounded by
+        ``memory_limit``, Dask's own per-worker limit)."""
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:  # pragma: no cover - distributed is a dependency of the dask extra
+            raise UnavailableError("Dask", "the 'distributed' package is not installed", "local") from None
+        cluster = LocalCluster(n_workers=int(n_workers), threads_per_worker=1, processes=True,
+                               memory_limit=memory_limit, dashboard_address=None, host="127.0.0.1")
+        ex = cls(client=Client(cluster, set_as_default=False))
+        ex._owns, ex._cluster = True, cluster
+        return ex
+
+    @classmethod
+    def from_spec(cls, spec: str, *, timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S) -> "DaskExecutor":
+        """``local`` or ``local:N`` (a LocalCluster of N workers, default the cores) or a scheduler address."""
+        spec = str(spec)
+        if spec == "local" or spec.startswith("local:"):
+            import os
+
+            n = spec.partition(":")[2]
+            if n and not (n.isdigit() and int(n) > 0):
+                raise InvalidRequestError("dask", f"local:N needs a positive worker count, got {n!r}", spec)
+            return cls.local(int(n) if n else (os.cpu_count() or 1))
+        return cls(address=spec, timeout_s=timeout_s)
+
     @property
     def workers(self) -> int:
         info = self.client.scheduler_info()
@@ -201,8 +229,10 @@ class DaskExecutor:
                 if check is not None:
                     check()
                 try:
-                    done, _ = dask_wait(list(pending), timeout=CHECK_INTERVAL_S if check is not None else None,
-                                        return_when="FIRST_COMPLETED")
+                    # distributed.wait looks for the *current* client; ours is not the default one
+                    with self.client.as_current():
+                        done, _ = dask_wait(list(pending), timeout=CHECK_INTERVAL_S if check is not None else None,
+                                            return_when="FIRST_COMPLETED")
                 except TimeoutError:
                     continue
                 for f in done:
@@ -220,6 +250,9 @@ class DaskExecutor:
     def close(self) -> None:
         if self._owns:
             self.client.close()
+            cluster = getattr(self, "_cluster", None)
+            if cluster is not None:
+                cluster.close()
 
     def __enter__(self):
         return self

@@ -15,7 +15,8 @@ from .fleet import (Fleet, Satellite, Sensor, default_fleet_elements, extract_fl
                     load_fleet, parse_satellites, parse_sensors, replicate)
 from .plan import (HAZARD_PENALTY_H, Acquisition, Plan, Preferences, TaskingRequest, feasible_options,
                    plan_acquisitions, plan_optimal, tasking_requests)
-from .request import PLANNERS, ResponseRequest, run_response
+from .profiles import PROFILES, HazardProfile, profile_for
+from .request import PLANNERS, ResponseRequest, apply_profile, run_response
 
 __all__ = [
     "AccessConfig", "AccessResult", "Opportunity", "compute_access", "sun_elevation_at", "teme_to_itrf_fast",
@@ -24,5 +25,5 @@ __all__ = [
     "default_fleet_elements", "extract_fleet_elements", "fleet_elements", "load_fleet", "parse_satellites",
     "parse_sensors", "replicate", "HAZARD_PENALTY_H", "Acquisition", "Plan", "Preferences", "feasible_options",
     "plan_acquisitions", "plan_optimal", "tasking_requests", "TaskingRequest", "PLANNERS", "ResponseRequest",
-    "run_response",
+    "run_response", "PROFILES", "HazardProfile", "profile_for", "apply_profile",
 ]

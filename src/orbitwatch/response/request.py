@@ -89,6 +89,10 @@ class ResponseRequest:
     satellites: str | None = None
     sensors: str | None = None
     backend: str | None = None
+    #: apply the hazard's profile (resolution limits per sensor type) when no max_resolution_m is given
+    profile: bool = True
+    #: what applying the profile did (copied into the plan's notes)
+    profile_notes: tuple = field(default=(), compare=False, repr=False)
     #: records of the element file that could not be read (each names its file, line and field)
     element_rejects: tuple = field(default=(), compare=False, repr=False)
     _activation: Activation | None = field(default=None, compare=False, repr=False)
@@ -107,14 +111,16 @@ class ResponseRequest:
                 max_resolution_m: float | None = None, radius_km: float | None = None, elements: Any = None,
                 planner: str = "greedy", min_sun_elevation_deg: float = 10.0, prefer_fine_h: float = 0.0,
                 satellites: str | Path | None = None, sensors: str | Path | None = None,
-                backend: str | None = None, name: str | None = None, now: Any = None) -> "ResponseRequest":
+                backend: str | None = None, name: str | None = None, now: Any = None,
+                profile: bool = True) -> "ResponseRequest":
         """Check every value, read the area, resolve defaults; raise before any work is done.
 
         ``area``: a GeoJSON file name, a GeoJSON mapping, or None for the shipped sample.
         ``start``: ISO UTC text (default: the GeoJSON's ``start``, else ``now``, else the
         current time); one of ``stop``/``hours``/``days`` (default: the GeoJSON's ``hours``,
         else 48 h; at most 336 h). ``agencies`` and ``types`` accept comma lists and match
-        case-insensitively.
+        case-insensitively. ``profile`` (default True): keep only the sensors the hazard's
+        profile asks for (:mod:`orbitwatch.response.profiles`) unless ``max_resolution_m`` is given.
         """
         # plain numbers and choices first: cheapest, and the caller's own mistakes
         coverage = check_range("coverage", coverage, 0.0, 1.0, lo_open=True)
@@ -194,6 +200,9 @@ class ResponseRequest:
         if agency_list is not None:
             agency_list = tuple(fleet.canonical_agencies(agency_list))
         selected = cls._select(fleet, agency_list, type_list, max_resolution_m)
+        notes: tuple = ()
+        if profile and max_resolution_m is None:
+            selected, notes = apply_profile(selected, act.hazard)
         element_sets, rejects = cls._read_elements(elements, selected)
         return cls(geojson=obj, source=source, hazard=act.hazard, start=act.start, hours=act.hours, name=act.name,
                    radius_km=radius_km, coverage=coverage, agencies=agency_list, types=type_list,
@@ -202,7 +211,8 @@ class ResponseRequest:
                    planner=planner, min_sun_elevation_deg=min_sun_elevation_deg, prefer_fine_h=prefer_fine_h,
                    satellites=None if satellites is None else str(satellites),
                    sensors=None if sensors is None else str(sensors), backend=backend,
-                   element_rejects=tuple(rejects), _activation=act, _fleet=selected, _element_sets=element_sets)
+                   profile=bool(profile), profile_notes=notes, element_rejects=tuple(rejects), _activation=act,
+                   _fleet=selected, _element_sets=element_sets)
 
     @staticmethod
     def _read_elements(elements, fleet: Fleet):
@@ -261,13 +271,18 @@ class ResponseRequest:
         """The fleet to search: the shipped one with the user's files, filtered as asked."""
         if self._fleet is not None:
             return self._fleet
-        f = load_fleet(self.satellites, self.sensors)
-        return self._select(f, self.agencies, self.types, self.max_resolution_m)
+        f = self._select(load_fleet(self.satellites, self.sensors), self.agencies, self.types, self.max_resolution_m)
+        if self.profile and self.max_resolution_m is None:
+            f = apply_profile(f, self.hazard)[0]
+        return f
 
     def preferences(self):
         from .plan import Preferences
 
-        return Preferences(coverage_target=self.coverage, resolution_weight_h=self.prefer_fine_h)
+        from .profiles import profile_for
+
+        penalty = profile_for(self.hazard).penalty_h if self.profile else None
+        return Preferences(coverage_target=self.coverage, resolution_weight_h=self.prefer_fine_h, penalty_h=penalty)
 
     def to_dict(self) -> dict:
         """The request as resolved (JSON-ready; times ISO UTC with Z)."""
@@ -279,7 +294,8 @@ class ResponseRequest:
                 "agencies": None if self.agencies is None else list(self.agencies),
                 "types": None if self.types is None else list(self.types), "max_resolution_m": self.max_resolution_m,
                 "elements": None if self.elements is None else str(self.elements), "planner": self.planner,
-                "min_sun_elevation_deg": self.min_sun_elevation_deg, "prefer_fine_h": self.prefer_fine_h}
+                "min_sun_elevation_deg": self.min_sun_elevation_deg, "prefer_fine_h": self.prefer_fine_h,
+                "profile": self.profile}
 
 
 def run_response(request: ResponseRequest, progress: Progress | ProgressCallback | None = None):
@@ -302,5 +318,28 @@ def run_response(request: ResponseRequest, progress: Progress | ProgressCallback
     prog.update(1, 3, "planning")
     pref = request.preferences()
     plan = plan_optimal(acc, pref) if request.planner == "optimal" else plan_acquisitions(acc, pref)
+    plan.notes.extend(request.profile_notes)
     prog.update(2, 3, "planned")
     return plan
+
+
+def apply_profile(fleet: Fleet, hazard: str) -> tuple[Fleet, tuple[str, ...]]:
+    """The sensors of ``fleet`` the hazard's profile asks for, and a note saying what was done.
+
+    When none qualifies, the whole fleet is kept (a coarse image is better than none) and the
+    note says so.
+    """
+    from .profiles import profile_for
+
+    prof = profile_for(hazard)
+    sens = tuple(s for s in fleet.sensors if prof.allows(s.type, s.resolution_m))
+    limits = ", ".join(f"{t} <= {v:g} m" for t, v in sorted(prof.max_resolution_m.items()) if v < 1e8)
+    if not limits:
+        return fleet, ()
+    platforms = {s.platform for s in sens}
+    sats = tuple(s for s in fleet.satellites if s.platform in platforms)
+    if not sats:
+        return fleet, (f"no sensor of the selected fleet meets the {hazard} profile ({limits}); planned with "
+                       "every sensor instead",)
+    return Fleet(sats, sens), (f"{hazard} profile applied: {limits} ({prof.products}); override with "
+                               "max_resolution_m or profile=False",)

@@ -24,9 +24,10 @@ from ..errors import InvalidRequestError
 from ..requests import TimeSpan, check_choice, check_range
 from ..store.service_schema import events, fleet_objects, jobs
 from ..timeutil import format_iso
+from . import notify
 from .db import ServiceDB, now_ns
 
-JOB_KINDS = ("screening",)
+JOB_KINDS = ("screening", "charter_plan")
 BACKENDS = ("numba", "sgp4")
 
 
@@ -97,14 +98,17 @@ def claim(db: ServiceDB, worker: str, *, stale_s: float, max_attempts: int = 3) 
     token = secrets.token_hex(16)
     with db.tx() as conn:
         # housekeeping of dead claims: cancelled on request, failed after too many attempts
-        conn.execute(update(jobs).where(and_(jobs.c.status == "running", jobs.c.heartbeat_ns < stale,
-                                             jobs.c.cancel_requested.is_(True)))
-                     .values(status="cancelled", finished_at_ns=now, claim_token=None))
-        conn.execute(update(jobs).where(and_(jobs.c.status == "running", jobs.c.heartbeat_ns < stale,
-                                             jobs.c.attempts >= max_attempts))
-                     .values(status="failed", finished_at_ns=now, claim_token=None,
-                             error=json.dumps({"type": "WorkerLost", "message": f"the job's worker stopped "
-                                               f"answering {max_attempts} times; giving up"})))
+        for r in conn.execute(update(jobs).where(and_(jobs.c.status == "running", jobs.c.heartbeat_ns < stale,
+                                                      jobs.c.cancel_requested.is_(True)))
+                              .values(status="cancelled", finished_at_ns=now, claim_token=None)
+                              .returning(jobs.c.id, jobs.c.agency_id, jobs.c.kind)).all():
+            announce(conn, r.id, r.agency_id, r.kind, "cancelled")
+        lost = {"type": "WorkerLost", "message": f"the job's worker stopped answering {max_attempts} times; giving up"}
+        for r in conn.execute(update(jobs).where(and_(jobs.c.status == "running", jobs.c.heartbeat_ns < stale,
+                                                      jobs.c.attempts >= max_attempts))
+                              .values(status="failed", finished_at_ns=now, claim_token=None, error=json.dumps(lost))
+                              .returning(jobs.c.id, jobs.c.agency_id, jobs.c.kind)).all():
+            announce(conn, r.id, r.agency_id, r.kind, "failed", {"error": lost})
         lock = " FOR UPDATE SKIP LOCKED" if db.backend == "postgresql" else ""
         row = conn.execute(text(
             "UPDATE jobs SET status = 'running', worker = :w, claim_token = :tok, heartbeat_ns = :now,"
@@ -119,9 +123,18 @@ def claim(db: ServiceDB, worker: str, *, stale_s: float, max_attempts: int = 3) 
     return Claim(int(row.id), int(row.agency_id), row.kind, json.loads(row.params), token, int(row.attempts))
 
 
+def announce(conn: Connection, job_id: int, agency_id: int, kind: str, status: str, extra: dict | None = None) -> None:
+    """Publish ``job.<status>`` to the job's agency, in the transaction that changes the status."""
+    notify.publish(conn, [agency_id], f"job.{status}", f"job:{job_id}",
+                   {"job": int(job_id), "kind": kind, "status": status, **(extra or {})})
+
+
 def heartbeat(db: ServiceDB, c: Claim, done: float | None = None, total: float | None = None,
-              stage: str | None = None) -> tuple[bool, bool]:
-    """Record liveness (and progress); returns (still ours, cancel requested)."""
+              stage: str | None = None, announce_progress: bool = False) -> tuple[bool, bool]:
+    """Record liveness (and progress); returns (still ours, cancel requested).
+
+    With ``announce_progress`` a ``job.progress`` notification is published with it (the
+    worker throttles these: ``ORBITWATCH_PROGRESS_NOTIFY_S``)."""
     values: dict[str, Any] = {"heartbeat_ns": now_ns()}
     if done is not None:
         values["progress_done"] = float(done)
@@ -133,6 +146,9 @@ def heartbeat(db: ServiceDB, c: Claim, done: float | None = None, total: float |
         row = conn.execute(update(jobs).where(and_(jobs.c.id == c.job_id, jobs.c.claim_token == c.token,
                                                    jobs.c.status == "running")).values(**values)
                            .returning(jobs.c.cancel_requested)).first()
+        if row is not None and announce_progress:
+            notify.publish(conn, [c.agency_id], "job.progress", f"job:{c.job_id}",
+                           {"job": c.job_id, "kind": c.kind, "done": done, "total": total, "stage": stage})
     if row is None:
         return False, True
     return True, bool(row[0])
@@ -150,6 +166,8 @@ def complete(conn: Connection, c: Claim, result: dict) -> None:
                              claim_token=None))
     if r.rowcount != 1:
         raise LostClaim(c.job_id)
+    announce(conn, c.job_id, c.agency_id, c.kind, "done",
+             {k: result[k] for k in ("n_events", "start", "stop", "threshold_km") if k in result})
 
 
 def finish_failed(db: ServiceDB, c: Claim, status: str, error: dict) -> bool:
@@ -158,17 +176,21 @@ def finish_failed(db: ServiceDB, c: Claim, status: str, error: dict) -> bool:
                                                  jobs.c.status == "running"))
                          .values(status=status, finished_at_ns=now_ns(), error=json.dumps(error), stage=status,
                                  claim_token=None))
+        if r.rowcount == 1:
+            announce(conn, c.job_id, c.agency_id, c.kind, status, {"error": error})
     return r.rowcount == 1
 
 
 def request_cancel(conn: Connection, job_id: int) -> str:
     """Cancel a queued job at once; ask a running one to stop. Returns the status after."""
-    row = conn.execute(select(jobs.c.status).where(jobs.c.id == job_id)).first()
+    row = conn.execute(select(jobs.c.status, jobs.c.agency_id, jobs.c.kind).where(jobs.c.id == job_id)).first()
     if row is None:
         raise InvalidRequestError("job_id", "no such job", job_id)
     if row.status == "queued":
-        conn.execute(update(jobs).where(and_(jobs.c.id == job_id, jobs.c.status == "queued"))
-                     .values(status="cancelled", finished_at_ns=now_ns(), stage="cancelled"))
+        r = conn.execute(update(jobs).where(and_(jobs.c.id == job_id, jobs.c.status == "queued"))
+                         .values(status="cancelled", finished_at_ns=now_ns(), stage="cancelled"))
+        if r.rowcount == 1:
+            announce(conn, job_id, row.agency_id, row.kind, "cancelled")
         return "cancelled"
     if row.status == "running":
         conn.execute(update(jobs).where(jobs.c.id == job_id).values(cancel_requested=True))
@@ -213,10 +235,29 @@ def run_screening(db: ServiceDB, c: Claim, progress, default_backend: str = "num
         raise InvalidRequestError("fleet", "none of the agency's fleet objects is in the catalog")
     progress.check()
 
+    # operators' ephemerides (own, and partners' shared ones) where they cover the span
+    from . import ssa
+
+    start_ns = int(req.start.astype("datetime64[ns]").astype(np.int64))
+    stop_ns = int(req.stop.astype("datetime64[ns]").astype(np.int64))
+    with db.read() as conn:
+        eph_rows = [r for r in ssa.ephemerides_for_job(conn, c.agency_id, start_ns, stop_ns,
+                                                       c.params.get("ephemeris_ids") or ())
+                    if int(r.norad_id) in ids]
+    oems = []
+    if eph_rows:
+        from ..odm import parse_oem
+
+        oems = [parse_oem(r.content, f"ephemeris:{int(r.id)}") for r in eph_rows]
+
     # the job's Progress goes straight in: screen() reports each window and honours cancel()
     res = screen(catalog, req.start, req.stop, threshold_km=req.threshold_km, primaries=present,
-                 backend=req.backend or default_backend, progress=progress)
+                 backend=req.backend or default_backend, progress=progress, ephemerides=oems or None)
     ev = res.events
+    if len(ev):
+        from ..conjunction import add_collision_probability
+
+        ev = add_collision_probability(ev)
     now = now_ns()
     rows = []
     for k in range(len(ev)):
@@ -232,16 +273,43 @@ def run_screening(db: ServiceDB, c: Claim, progress, default_backend: str = "num
                      "pc": f("pc"), "created_at_ns": now})
     summary = {**req.to_params(), "backend": res.backend, "n_events": len(ev), "n_objects": int(res.n_objects),
                "n_primaries": int(res.n_primaries), "fleet_not_in_catalog": missing[:100],
-               "elapsed_s": round(time.perf_counter() - t0, 3)}
-    return rows, summary
+               "elapsed_s": round(time.perf_counter() - t0, 3),
+               "ephemerides": [int(r.id) for r in eph_rows]}
+    screened = [int(x) for x in res.norad_ids] if res.norad_ids is not None else [int(x) for x in ids]
+    settings = db.settings
+
+    def record_tracks(conn: Connection, event_ids: list[int]) -> dict:
+        """In the completing transaction: the events as event-track updates (see service/ssa.py)."""
+        out = ssa.record_updates(
+            conn, agency_id=c.agency_id, events=ev, job_id=c.job_id, event_ids=event_ids, settings=settings,
+            run_kw=dict(kind="screening", span=(req.start, req.stop), threshold_km=req.threshold_km,
+                        primaries=present, screened_ids=screened, label=f"job:{c.job_id}",
+                        pc_method="FOSTER-1992", covariance_source="default TLE model",
+                        source_ref=[f"job:{c.job_id}/event:{e}" for e in event_ids]))
+        out.pop("update_ids", None)
+        return out
+
+    return rows, summary, record_tracks
 
 
-def store_events(conn: Connection, rows: list[dict]) -> None:
+def store_events(conn: Connection, rows: list[dict]) -> list[int]:
+    """Insert the event rows; their ids, in order."""
+    ids: list[int] = []
     for a in range(0, len(rows), 1000):
-        conn.execute(insert(events), rows[a:a + 1000])
+        ids += [int(x) for x in conn.execute(insert(events).returning(events.c.id, sort_by_parameter_order=True),
+                                             rows[a:a + 1000]).scalars()]
+    return ids
 
 
-HANDLERS = {"screening": run_screening}
+def _charter_plan(db: ServiceDB, c: Claim, progress, default_backend: str = "numba"):
+    from .charter import run_charter_plan
 
-__all__ = ["ScreeningJobRequest", "Claim", "submit", "claim", "heartbeat", "complete", "finish_failed",
+    return run_charter_plan(db, c, progress, default_backend)
+
+
+#: job kind -> handler(db, claim, progress, backend) -> (event rows, or a callable storing the results
+#: on the completing transaction's connection; summary)
+HANDLERS = {"screening": run_screening, "charter_plan": _charter_plan}
+
+__all__ = ["ScreeningJobRequest", "Claim", "announce", "submit", "claim", "heartbeat", "complete", "finish_failed",
            "request_cancel", "job_to_dict", "run_screening", "store_events", "HANDLERS", "LostClaim"]

@@ -43,12 +43,56 @@ class ServiceSettings(BaseSettings):
     api_key_days: float = Field(365.0, gt=0, description="default lifetime of a new API key, days")
     screening_backend: str = Field("numba", description="propagation backend of screening jobs: numba or sgp4")
     screening_max_hours: float = Field(7 * 24.0, gt=0, description="longest screening span a job may ask for")
+    alert_pc: float = Field(1e-4, gt=0, le=1, description="an event update with a collision probability at or "
+                                                        "above this is announced as event.alert")
+    alert_miss_km: float = Field(0.0, ge=0, description="an event update with a miss distance below this (km) is "
+                                                       "announced as event.alert (0: Pc alone decides)")
+    max_ephemeris_bytes: int = Field(16 * 1024 * 1024, gt=0, description="largest accepted ephemeris or CDM "
+                                                                        "upload (after gunzip), bytes")
     rate_limit_key_per_minute: int = Field(1200, ge=0, description="requests per minute per API key or session "
                                                                    "user, per API process (0: no limit)")
     rate_limit_address_per_minute: int = Field(2400, ge=0, description="requests per minute per client address, "
                                                                        "per API process (0: no limit)")
     trust_forwarded_for: bool = Field(False, description="take the client address from X-Forwarded-For "
                                                         "(only behind a proxy you control)")
+
+    # notifications, webhooks, the event stream (docs/service.md, "Notifications")
+    webhook_max_attempts: int = Field(8, ge=1, le=100, description="HTTP attempts of one webhook delivery before "
+                                                                   "it is marked failed")
+    webhook_backoff_s: float = Field(10.0, gt=0, le=86400, description="wait before the second attempt; doubled "
+                                                                       "after each failure")
+    webhook_backoff_max_s: float = Field(3600.0, gt=0, description="longest wait between two attempts")
+    webhook_timeout_s: float = Field(10.0, gt=0, le=300, description="time limit of one HTTP attempt")
+    webhook_concurrency: int = Field(8, ge=1, le=256, description="deliveries sent at once by one dispatcher")
+    webhook_allowed_hosts: str = Field("", description="comma-separated host names or addresses webhooks may "
+                                                       "target although they are private, loopback or link-local")
+    stream_poll_s: float = Field(1.0, gt=0, le=60, description="seconds between an event stream's looks for "
+                                                               "new notifications")
+    stream_heartbeat_s: float = Field(15.0, gt=0, le=3600, description="seconds of silence before a heartbeat "
+                                                                       "comment on an event stream")
+    stream_max_s: float = Field(3600.0, gt=0, description="lifetime of one event-stream connection (the client "
+                                                          "reconnects with Last-Event-ID)")
+    progress_notify_s: float = Field(5.0, gt=0, description="at most one job.progress notification per job "
+                                                            "per this many seconds")
+    dispatch_poll_s: float = Field(1.0, gt=0, le=600, description="seconds between the dispatcher's rounds "
+                                                                  "(webhooks, schedules, drop folder, pulls)")
+    schedule_every_hours: float = Field(8.0, gt=0, description="default period of a screening schedule")
+    schedule_min_every_hours: float = Field(1.0, gt=0, description="shortest period a schedule may have")
+    drop_dir: Path | None = Field(None, description="folder watched for element-set files to import; unset: none")
+    drop_settle_s: float = Field(2.0, ge=0, description="a dropped file is imported once unchanged this long")
+    celestrak_url: str = Field("https://celestrak.org", description="base URL of CelesTrak's GP API")
+    spacetrack_url: str = Field("https://www.space-track.org", description="base URL of Space-Track")
+    spacetrack_identity: str = Field("", description="Space-Track account (user name) for catalog pulls")
+    spacetrack_password: str = Field("", description="Space-Track password for catalog pulls")
+    pull_timeout_s: float = Field(120.0, gt=0, description="time limit of one catalog pull request")
+
+    @field_validator("drop_dir", mode="before")
+    @classmethod
+    def _blank_dir(cls, v):
+        return None if v is None or str(v).strip() == "" else v
+
+    def allowed_webhook_hosts(self) -> set[str]:
+        return {h.strip().lower() for h in self.webhook_allowed_hosts.split(",") if h.strip()}
 
     @field_validator("database_url")
     @classmethod

@@ -71,10 +71,18 @@ class Worker:
         progress = Progress(lambda done, total, stage: state.update(done=done, total=total, stage=stage))
         stop_beat = threading.Event()
 
+        last_announced = {"at": time.monotonic(), "what": None}
+
         def beat():
             while not stop_beat.wait(s.job_heartbeat_s):
+                what = (state["done"], state["total"], state["stage"])
+                due = (time.monotonic() - last_announced["at"] >= s.progress_notify_s
+                       and what != last_announced["what"] and state["done"] is not None)
                 try:
-                    ours, cancel = q.heartbeat(self.db, c, state["done"], state["total"], state["stage"])
+                    ours, cancel = q.heartbeat(self.db, c, state["done"], state["total"], state["stage"],
+                                               announce_progress=due)
+                    if due:
+                        last_announced.update(at=time.monotonic(), what=what)
                 except OrbitwatchError as exc:
                     log.warning("heartbeat of job %s failed: %s", c.job_id, exc)
                     continue
@@ -87,9 +95,17 @@ class Worker:
         beater.start()
         try:
             handler = q.HANDLERS[c.kind]
-            rows, summary = handler(self.db, c, progress, s.screening_backend)
+            out = handler(self.db, c, progress, s.screening_backend)
+            rows, summary = out[0], out[1]
+            after = out[2] if len(out) > 2 else None  # more work in the completing transaction
             with self.db.tx() as conn:
-                q.store_events(conn, rows)
+                if callable(rows):  # the handler stores its own results (e.g. a Charter plan)
+                    rows(conn)
+                    rows = []
+                else:
+                    event_ids = q.store_events(conn, rows)
+                    if after is not None:
+                        summary = {**summary, **after(conn, event_ids)}
                 q.complete(conn, c, summary)
                 from . import audit
 
@@ -120,12 +136,37 @@ class InProcessRunner:
         self.thread = threading.Thread(target=self.worker.run, args=(self.stop,), name="orbitwatch-jobs",
                                        daemon=True)
 
+        from .dispatch import Dispatcher
+
+        self.dispatcher = Dispatcher(db, settings, name=self.worker.name)
+
     def start(self) -> None:
         self.thread.start()
+        self.dispatcher.start()
 
     def close(self, timeout: float = 10.0) -> None:
         self.stop.set()
+        self.dispatcher.close(timeout)
         self.thread.join(timeout)
+
+
+def run_with_dispatcher(worker: Worker, stop: threading.Event, *, max_jobs: int | None = None,
+                        once: bool = False) -> int:
+    """Run ``worker`` with a :class:`~orbitwatch.service.dispatch.Dispatcher` beside it (webhooks,
+    schedules, drop folder, pulls): a thread until ``stop``, or one round first with ``once``."""
+    from .dispatch import Dispatcher
+
+    dispatcher = Dispatcher(worker.db, worker.settings, name=worker.name)
+    if once:
+        dispatcher.run_once()
+        return worker.run(stop, max_jobs=max_jobs, idle_exit=True)
+    thread = threading.Thread(target=dispatcher.run, args=(stop,), name="orbitwatch-dispatch", daemon=True)
+    thread.start()
+    try:
+        return worker.run(stop, max_jobs=max_jobs)
+    finally:
+        stop.set()
+        thread.join(10)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,10 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        Worker(db, settings).run(stop, max_jobs=args.max_jobs, idle_exit=args.once)
+        run_with_dispatcher(Worker(db, settings), stop, max_jobs=args.max_jobs, once=args.once)
     except KeyboardInterrupt:
         pass
     finally:
+        stop.set()
         db.close()
     time.sleep(0)
     return 0

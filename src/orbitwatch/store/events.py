@@ -138,7 +138,7 @@ def record_conjunctions(store, events, *, kind: str = "screening", computed_at=N
                         threshold_km: float | None = None, primaries: Sequence[int] | None = None,
                         screened_ids: Iterable[int] | None = None, label: str = "", pc_method: str = "",
                         covariance_source: str = "", source_ref: Sequence[str] | str = "",
-                        source_pc: Sequence[float] | None = None, as_of=None) -> RunReport:
+                        source_pc: Sequence[float] | None = None, as_of=None, conn=None) -> RunReport:
     """Record a run's events into event tracks, in one transaction; returns what changed.
 
     ``events`` is a :class:`~orbitwatch.conjunction.ConjunctionEvents` (or any object with its
@@ -147,7 +147,8 @@ def record_conjunctions(store, events, *, kind: str = "screening", computed_at=N
     whose TCA falls in the span and that no event continues is then ``below threshold``.
     Tracks whose TCA is before ``as_of`` become ``past``; ``as_of`` defaults to the span's
     start for a screening (so a replay of old data keeps its own clock), else ``computed_at``
-    (default: now).
+    (default: now). ``conn``: record on this connection, in the caller's transaction (which
+    must serialise track writers itself, as :meth:`Store._write` does), instead of one of the store's.
     """
     if kind not in ("screening", "cdm"):
         raise InvalidRequestError("kind", f"must be 'screening' or 'cdm', got {kind!r}", kind)
@@ -180,7 +181,9 @@ def record_conjunctions(store, events, *, kind: str = "screening", computed_at=N
     pc, pc_max = _col(events, "pc"), _col(events, "pc_max")
     t_runs, t_tracks, t_upd = schema.conjunction_runs, schema.event_tracks, schema.event_updates
 
-    with store._write() as conn:  # noqa: SLF001 - the store's own transaction helper
+    from contextlib import nullcontext
+
+    with (nullcontext(conn) if conn is not None else store._write()) as conn:  # noqa: SLF001
         run_id = conn.execute(insert(t_runs).returning(t_runs.c.id), {
             "kind": kind, "label": label, "computed_at_ns": now_ns,
             "span_start_ns": span_ns[0] if span_ns else None, "span_stop_ns": span_ns[1] if span_ns else None,

@@ -188,3 +188,6 @@ event_updates = Table(
     Index(None, "run_id"),
 )
 from . import service_schema as _service_schema  # noqa: E402,F401 - the service tables share this metadata
+from . import ssa_schema as _ssa_schema  # noqa: E402,F401 - the service SSA tables share this metadata
+from . import notify_schema as _notify_schema  # noqa: E402,F401 - webhooks, schedules (migration 0006)
+from . import charter_schema as _charter_schema  # noqa: E402,F401 - Charter and STAC tables (migration 0007)

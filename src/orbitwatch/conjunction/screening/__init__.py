@@ -11,6 +11,7 @@ See ``docs/screening.md`` for the method and its guarantee.
 
 from .core import ObjectStatus, ScreeningOptions, ScreeningResult, screen
 from .ephemeris import EphemerisObject, normalise_designator, prepare_ephemerides, synthetic_norad_id
+from .incremental import changed_objects, screen_incremental
 from .events import FRAMES_AND_UNITS, SLOW_REL_SPEED_KM_S, ConjunctionEvents, socrates_report
 from .probability import add_collision_probability, event_cdm
 from .request import ScreeningRequest, check_screening_memory, estimate_memory_bytes, parse_primaries
@@ -20,4 +21,4 @@ __all__ = ["screen", "event_cdm", "ScreeningOptions", "ScreeningResult", "Object
            "socrates_report", "add_collision_probability", "Sphere", "EllipsoidRTN", "parse_volume",
            "ScreeningRequest", "estimate_memory_bytes", "check_screening_memory", "parse_primaries",
            "SLOW_REL_SPEED_KM_S", "FRAMES_AND_UNITS", "EphemerisObject", "prepare_ephemerides", "synthetic_norad_id",
-           "normalise_designator"]
+           "normalise_designator", "screen_incremental", "changed_objects"]

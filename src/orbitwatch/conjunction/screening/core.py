@@ -40,7 +40,7 @@ from .events import SLOW_REL_SPEED_KM_S, ConjunctionEvents
 from .refine import (AT_SPAN_START, AT_SPAN_STOP, INVALID_STATE, NOT_CONVERGED, OK, ellipsoid_objective,
                      refine_minima, states_at, to_rtn)
 from .ephemeris import EPH_STATUS_TEXT, EDGE_MARGIN_S
-from .sampling import STATUS_IMPLAUSIBLE, Sampling, StateSource, analytic_step_exponent, calibrate
+from .sampling import STATUS_IMPLAUSIBLE, Sampling, StateSource, _Sub, analytic_step_exponent, calibrate
 from .volumes import EllipsoidRTN, Sphere
 
 STATUS_TEXT = dict(STATUS_MESSAGES)
@@ -388,7 +388,7 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
            primaries: Iterable[int] | None = None, backend: str | PropagationBackend | None = None,
            executor=None, options: ScreeningOptions | None = None,
            progress: Progress | ProgressCallback | None = None,
-           max_age_days: float = DEFAULT_MAX_AGE_DAYS, ephemerides=None) -> ScreeningResult:
+           max_age_days: float = DEFAULT_MAX_AGE_DAYS, ephemerides=None, _reuse_sampling=None) -> ScreeningResult:
     """Find every close approach between catalog objects over ``[start, stop]``.
 
     Parameters
@@ -515,7 +515,8 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
     prog.update(0, None, "calibrate")
     t1 = time.perf_counter()
     src = _make_source(prop, elements, eph_set, n_tle) if n else None
-    sampling = _calibrate_all(src, prop, tle_elements, elements, n_tle, start_ns, stop_ns, opt)
+    sampling = _calibrate_all(src, prop, tle_elements, elements, n_tle, start_ns, stop_ns, opt,
+                              reuse=_reuse_sampling)
     timings["calibrate"] = time.perf_counter() - t1
     radius = vol.bounding_radius_km
     ctx = _Context(prop_work, elements, sampling, primary, all_vs_all, start_ns, span_s, radius, opt, progress=prog,
@@ -592,12 +593,18 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
                            norad_ids=elements.norad_id.copy())
 
 
-def _calibrate_all(src, prop, tle_elements, elements, n_tle, start_ns, stop_ns, opt) -> Sampling:
+def _calibrate_all(src, prop, tle_elements, elements, n_tle, start_ns, stop_ns, opt, reuse=None) -> Sampling:
     """Node steps and interpolation bounds: SGP4 objects by :func:`calibrate`, ephemeris objects by
-    :func:`~orbitwatch.conjunction.screening.ephemeris.calibrate_ephemerides` (over the whole span)."""
+    :func:`~orbitwatch.conjunction.screening.ephemeris.calibrate_ephemerides` (over the whole span).
+
+    ``reuse`` = (norad_ids, sampling, stale_ids) of an earlier screening of the same span and
+    options: objects it calibrated whose element set did not change keep its result (calibration
+    is per object), the others are calibrated here (incremental screening)."""
     n = len(elements)
     if n == 0:
         return Sampling(opt.segment_s, np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+    if reuse is not None and n_tle == n:
+        return _calibrate_reusing(prop, tle_elements, start_ns, stop_ns, opt, *reuse)
     if n_tle:
         tle_src = StateSource(prop, tle_elements)
         s_tle = calibrate(tle_src, start_ns, opt.segment_s, opt.interp_target_km, kmin=opt.kmin, kmax=opt.kmax,
@@ -617,6 +624,30 @@ def _calibrate_all(src, prop, tle_elements, elements, n_tle, start_ns, stop_ns, 
                     measured_km=np.r_[s_tle.measured_km, measured],
                     usable_until_ns=np.r_[s_tle.usable_until_ns, np.full(rows.size, big, np.int64)],
                     unusable_status=np.r_[s_tle.unusable_status, np.zeros(rows.size, np.uint8)])
+
+
+def _calibrate_reusing(prop, elements, start_ns, stop_ns, opt, old_ids, old, stale_ids) -> Sampling:
+    old_ids = np.asarray(old_ids, dtype=np.int64)
+    pos = np.searchsorted(old_ids, elements.norad_id)
+    pos_c = np.minimum(pos, max(len(old_ids) - 1, 0))
+    known = (len(old_ids) > 0) & (old_ids[pos_c] == elements.norad_id) & ~np.isin(elements.norad_id, stale_ids)
+    k = np.zeros(len(elements), np.int64)
+    eps, measured = np.zeros(len(elements)), np.zeros(len(elements))
+    until = np.zeros(len(elements), np.int64)
+    status = np.zeros(len(elements), np.uint8)
+    rows = np.flatnonzero(known)
+    src_rows = pos_c[rows]
+    k[rows], eps[rows], measured[rows] = old.k[src_rows], old.eps_km[src_rows], old.measured_km[src_rows]
+    until[rows], status[rows] = old.usable_until_ns[src_rows], old.unusable_status[src_rows]
+    new = np.flatnonzero(~known)
+    if new.size:
+        # a view on the rows of the prepared propagator (not a new source: its rows are the full catalog's)
+        fresh = calibrate(_Sub(StateSource(prop, elements), new), start_ns, opt.segment_s, opt.interp_target_km,
+                          kmin=opt.kmin, kmax=opt.kmax, safety=opt.safety, stop_ns=stop_ns)
+        k[new], eps[new], measured[new] = fresh.k, fresh.eps_km, fresh.measured_km
+        until[new], status[new] = fresh.usable_until_ns, fresh.unusable_status
+    return Sampling(segment_s=opt.segment_s, k=k, eps_km=eps, measured_km=measured, usable_until_ns=until,
+                    unusable_status=status)
 
 
 def _edge_window(src, eph_set, n_tle, primary, all_vs_all, start_ns, span_s, radius_km, n) -> dict:

@@ -202,8 +202,9 @@ class ScreeningRequest:
         if workers is not None:
             workers = check_int("workers", workers, lo=1, hi=4096)
         timeout = check_positive("dask_timeout_s", dask_timeout_s)
-        if dask is not None and "://" not in str(dask):
-            raise InvalidRequestError("dask", f"expected a scheduler address like tcp://host:8786, got {dask!r}", dask)
+        if dask is not None and "://" not in str(dask) and not (str(dask) == "local" or str(dask).startswith("local:")):
+            raise InvalidRequestError("dask", f"expected a scheduler address like tcp://host:8786, or local:N for a "
+                                              f"local cluster of N workers, got {dask!r}", dask)
         if backend is not None:
             from ...propagation import available_backends
 

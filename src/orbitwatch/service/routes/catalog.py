@@ -9,7 +9,6 @@ and its audit record commit in one transaction.
 
 from __future__ import annotations
 
-import hashlib
 import zlib
 from typing import Annotated, Literal, Optional
 
@@ -17,18 +16,18 @@ import numpy as np
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import Field
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, or_, select
 
-from ...elements import format_elements, parse_elements
+from ...elements import format_elements
 from ...elements.io import FORMATS
 from ...elements.sets import OBJECT_TYPES, ElementSets
-from ...errors import DataError, InputFileError, ResourceLimitError
-from ...requests import check_choice
+from ...errors import InputFileError, ResourceLimitError
 from ...store import schema
 from ...timeutil import format_iso
 from ..auth import Context
 from ..deps import audited, context, get_db
 from ..errors import not_found
+from ..ingest import UploadRejected, import_raw
 from ..schemas import CatalogObject, History, ObjectList, UploadReport
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
@@ -161,24 +160,6 @@ def catalog_elements(request: Request,
 
 
 # ============================================================================= uploads
-class UploadRejected(DataError):
-    """An upload with bad records: the first one's file, line, field and reason, and the list."""
-
-    def __init__(self, source: str, rejected: list):
-        first = rejected[0]
-        super().__init__(source, first.line, first.field,
-                         f"{first.reason} ({len(rejected)} bad record{'s' if len(rejected) > 1 else ''} in the file; "
-                         "nothing was stored)", first.record)
-        self.rejected = rejected
-
-    def to_dict(self) -> dict:
-        d = super().to_dict()
-        d["rejected"] = [{"line": e.line, "record": e.record, "field": e.field, "reason": e.reason}
-                         for e in self.rejected[:100]]
-        d["n_rejected"] = len(self.rejected)
-        return d
-
-
 def _read_limited(upload: UploadFile, name: str, limit: int) -> bytes:
     raw = upload.file.read(limit + 1)
     if len(raw) > limit:
@@ -199,18 +180,6 @@ def _read_limited(upload: UploadFile, name: str, limit: int) -> bytes:
     return raw
 
 
-def _sniff(raw: bytes, name: str) -> str:
-    if not raw.strip():
-        raise InputFileError(name, "the file is empty")
-    if b"\x00" in raw[:65536]:
-        raise InputFileError(name, "binary content (NUL bytes), not element-set text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise InputFileError(name, f"not UTF-8 text (byte {exc.start})", line=line) from None
-
-
 @router.post("/uploads", status_code=201, response_model=UploadReport)
 def upload(request: Request, file: UploadFile = File(..., description="TLE/3LE or OMM (KVN, XML, JSON, CSV), "
                                                                       "optionally gzipped"),
@@ -219,8 +188,6 @@ def upload(request: Request, file: UploadFile = File(..., description="TLE/3LE o
            allow_rejects: bool = Form(False, description="store the good records of a file with bad ones"),
            ctx: Context = Depends(context)):
     """Import element sets (analyst role or higher). All or nothing; audited with the import."""
-    from ...store.store import _PG_LOCK_KEY, _import_one
-
     db = get_db(request)
     settings = request.app.state.settings
     name = (file.filename or "upload").replace("\n", " ")[:200]
@@ -228,22 +195,9 @@ def upload(request: Request, file: UploadFile = File(..., description="TLE/3LE o
 
     def work(conn):
         ctx.principal.require("analyst", "uploading element sets")
-        fmt = check_choice("format", format, FORMATS) if format else None
         raw = _read_limited(file, name, settings.max_upload_bytes)
-        text_ = _sniff(raw, name)
-        parsed = parse_elements(text_, fmt, source=name)
-        es, rejected = parsed.elements, list(parsed.rejected)
-        if rejected and not allow_rejects:
-            raise UploadRejected(name, rejected)
-        if len(es) == 0 and not rejected:
-            raise InputFileError(name, "no element sets found in the file")
-        from ...elements.io import detect_format
-
-        state["format"] = fmt or detect_format(text_[:4096], name)
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})"))
-        report = _import_one(conn, es, name, rejected, hashlib.sha256(raw).hexdigest(), on_conflict,
-                             lambda n: None, db.store.batch_rows)
+        report, state["format"] = import_raw(conn, db, raw, name, fmt=format, on_conflict=on_conflict,
+                                             allow_rejects=allow_rejects, actor=ctx.principal.actor)
         return report
 
     report = audited(db, ctx, "catalog.upload", f"upload:{name}", work,
