@@ -428,24 +428,32 @@ def test_charter_and_products_pages(page, server):
     pg.locator("#nav a", has_text="Products").click()
     pg.wait_for_selector("body[data-ready=products]")
     shot(pg, "06-products")
-    has = httpx.get(server["base"] + "/v1/activations").status_code != 404
+    if httpx.get(server["base"] + "/stac/search").status_code != 404:
+        pg.get_by_test_id("table-count").first.wait_for()  # the (empty) list of the real /stac/search
+    has = httpx.get(server["base"] + "/v1/charter/activations").status_code != 404
     pg.locator("#nav a", has_text="Charter").click()
     pg.wait_for_selector("body[data-ready=charter]")
     if not has:
-        assert pg.get_by_text("GET /v1/activations answers 404").count() == 1
-        pytest.skip("the activation request and plan need POST/GET /v1/activations, which this server does not "
-                    "have yet (Charter activations API); the page says so")
-    m = pg.locator("svg.map").first
-    m.wait_for()
-    box = m.bounding_box()
-    for fx, fy in ((0.69, 0.34), (0.70, 0.34), (0.70, 0.35)):
+        assert pg.get_by_text("GET /v1/charter/activations answers 404").count() == 1
+        pytest.skip("the activation request needs POST/GET /v1/charter/activations, which this server does not "
+                    "have (Charter activations API); the page says so")
+    pg.wait_for_selector("svg.map[data-basemap=loaded]")
+    box = pg.locator("svg.map").first.bounding_box()
+    for fx, fy in ((0.687, 0.345), (0.693, 0.345), (0.693, 0.352)):  # about 67-70 E, 26-28 N (the Indus)
         pg.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
     assert pg.get_by_test_id("draft-vertices").inner_text().startswith("3 vertices")
     pg.get_by_label("Name", exact=True).fill("console test flood")
+    pg.get_by_label("Hazard", exact=True).select_option("flood")
+    pg.get_by_label("Start (UTC)").fill("2026-06-10T12:00Z")
+    assert pg.get_by_label("On-call agency").input_value() == "CSA"
     pg.get_by_role("button", name="Request activation").click()
     pg.wait_for_selector("body[data-ready=activation]")
-    pg.get_by_test_id("timeline").wait_for()
-    shot(pg, "05-activation")
+    assert pg.locator("svg.map path.area").count() == 1
+    assert "requested" in pg.locator("main").inner_text()
+    with _api(server, "CSA", "analyst1") as c:  # the API has it as the page drew it
+        acts = c.get("/v1/charter/activations").json()["activations"]
+        assert [a["name"] for a in acts] == ["console test flood"] and acts[0]["hazard"] == "flood"
+    shot(pg, "05-activation-requested")
 
 
 def test_audit_page_lists_the_actions_and_checks_the_chain(page, server):
@@ -500,20 +508,23 @@ def test_narrow_window_keeps_the_table_usable(page, server):
 
 
 def test_charter_activation_and_products_pages_read_the_documented_shapes(page, server):
-    """Until /v1/activations and /stac/search exist, the pages' code is checked against the shapes
-    docs/console.md documents, answered by the browser's route handler (the real API test above
-    takes over once the endpoints exist)."""
+    """A planned activation and a product, in the API's shapes, answered by the browser's route handler:
+    the test server runs no job worker, so the real activation above stays 'requested' (no plan)."""
     import json as _json
 
     pg = page
     area = {"type": "Polygon", "coordinates": [[[67.55, 26.3], [68.8, 26.95], [68.05, 27.9], [67.55, 26.3]]]}
     foot = {"type": "Polygon", "coordinates": [[[67.4, 26.2], [68.2, 26.2], [68.2, 27.0], [67.4, 27.0], [67.4, 26.2]]]}
-    act = {"id": 7, "name": "Indus floods", "hazard": "flood", "start": "2026-06-10T12:00:00Z",
-           "stop": "2026-06-12T12:00:00Z", "status": "planned", "agency": "CSA", "area": area,
-           "windows": [{"satellite": s, "agency": a, "start": t0, "stop": t1, "footprint": foot, "status": "tasked"}
-                       for s, a, t0, t1 in (("RADARSAT 2", "CSA", "2026-06-10T13:05:00Z", "2026-06-10T13:06:00Z"),
-                                            ("SENTINEL 1A", "ESA", "2026-06-11T01:10:00Z", "2026-06-11T01:11:00Z"))],
-           "tasking": [{"agency": "CSA", "satellite": "RADARSAT 2", "status": "sent"}]}
+    act = {"id": 7, "name": "Indus floods", "hazard": "flood", "start": "2026-06-10T12:00:00Z", "hours": 48.0,
+           "status": "planned", "plan_version": 1, "area": {"type": "FeatureCollection", "features": [
+               {"type": "Feature", "properties": {}, "geometry": area}]},
+           "history": [{"at": "2026-06-10T12:01:00Z", "from": None, "to": "requested", "actor": "user:CSA/a"}],
+           "plan": {"acquisitions": [{"satellite": s, "agency": a, "start_utc": t0, "end_utc": t1, "footprint": foot}
+                                     for s, a, t0, t1 in (("RADARSAT 2", "CSA", "2026-06-10T13:05:00Z",
+                                                           "2026-06-10T13:06:00Z"),
+                                                          ("SENTINEL 1A", "ESA", "2026-06-11T01:10:00Z",
+                                                           "2026-06-11T01:11:00Z"))]}}
+    tasking = {"tasking": [{"fleet_agency": "CSA", "satellite": "RADARSAT 2", "status": "sent"}]}
     items = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "id": "rs2-0001", "collection": "charter-7", "geometry": foot,
          "bbox": [67.4, 26.2, 68.2, 27],
@@ -523,16 +534,19 @@ def test_charter_activation_and_products_pages_read_the_documented_shapes(page, 
 
     def fake(route):
         req = route.request
-        if req.url.endswith("/v1/activations") and req.method == "POST":
+        if req.url.endswith("/v1/charter/activations") and req.method == "POST":
             posted.append(_json.loads(req.post_data))
             return route.fulfill(status=201, json=act)
-        if "/v1/activations/7" in req.url:
+        if "/v1/charter/activations/7" in req.url:
             return route.fulfill(json=act)
-        if req.url.endswith("/v1/activations"):
+        if req.url.endswith("/v1/charter/activations"):
             return route.fulfill(json={"activations": [act]})
+        if "/v1/charter/tasking" in req.url:
+            return route.fulfill(json=tasking)
         return route.fulfill(json=items)
 
-    pg.route("**/v1/activations**", fake)
+    pg.route("**/v1/charter/activations**", fake)
+    pg.route("**/v1/charter/tasking**", fake)
     pg.route("**/stac/search**", fake)
     signed_in(pg, server, "CSA", "analyst1", "#/products")
     pg.wait_for_selector("body[data-ready=products]")
@@ -550,7 +564,7 @@ def test_charter_activation_and_products_pages_read_the_documented_shapes(page, 
     pg.get_by_label("Hazard", exact=True).select_option("flood")
     pg.get_by_role("button", name="Request activation").click()
     pg.wait_for_selector("body[data-ready=activation]")
-    ring = posted[0]["area"]["coordinates"][0]
+    ring = posted[0]["area"]["features"][0]["geometry"]["coordinates"][0]
     assert posted[0]["hazard"] == "flood" and len(ring) == 4 and ring[0] == ring[-1]
     assert all(60 < lon < 80 and 20 < lat < 35 for lon, lat in ring), ring
     assert pg.locator("svg.map path.foot").count() == 2 and pg.locator("svg.map path.area").count() == 1

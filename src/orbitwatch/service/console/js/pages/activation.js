@@ -1,4 +1,4 @@
-import { api } from "../api.js";
+import { api, optional } from "../api.js";
 import { dataTable, fmt, h, kv, parseUtc, s } from "../ui.js";
 import { geometryRings, worldMap } from "../map.js";
 
@@ -30,11 +30,15 @@ export const page = {
   title: "Activation",
   navParent: "#/charter",
   async render(view, { id }) {
-    const a = await api(`/v1/activations/${id}`);
+    const a = await api(`/v1/charter/activations/${id}`);
     const plan = a.plan || {};
-    const windows = a.windows || plan.acquisitions || plan.windows || [];
-    const tasking = a.tasking || plan.tasking || [];
+    const windows = (a.windows || plan.acquisitions || plan.windows || []).map((w) => ({ ...w,
+      start: w.start || w.start_utc || w.acquisition_start, stop: w.stop || w.end_utc || w.acquisition_end }));
+    const tk = await optional("/v1/charter/tasking", { query: { activation_id: id } }).catch(() => null);
+    const tasking = (tk && tk.tasking) || a.tasking || plan.tasking || [];
+    if (!a.stop && a.start && a.hours) a.stop = new Date(parseUtc(a.start) + a.hours * 3.6e6).toISOString();
     view.append(h("p", {}, h("a", { href: "#/charter" }, "← Charter")), h("h1", {}, `Activation ${a.id}: ${a.name || ""}`));
+    const history = (a.history || []).map((x) => `${fmt.utc(x.at)}: ${x.from || "—"} → ${x.to} (${x.actor})`);
     const m = worldMap({ label: "Activation area and planned footprints" });
     await m.ready;
     const area = a.area || a.geometry;
@@ -48,9 +52,11 @@ export const page = {
       h("section", { class: "panel", "aria-labelledby": "am-h" }, h("h2", { id: "am-h" }, "Area and footprints"), m.svg),
       h("section", { class: "panel", "aria-labelledby": "ad-h" }, h("h2", { id: "ad-h" }, "Activation"),
         kv([["Hazard", a.hazard || "—"], ["Start", fmt.utc(a.start)], ["Stop", fmt.utc(a.stop)], ["Status", a.status || "—"],
-          ["Windows", String(windows.length)]]),
+          ["Windows", String(windows.length)], ["Plan version", String(a.plan_version ?? "—")]]),
+        history.length ? h("ul", { class: "small", "aria-label": "Status history" }, history.map((x) => h("li", {}, x))) : "",
         h("h2", {}, "Tasking"), tasking.length ? dataTable({ label: "Tasking status", rows: tasking,
-          columns: [{ key: "agency", label: "Agency" }, { key: "satellite", label: "Satellite" }, { key: "status", label: "Status" }] }).el
+          columns: [{ key: "agency", label: "Agency", value: (t) => t.agency || t.fleet_agency, render: (t) => t.agency || t.fleet_agency || "" },
+            { key: "satellite", label: "Satellite" }, { key: "status", label: "Status" }] }).el
           : h("p", { class: "muted" }, "No tasking yet."))),
     h("section", { class: "panel", "aria-labelledby": "at-h" }, h("h2", { id: "at-h" }, "Timeline"),
       windows.length ? timeline(windows, Math.min(...times), Math.max(...times)) : h("p", { class: "muted" }, "No windows planned yet.")));

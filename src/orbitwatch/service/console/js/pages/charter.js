@@ -2,6 +2,8 @@ import { api, optional } from "../api.js";
 import { dataTable, errorText, field, fmt, h, notice } from "../ui.js";
 import { geometryRings, worldMap } from "../map.js";
 
+export const ACTIVATIONS = "/v1/charter/activations";
+
 export const HAZARDS = ["flood", "storm", "oil_spill", "ice", "tsunami", "wildfire", "earthquake", "landslide",
   "explosion", "volcano", "other"];
 
@@ -18,9 +20,9 @@ export const page = {
   nav: "#/charter",
   async render(view, _p, app) {
     view.append(h("h1", {}, "Charter activations"));
-    const list = await optional("/v1/activations");
+    const list = await optional(ACTIVATIONS);
     if (list === null) {
-      view.append(notice("This server has no Charter activations yet (GET /v1/activations answers 404). "
+      view.append(notice(`This server has no Charter activations yet (GET ${ACTIVATIONS} answers 404). `
         + "The page will work as soon as the endpoint is deployed."));
       document.body.dataset.ready = "charter";
       return;
@@ -57,7 +59,8 @@ export const page = {
     const name = h("input", { id: "a-name", required: true, placeholder: "e.g. Indus floods" });
     const hazard = h("select", { id: "a-hazard" }, HAZARDS.map((x) => h("option", { value: x }, x)));
     const start = h("input", { id: "a-start", placeholder: "YYYY-MM-DDTHH:MMZ", value: new Date().toISOString().slice(0, 16) + "Z" });
-    const hours = h("input", { id: "a-hours", type: "number", min: "1", max: "240", value: "48" });
+    const hours = h("input", { id: "a-hours", type: "number", min: "1", max: "336", value: "48" });
+    const onCall = h("input", { id: "a-oncall", required: true, value: app.me.agency });
     const msg = h("p", { role: "status" });
     file.addEventListener("change", async () => {
       try {
@@ -81,12 +84,13 @@ export const page = {
         const g = geometry();
         if (!g) { msg.className = "error"; msg.textContent = "Draw an area (3 or more vertices) or upload GeoJSON."; return; }
         try {
-          const a = await api("/v1/activations", { method: "POST", body: { name: name.value.trim(), hazard: hazard.value,
-            start: start.value.trim(), hours: parseFloat(hours.value), area: g } });
+          const area = { type: "FeatureCollection", features: [{ type: "Feature", properties: {}, geometry: g }] };
+          const a = await api(ACTIVATIONS, { method: "POST", body: { name: name.value.trim(), hazard: hazard.value,
+            start: start.value.trim(), hours: parseFloat(hours.value), on_call_agency: onCall.value.trim(), area } });
           app.go(`#/activations/${a.id}`);
         } catch (err) { msg.className = "error"; msg.textContent = errorText(err); }
       } }, field("Name", name), field("Hazard", hazard),
-      field("Start (UTC)", start), field("Hours", hours),
+      field("Start (UTC)", start), field("Hours", hours), field("On-call agency", onCall),
       field("Or upload GeoJSON", file), h("button", { type: "submit" }, "Request activation"), msg))));
     document.body.dataset.ready = "charter";
   },

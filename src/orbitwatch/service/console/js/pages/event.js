@@ -47,8 +47,21 @@ export function encounterPlot(ev, hbrM) {
 
 function trackPoints(track) {
   const list = track.updates || track.points || track.cdms || track.history || [];
-  return list.map((u) => ({ t: parseUtc(u.updated_at || u.creation_date || u.created_at || u.at || u.time),
+  return list.map((u) => ({ t: parseUtc(u.computed_at || u.updated_at || u.creation_date || u.created_at || u.at || u.time),
     miss: u.miss_km, pc: u.pc }));
+}
+
+/** The event track (GET /v1/tracks/{id}: updates with computed_at, miss_km, pc) of the event's pair
+ *  whose TCA is nearest, or null. */
+async function eventTrack(ev) {
+  const t = parseUtc(ev.tca), day = 86400e3;
+  const list = await optional("/v1/tracks", { query: { norad_id: ev.norad_1, limit: 200,
+    tca_from: new Date(t - day).toISOString(), tca_to: new Date(t + day).toISOString() } });
+  if (!list) return null;
+  const pair = [ev.norad_1, ev.norad_2].sort((x, y) => x - y).join(" ");
+  const mine = (list.tracks || []).filter((k) => [k.norad_lo, k.norad_hi].join(" ") === pair)
+    .sort((x, y) => Math.abs(parseUtc(x.tca) - t) - Math.abs(parseUtc(y.tca) - t));
+  return mine.length ? optional(`/v1/tracks/${mine[0].id}`) : null;
 }
 
 /** Positions of a CZML document's two objects (cartesian, FIXED frame, km or m) as lon/lat tracks. */
@@ -115,11 +128,10 @@ export const page = {
       : [h("span", { class: "muted" }, "No CDM or CZML download on this server yet.")]));
 
     // miss and Pc against update time (event tracks)
-    const track = (await optional(`/v1/events/${id}/track`).catch(() => null))
-      || (await optional("/v1/tracks", { query: { event_id: id } }).catch(() => null));
-    if (track) {
-      const pts = trackPoints(Array.isArray(track.tracks) ? track.tracks[0] || {} : track);
-      view.append(h("section", { class: "panel", "aria-labelledby": "tr-h" }, h("h2", { id: "tr-h" }, "Updates"),
+    const track = await eventTrack(ev).catch(() => null);
+    if (track && (track.updates || []).length) {
+      const pts = trackPoints(track);
+      view.append(h("section", { class: "panel", "aria-labelledby": "tr-h" }, h("h2", { id: "tr-h" }, `Updates of track ${track.id} (${track.updates.length})`),
         h("div", { class: "grid2" }, lineChart(pts.map((p) => [p.t, p.miss]), { label: "Miss", unit: "km" }),
           lineChart(pts.map((p) => [p.t, p.pc]), { label: "Pc", log: true, cls: "series2" }))));
     }
