@@ -73,7 +73,7 @@ export const page = {
       const es = source = new EventSource("/v1/stream");
       es.onopen = () => { stream = es; refresh(); };
       es.onmessage = () => refresh();
-      es.addEventListener("job", () => refresh());
+      for (const kind of ["job.progress", "job.done", "job.failed", "job.cancelled"]) es.addEventListener(kind, () => refresh());
       es.onerror = () => { es.close(); if (stream === es) { stream = null; refresh(); } };
     }
     await refresh();
