@@ -397,6 +397,14 @@ def test_jobs_page_polls_and_screening_can_be_requested(page, server):
     pg.locator("#nav a", has_text="Screening jobs").click()
     pg.wait_for_selector("body[data-ready=jobs]")
     assert pg.get_by_test_id("jobs-live").inner_text().startswith(("Polling", "Live"))
+    # a done job links to its events only
+    done = pg.locator("table[aria-label='Screening jobs'] tbody tr", has_text="done").first
+    done.get_by_role("link", name="events").click()
+    pg.wait_for_selector("body[data-ready=conjunctions]")
+    assert pg.locator("table[aria-label='Conjunction events'] tbody tr").count() == len(server["csa"])
+    assert "found by job" in pg.locator("h1").inner_text()
+    pg.go_back()
+    pg.wait_for_selector("body[data-ready=jobs]")
     pg.get_by_label("Start (UTC ISO-8601)").fill("2023-10-09T12:00Z")
     pg.get_by_label("Hours").fill("1")
     pg.get_by_role("button", name="Submit").click()

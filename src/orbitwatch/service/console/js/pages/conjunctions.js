@@ -7,12 +7,13 @@ export function status(ev, now = Date.now()) {
 }
 
 export const page = {
-  route: /^\/conjunctions$/,
+  route: /^\/conjunctions(?:\?job=(?<job>\d+))?$/,
   title: "Conjunctions",
   nav: "#/conjunctions",
-  async render(view, _p, app) {
-    view.append(h("h1", {}, "Conjunctions"));
-    const [fleet, evs, jobs] = await Promise.all([api("/v1/fleet"), api("/v1/events", { query: { limit: 10000 } }),
+  async render(view, { job }, app) {
+    view.append(h("h1", {}, job ? `Conjunctions found by job ${job}` : "Conjunctions"));
+    if (job) view.append(h("p", {}, h("a", { href: "#/conjunctions" }, "All events")));
+    const [fleet, evs, jobs] = await Promise.all([api("/v1/fleet"), api("/v1/events", { query: { limit: 10000, job_id: job } }),
       api("/v1/jobs", { query: { limit: 1000 } })]);
     const now = Date.now();
     const finished = Object.fromEntries(jobs.jobs.map((j) => [j.id, parseUtc(j.finished_at || j.created_at)]));

@@ -29,7 +29,7 @@ export const page = {
       { key: "created_by", label: "By" },
       { key: "created_at", label: "Created", render: (j) => fmt.utc(j.created_at) },
       { key: "actions", label: "", sortable: false, render: (j) => [
-        j.status === "done" ? h("a", { href: `#/conjunctions` }, "events") : "",
+        j.status === "done" ? h("a", { href: `#/conjunctions?job=${j.id}` }, "events") : "",
         (j.status === "queued" || j.status === "running") && app.can("analyst") && j.agency === app.me.agency
           ? h("button", { type: "button", class: "secondary", onclick: async () => {
             try { await api(`/v1/jobs/${j.id}/cancel`, { method: "POST" }); refresh(); } catch (e) { toast(errorText(e)); }
