@@ -14,8 +14,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# the tour, then the service and its web console with a demo agency (Ctrl-C stops it)
 demo: $(STAMP)
 	$(BIN)/orbitwatch demo
+	$(BIN)/orbitwatch demo --serve
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup

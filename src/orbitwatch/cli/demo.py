@@ -218,11 +218,22 @@ def demo_command(
     out: Path = typer.Option(Path("orbitwatch-demo"), "--out", help="Folder for the demo's files (plots, reports)."),
     db: Optional[str] = typer.Option(None, "--db-url", help="Database URL (default: SQLite in $ORBITWATCH_HOME).",
                                      envvar="ORBITWATCH_DATABASE_URL"),
+    serve: bool = typer.Option(False, "--serve", help="Instead of the tour: seed a demo agency (user and password "
+                                                      "printed), screen its fleet, and serve the web console."),
+    host: str = typer.Option("127.0.0.1", "--host", help="With --serve: address to listen on."),
+    port: int = typer.Option(8000, "--port", help="With --serve: TCP port."),
 ):
     """A tour on the shipped sample catalog: import, overview, where satellites are, and more.
 
     Runs in about a minute from the repository alone; files are written to --out.
+    With --serve: the service and its web console on http://127.0.0.1:8000/console/ with a demo
+    agency (`make demo` runs the tour, then this).
+
+    Examples: orbitwatch demo;  orbitwatch demo --serve --port 8080
     """
+    if serve:
+        serve_demo(db, host, port)
+        return
     out.mkdir(parents=True, exist_ok=True)
     console.print(Panel.fit("[bold]orbitwatch demo[/bold] — space situational awareness and disaster response\n"
                             "on the real public catalog of 9 October 2023", border_style="cyan"))
@@ -234,3 +245,40 @@ def demo_command(
     section_respond(out)
     console.rule()
     console.print(f"demo finished in {time.perf_counter() - t:.0f} s; files in [cyan]{escape(str(out))}[/cyan]")
+
+
+def serve_demo(db_url: Optional[str], host: str, port: int) -> None:
+    """Seed the demo agency in the service database, then run ``orbitwatch serve`` (until Ctrl-C)."""
+    import os
+    import secrets
+
+    from ..requests import check_int
+    from ..service.db import ServiceDB
+    from ..service.demo import seed_demo
+    from ..service.settings import load_settings
+    from rich.text import Text
+
+    from .serve import _environment, _run_uvicorn
+
+    check_int("port", port, 1, 65535)
+    env = {"ORBITWATCH_DATABASE_URL": db_url} if db_url else {}
+    if host in ("127.0.0.1", "localhost", "::1") and "ORBITWATCH_COOKIE_SECURE" not in os.environ:
+        env["ORBITWATCH_COOKIE_SECURE"] = "false"  # plain HTTP on loopback: the browser must send the cookie back
+    with _environment(env):
+        settings = load_settings()
+        _section("The web console", "Seeding a demo agency in the service database: the sample catalog, a fleet of "
+                                    "14 satellites, and a 24-hour screening of that fleet against the catalog.")
+        password = secrets.token_urlsafe(12)
+        t = time.perf_counter()
+        sdb = ServiceDB(settings)
+        try:
+            demo = seed_demo(sdb, settings, password)
+        finally:
+            sdb.close()
+        console.print(f"{len(demo.fleet)} fleet objects, screening job {demo.job_id}: {demo.n_events} events "
+                      f"(in {time.perf_counter() - t:.0f} s)", markup=False, highlight=False)
+        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/console/"
+        console.print(Panel.fit(Text(f"Open {url}\nagency: {demo.agency}   user: {demo.username}   password: "
+                                f"{demo.password}\n(a new password at each start; Ctrl-C stops the service)"),
+                                title="orbitwatch web console", border_style="cyan"), markup=False)
+        _run_uvicorn(settings, host, port, 1, "warning")

@@ -4,6 +4,7 @@ from .backends import (STATUS_MESSAGES, BatchPropagator, Capabilities, Propagati
                        available_backends, capabilities_of, default_backend_name, get_backend, register_backend)
 from .age import DEFAULT_MAX_AGE_DAYS, ElementAgeReport, element_age_report
 from .ephemeris import Ephemeris, propagate, propagate_tsince
+from .czml import ephemeris_czml
 from .frames import (EOP, FRAMES, convert, gcrs_to_eme2000, geodetic_to_itrf, itrf_to_geodetic,
                      sun_elevation_deg, sun_position_gcrs, sun_position_itrf, teme_to_eme2000, teme_to_gcrs,
                      teme_to_itrf)
@@ -14,7 +15,7 @@ __all__ = [
     "SGP4ReferenceBackend", "available_backends", "default_backend_name", "get_backend", "register_backend",
     "EOP", "FRAMES", "convert", "teme_to_itrf", "teme_to_gcrs", "teme_to_eme2000", "gcrs_to_eme2000",
     "itrf_to_geodetic", "geodetic_to_itrf", "sun_position_gcrs", "sun_position_itrf", "sun_elevation_deg",
-    "sgp4_device", "ElementAgeReport", "element_age_report", "DEFAULT_MAX_AGE_DAYS",
+    "sgp4_device", "ephemeris_czml", "ElementAgeReport", "element_age_report", "DEFAULT_MAX_AGE_DAYS",
 ]
 
 

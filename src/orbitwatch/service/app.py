@@ -51,7 +51,7 @@ def create_app(settings: ServiceSettings | None = None, *, db: ServiceDB | None 
     from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
     from .errors import error_body, install_handlers
-    from .routes import admin, auth, catalog, charter, ephemerides, fleet, jobs, stac, tracks
+    from .routes import admin, auth, catalog, charter, czml, ephemerides, fleet, jobs, stac, tracks
     from .routes import notify as notify_routes
     from .schemas import ErrorResponse, Health, Readiness
 
@@ -146,8 +146,11 @@ def create_app(settings: ServiceSettings | None = None, *, db: ServiceDB | None 
         """Prometheus metrics of this process."""
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    for module in (auth, catalog, fleet, jobs, admin, ephemerides, tracks, notify_routes, charter, stac):
+    for module in (auth, catalog, fleet, jobs, admin, ephemerides, tracks, notify_routes, charter, stac, czml):
         app.include_router(module.router)
+    from .console import mount_console
+
+    mount_console(app)  # last: its /console/{name} route must not shadow the API's
     return app
 
 
