@@ -352,6 +352,51 @@ def test_event_page_draws_the_encounter_plane(page, server):
     shot(pg, "03-event")
 
 
+def test_cdm_track_draws_the_librarys_covariance_ellipse_and_hard_body(page, server):
+    """A shipped CDM uploaded through the API: its track page draws the combined covariance the library
+    projects on the encounter plane (1 and 3 sigma) and the hard-body circle, on the plot's scale."""
+    from orbitwatch.conjunction.cdm import parse_cdm
+    from orbitwatch.conjunction.pc import encounter_plane_of_cdm
+    from orbitwatch.samples import sample_cdm_paths
+
+    path = sample_cdm_paths()[0]
+    with _api(server, "CSA", "analyst1") as c:
+        r = c.post("/v1/cdms", files={"files": (path.name, path.read_bytes())},
+                   headers={"X-CSRF-Token": c.cookies.get("ow_csrf")}, timeout=120)
+        assert r.status_code == 201, r.text
+        tid = r.json()["ingested"][0]["track_id"]
+        api_ep = c.get(f"/v1/tracks/{tid}").json()["updates"][-1]["encounter_plane"]
+    lib = encounter_plane_of_cdm(parse_cdm(path.read_text(), path.name))
+    assert api_ep.keys() == lib.keys() and api_ep["hbr_source"] == lib["hbr_source"]
+    for k in ("miss_km", "rel_speed_km_s", "hbr_m", "sigma_major_km", "sigma_minor_km", "theta_rad"):
+        assert api_ep[k] == pytest.approx(lib[k], rel=1e-12), k
+    assert np.allclose(api_ep["covariance_km2"], lib["covariance_km2"], rtol=1e-12)
+    pg = page
+    signed_in(pg, server, "CSA", "analyst1", f"#/tracks/{tid}")
+    pg.wait_for_selector("body[data-ready=track]")
+    km_per_bar = float(pg.get_by_test_id("scale-label").text_content().split()[0])
+    bar_px = float(pg.get_by_test_id("scale-bar").get_attribute("d").split("h")[1])
+    px_per_km = bar_px / km_per_bar
+    line = pg.get_by_test_id("miss-vector")
+    x1, y1, x2, y2 = (float(line.get_attribute(a)) for a in ("x1", "y1", "x2", "y2"))
+    assert np.hypot(x2 - x1, y2 - y1) == pytest.approx(lib["miss_km"] * px_per_km, abs=0.5)
+    for n in (1, 3):
+        e = pg.get_by_test_id(f"ellipse-{n}sigma")
+        rx, ry = float(e.get_attribute("rx")), float(e.get_attribute("ry"))
+        # drawn to within half a pixel (the thinnest ellipses are drawn 0.5 px wide at least)
+        assert rx == pytest.approx(n * lib["sigma_major_km"] * px_per_km, abs=0.5), n
+        assert ry == pytest.approx(n * lib["sigma_minor_km"] * px_per_km, abs=0.5), n
+        assert (float(e.get_attribute("cx")), float(e.get_attribute("cy"))) == pytest.approx((x2, y2))
+        deg = float(re.match(r"rotate\(([-\d.e]+) ", e.get_attribute("transform")).group(1))
+        # the plot's y is v x x = -z of the library's frame: on screen (y down) the angle is the library's
+        assert deg == pytest.approx(np.degrees(lib["theta_rad"]), abs=1e-3)
+    hbr = pg.get_by_test_id("hbr-circle")
+    assert float(hbr.get_attribute("r")) == pytest.approx(max(lib["hbr_m"] / 1000 * px_per_km, 3), abs=0.05)
+    assert pg.get_by_label("Hard-body radius (m)").input_value() == f"{lib['hbr_m']:g}"
+    assert "1σ and 3σ" in pg.locator("main").inner_text()
+    shot(pg, "03-track-cdm")
+
+
 def test_encounter_math_in_the_browser_matches_numpy(page, server):
     """The page's projection of a covariance onto the encounter plane, against numpy."""
     pg = page
