@@ -207,3 +207,30 @@ def test_encounter_plane_is_frame_invariant():
     assert float(t1.max_pc[0]) == pytest.approx(float(t0.max_pc[0]), rel=1e-10)
     ep = encounter_plane(r1, v1, C1, r2, v2, C2, 0.02)
     assert np.allclose(ep.basis[0] @ ep.basis[0].T, np.eye(3))
+
+
+def test_encounter_plane_of_cdm_matches_a_direct_projection():
+    """The plot summary of the shipped CDMs (what the service's track JSON carries) against the
+    combined covariance projected with numpy on the plane normal to the relative velocity."""
+    from orbitwatch.conjunction.cdm import parse_cdm
+    from orbitwatch.conjunction.pc import encounter_plane_of_cdm, states_from_cdm
+    from orbitwatch.samples import sample_cdm_paths
+
+    for p in sample_cdm_paths():
+        cdm = parse_cdm(p.read_text(), p.name)
+        d = encounter_plane_of_cdm(cdm)
+        s = states_from_cdm(cdm)
+        r, v = s.r2_km - s.r1_km, s.v2_km_s - s.v1_km_s
+        vhat = v / np.linalg.norm(v)
+        rp = r - vhat * (r @ vhat)
+        x = rp / np.linalg.norm(rp)
+        z = np.cross(r, v) / np.linalg.norm(np.cross(r, v))
+        P = np.vstack([x, z])
+        C2 = P @ (s.cov1_km[:3, :3] + s.cov2_km[:3, :3]) @ P.T
+        assert not d["remediated"]
+        assert np.allclose(d["covariance_km2"], C2, rtol=1e-8, atol=1e-12 * np.abs(C2).max()), p.name
+        w = np.linalg.eigvalsh(C2)
+        assert d["sigma_major_km"] == pytest.approx(np.sqrt(w[1]), rel=1e-9)
+        assert d["sigma_minor_km"] == pytest.approx(np.sqrt(w[0]), rel=1e-9)
+        assert d["miss_km"] == pytest.approx(np.linalg.norm(rp), rel=1e-12)
+        assert d["rel_speed_km_s"] == pytest.approx(np.linalg.norm(v), rel=1e-12) and d["hbr_m"] > 0

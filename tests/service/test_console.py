@@ -352,6 +352,51 @@ def test_event_page_draws_the_encounter_plane(page, server):
     shot(pg, "03-event")
 
 
+def test_cdm_track_draws_the_librarys_covariance_ellipse_and_hard_body(page, server):
+    """A shipped CDM uploaded through the API: its track page draws the combined covariance the library
+    projects on the encounter plane (1 and 3 sigma) and the hard-body circle, on the plot's scale."""
+    from orbitwatch.conjunction.cdm import parse_cdm
+    from orbitwatch.conjunction.pc import encounter_plane_of_cdm
+    from orbitwatch.samples import sample_cdm_paths
+
+    path = sample_cdm_paths()[0]
+    with _api(server, "CSA", "analyst1") as c:
+        r = c.post("/v1/cdms", files={"files": (path.name, path.read_bytes())},
+                   headers={"X-CSRF-Token": c.cookies.get("ow_csrf")}, timeout=120)
+        assert r.status_code == 201, r.text
+        tid = r.json()["ingested"][0]["track_id"]
+        api_ep = c.get(f"/v1/tracks/{tid}").json()["updates"][-1]["encounter_plane"]
+    lib = encounter_plane_of_cdm(parse_cdm(path.read_text(), path.name))
+    assert api_ep.keys() == lib.keys() and api_ep["hbr_source"] == lib["hbr_source"]
+    for k in ("miss_km", "rel_speed_km_s", "hbr_m", "sigma_major_km", "sigma_minor_km", "theta_rad"):
+        assert api_ep[k] == pytest.approx(lib[k], rel=1e-12), k
+    assert np.allclose(api_ep["covariance_km2"], lib["covariance_km2"], rtol=1e-12)
+    pg = page
+    signed_in(pg, server, "CSA", "analyst1", f"#/tracks/{tid}")
+    pg.wait_for_selector("body[data-ready=track]")
+    km_per_bar = float(pg.get_by_test_id("scale-label").text_content().split()[0])
+    bar_px = float(pg.get_by_test_id("scale-bar").get_attribute("d").split("h")[1])
+    px_per_km = bar_px / km_per_bar
+    line = pg.get_by_test_id("miss-vector")
+    x1, y1, x2, y2 = (float(line.get_attribute(a)) for a in ("x1", "y1", "x2", "y2"))
+    assert np.hypot(x2 - x1, y2 - y1) == pytest.approx(lib["miss_km"] * px_per_km, abs=0.5)
+    for n in (1, 3):
+        e = pg.get_by_test_id(f"ellipse-{n}sigma")
+        rx, ry = float(e.get_attribute("rx")), float(e.get_attribute("ry"))
+        # drawn to within half a pixel (the thinnest ellipses are drawn 0.5 px wide at least)
+        assert rx == pytest.approx(n * lib["sigma_major_km"] * px_per_km, abs=0.5), n
+        assert ry == pytest.approx(n * lib["sigma_minor_km"] * px_per_km, abs=0.5), n
+        assert (float(e.get_attribute("cx")), float(e.get_attribute("cy"))) == pytest.approx((x2, y2))
+        deg = float(re.match(r"rotate\(([-\d.e]+) ", e.get_attribute("transform")).group(1))
+        # the plot's y is v x x = -z of the library's frame: on screen (y down) the angle is the library's
+        assert deg == pytest.approx(np.degrees(lib["theta_rad"]), abs=1e-3)
+    hbr = pg.get_by_test_id("hbr-circle")
+    assert float(hbr.get_attribute("r")) == pytest.approx(max(lib["hbr_m"] / 1000 * px_per_km, 3), abs=0.05)
+    assert pg.get_by_label("Hard-body radius (m)").input_value() == f"{lib['hbr_m']:g}"
+    assert "1σ and 3σ" in pg.locator("main").inner_text()
+    shot(pg, "03-track-cdm")
+
+
 def test_encounter_math_in_the_browser_matches_numpy(page, server):
     """The page's projection of a covariance onto the encounter plane, against numpy."""
     pg = page
@@ -453,15 +498,57 @@ def test_charter_and_products_pages(page, server):
     pg.get_by_label("Name", exact=True).fill("console test flood")
     pg.get_by_label("Hazard", exact=True).select_option("flood")
     pg.get_by_label("Start (UTC)").fill("2026-06-10T12:00Z")
+    pg.get_by_label("Hours").fill("12")  # a short planning window keeps the job small
     assert pg.get_by_label("On-call agency").input_value() == "CSA"
     pg.get_by_role("button", name="Request activation").click()
     pg.wait_for_selector("body[data-ready=activation]")
     assert pg.locator("svg.map path.area").count() == 1
     assert "requested" in pg.locator("main").inner_text()
+    shot(pg, "05-activation-requested")
     with _api(server, "CSA", "analyst1") as c:  # the API has it as the page drew it
         acts = c.get("/v1/charter/activations").json()["activations"]
         assert [a["name"] for a in acts] == ["console test flood"] and acts[0]["hazard"] == "flood"
-    shot(pg, "05-activation-requested")
+        aid = acts[0]["id"]
+    # the on-call officer (CSA's admin) accepts; a worker runs the planning job (the service's charter fleet)
+    with _api(server, "CSA", "chief") as c:
+        csrf = c.cookies.get("ow_csrf")
+        r = c.post(f"/v1/charter/activations/{aid}/accept", json={"project_manager_agency": "ESA"},
+                   headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 200, r.text
+    w = subprocess.run([PYTHON, "-m", "orbitwatch.service.worker", "--once"], env=subprocess_env(
+        server["url"], server["home"]), capture_output=True, text=True, timeout=300)
+    assert w.returncode == 0 and "Traceback" not in w.stderr, w.stderr[-3000:]
+    with _api(server, "CSA", "analyst1") as c:
+        act = c.get(f"/v1/charter/activations/{aid}").json()
+    assert act["status"] in ("planned", "tasked") and act["plan_version"] == 1, act["status"]
+    acqs = act["plan"]["acquisitions"]
+    assert acqs and all(a["footprint"]["type"] == "Polygon" for a in acqs)
+    pg.reload()
+    pg.wait_for_selector("body[data-ready=activation]")
+    assert act["status"] in pg.locator("main").inner_text()
+    # the map: one footprint per planned acquisition, where the plan puts it (SVG x = lon, y = -lat)
+    foot = pg.locator("svg.map path.foot")
+    assert foot.count() == len(acqs)
+    boxes = foot.evaluate_all("(ps) => ps.map((p) => { const b = p.getBBox(); return [b.x, b.y, b.width, b.height]; })")
+    for a, (x, y, bw, bh) in zip(acqs, boxes):
+        ring = np.array(a["footprint"]["coordinates"][0])
+        assert np.allclose([x, -(y + bh), x + bw, -y], [*ring.min(axis=0), *ring.max(axis=0)], atol=2e-3), a
+    # the timeline: one bar per acquisition, spanning its start to end on the activation's time axis
+    bars = pg.get_by_test_id("timeline").locator("rect.win")
+    assert bars.count() == len(acqs)
+    got = bars.evaluate_all("(rs) => rs.map((r) => [+r.getAttribute('x'), +r.getAttribute('width')])")
+
+    def ms(iso):
+        return np.datetime64(iso.rstrip("Z"), "ms").astype(np.int64)
+
+    t0 = ms(act["start"])
+    t1 = t0 + act["hours"] * 3.6e6
+    left, span = 170, 900 - 170 - 10  # the timeline's axis (js/pages/activation.js)
+    for a, (x, width) in zip(acqs, got):
+        xa = left + (ms(a["start_utc"]) - t0) / (t1 - t0) * span
+        xb = left + (ms(a["end_utc"]) - t0) / (t1 - t0) * span
+        assert x == pytest.approx(xa, abs=0.05) and width == pytest.approx(max(xb - xa, 2), abs=0.05), a
+    shot(pg, "05-activation-planned")
 
 
 def test_audit_page_lists_the_actions_and_checks_the_chain(page, server):
@@ -516,8 +603,8 @@ def test_narrow_window_keeps_the_table_usable(page, server):
 
 
 def test_charter_activation_and_products_pages_read_the_documented_shapes(page, server):
-    """A planned activation and a product, in the API's shapes, answered by the browser's route handler:
-    the test server runs no job worker, so the real activation above stays 'requested' (no plan)."""
+    """A planned activation and a STAC product in the API's shapes, answered by the browser's route handler
+    (the drawn area posted as the API expects; the real planning is checked in the test above)."""
     import json as _json
 
     pg = page

@@ -317,7 +317,7 @@ def run_charter_plan(db, c, progress, default_backend: str = "numba"):
     if not len(req.fleet().satellites):
         raise InvalidRequestError("fleet", "no satellite left to plan with")
     plan = run_response(req, progress)
-    d = plan.to_dict(footprints=False)
+    d = plan.to_dict()  # with each acquisition's footprint (GeoJSON Polygon): the console draws them
     summary = {"activation_id": act_id, "why": c.params.get("why", ""), "coverage_fraction": d["coverage_fraction"],
                "completion_utc": d["completion_utc"], "hours_to_coverage": d["hours_to_coverage"],
                "n_acquisitions": len(plan.acquisitions), "agencies": d["agencies"], "notes": d["notes"],
@@ -325,7 +325,7 @@ def run_charter_plan(db, c, progress, default_backend: str = "numba"):
     requests = [t.to_dict() for t in plan.tasking_requests()]
     plan_doc = {k: d[k] for k in ("coverage_target_fraction", "coverage_fraction", "completion_utc",
                                   "hours_to_coverage", "agencies", "earliest", "notes", "method")}
-    plan_doc["acquisitions"] = [{k: v for k, v in a.items() if k != "footprint"} for a in d["acquisitions"]]
+    plan_doc["acquisitions"] = d["acquisitions"]
 
     def store(conn: Connection) -> None:
         apply_plan(conn, act_id, plan_doc, requests, actor=f"job:{c.job_id}", agency_id=c.agency_id)

@@ -13,7 +13,8 @@ validation figures.
 
 from .alfano import pc_alfano
 from .api import DEFAULT_METHODS, METHODS_2D, PcTable, pc_at_tca, pc_encounter, pc_for_events
-from .assess import ConjunctionAssessment, Recommendation, assess_cdm, assess_states, resolve_hbr_m
+from .assess import (ConjunctionAssessment, Recommendation, assess_cdm, assess_states, encounter_plane_of_cdm,
+                     resolve_hbr_m)
 from .chan import pc_chan
 from .encounter import EncounterPlane, cov_eci_to_rtn, cov_rtn_to_eci, encounter_plane, relative_rtn, rtn_basis
 from .flags import UsageViolations, usage_violations
@@ -32,6 +33,7 @@ __all__ = [
     "cov_eci_to_rtn", "relative_rtn", "nc3d", "nc3d_many", "pc_monte_carlo_many", "Nc3DResult", "coppola_bounds",
     "pc_monte_carlo",
     "MonteCarloResult", "usage_violations", "UsageViolations", "assess_cdm", "assess_states",
-    "ConjunctionAssessment", "Recommendation", "PcRequest", "resolve_hbr_m", "states_from_cdm",
+    "ConjunctionAssessment", "Recommendation", "PcRequest", "resolve_hbr_m", "encounter_plane_of_cdm",
+    "states_from_cdm",
     "ConjunctionStates",
 ]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .api import METHODS_2D, PcTable, pc_at_tca
+from .encounter import encounter_plane
 from .flags import UsageViolations, usage_violations
 from .inputs import ConjunctionStates, states_from_cdm
 from .montecarlo import MonteCarloResult, pc_monte_carlo
@@ -29,6 +30,7 @@ from .nc3d import Nc3DResult, nc3d
 from .request import PcRequest
 
 __all__ = ["ConjunctionAssessment", "Recommendation", "assess_states", "assess_cdm", "resolve_hbr_m",
+           "encounter_plane_of_cdm",
            "FOSTER_2D", "HALL_3D", "MONTE_CARLO"]
 
 #: method names a recommendation can carry
@@ -289,3 +291,28 @@ def assess_cdm(cdm, *, hbr_m: float | None = None, hbr_table=None, methods=METHO
     a.source = cdm.source
     a.objects = tuple((o.designator, o.name) for o in cdm.objects)
     return a
+
+
+def encounter_plane_of_cdm(cdm, *, hbr_m: float | None = None, hbr_table=None) -> dict:
+    """What a plot of a CDM's encounter plane needs, as the 2D Pc methods see it (JSON-ready, km).
+
+    The frame is :func:`~.encounter.encounter_plane`'s (NASA CARA ``PcCircle``): ``x`` along the
+    miss vector's component normal to the relative velocity, ``z = (r x v)/|r x v|`` (so the
+    plane's second axis ``v x x`` is ``-z``). ``miss_km`` lies on +x; ``covariance_km2`` is the
+    combined 2x2 position covariance in (x, z), rebuilt from the principal sigmas and the
+    major-axis angle ``theta_rad`` (from x towards z) after CARA's eigenvalue clipping, i.e. the
+    covariance the Pc is computed with. The hard-body radius is resolved as :func:`assess_cdm`
+    does (given, the message's, the HBR table)."""
+    hbr, src = resolve_hbr_m(cdm, hbr_m, hbr_table)
+    s = states_from_cdm(cdm)
+    ep = encounter_plane(s.r1_km, s.v1_km_s, s.cov1_km, s.r2_km, s.v2_km_s, s.cov2_km, hbr / 1000.0)
+    th, sx, sz = float(ep.theta[0]), float(ep.sx[0]), float(ep.sz[0])
+    c, si = math.cos(th), math.sin(th)
+    R = np.array([[c, -si], [si, c]])
+    C2 = R @ np.diag([sx * sx, sz * sz]) @ R.T
+    return {"frame": "x along the miss vector, z = r x v / |r x v| (CARA PcCircle); km",
+            "miss_km": float(ep.miss[0]), "rel_speed_km_s": float(ep.speed[0]),
+            "hbr_m": float(hbr), "hbr_source": src,
+            "sigma_major_km": sx, "sigma_minor_km": sz, "theta_rad": th,
+            "covariance_km2": [[float(C2[0, 0]), float(C2[0, 1])], [float(C2[1, 0]), float(C2[1, 1])]],
+            "remediated": bool(ep.remediated[0]), "npd": bool(ep.npd[0])}

@@ -51,6 +51,18 @@ def _update(r) -> dict:
             "has_cdm": bool(r.has_cdm)}
 
 
+def _encounter_plane(kvn: str, name: str) -> dict | None:
+    """The library's encounter-plane summary of a stored CDM (None if it cannot be made)."""
+    from ...conjunction.cdm import parse_cdm
+    from ...conjunction.pc import encounter_plane_of_cdm
+    from ...errors import OrbitwatchError
+
+    try:
+        return encounter_plane_of_cdm(parse_cdm(kvn, name))
+    except (OrbitwatchError, ValueError, ArithmeticError, np.linalg.LinAlgError):
+        return None
+
+
 def _visible_track(conn, aid: int, track_id: int):
     r = conn.execute(select(t_tracks).where(and_(t_tracks.c.id == track_id, ssa.tracks_visible(aid)))).first()
     if r is None:
@@ -122,7 +134,15 @@ def get_track(request: Request, track_id: int = TrackId, ctx: Context = Depends(
                            .order_by(t_updates.c.computed_at_ns, t_updates.c.id)).all()
         co = ssa.coordination_of(conn, track_id)
         mine = co is not None and aid in (int(co.agency_1_id), int(co.agency_2_id))
-        return {**_track(r), "updates": [_update(x) for x in ups], "coordination": bool(mine)}
+        out = [_update(x) for x in ups]
+        cdm_ids = [u["id"] for u in out if u["source"] == "cdm" and u["has_cdm"]]
+        if cdm_ids:  # the uploaded messages carry both covariances: the encounter plane the Pc used
+            kvns = dict(conn.execute(select(ssa_update_records.c.update_id, ssa_update_records.c.cdm_kvn).where(
+                ssa_update_records.c.update_id.in_(cdm_ids))).all())
+            for u in out:
+                if kvns.get(u["id"]):
+                    u["encounter_plane"] = _encounter_plane(kvns[u["id"]], f"update {u['id']}")
+        return {**_track(r), "updates": out, "coordination": bool(mine)}
 
     return audited(get_db(request), ctx, "track.read", f"track:{track_id}", work)
 

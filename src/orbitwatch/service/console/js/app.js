@@ -6,13 +6,14 @@ import { h } from "./ui.js";
 import { page as signin } from "./pages/signin.js";
 import { page as conjunctions } from "./pages/conjunctions.js";
 import { page as event } from "./pages/event.js";
+import { page as track } from "./pages/track.js";
 import { page as jobs } from "./pages/jobs.js";
 import { page as charter } from "./pages/charter.js";
 import { page as activation } from "./pages/activation.js";
 import { page as products } from "./pages/products.js";
 import { page as admin } from "./pages/admin.js";
 
-const PAGES = [conjunctions, event, jobs, charter, activation, products, admin];
+const PAGES = [conjunctions, event, track, jobs, charter, activation, products, admin];
 const ROLES = ["viewer", "analyst", "coordinator", "admin"];
 
 const app = {

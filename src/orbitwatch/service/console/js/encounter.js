@@ -57,3 +57,11 @@ export function eventGeometry(ev, hbrKm) {
   const ell = C ? ellipseOf(projectCovariance(C, f.xhat, f.yhat)) : null;
   return { frame: f, miss2: [dot(miss, f.xhat), dot(miss, f.yhat)], ellipse: ell, hbrKm };
 }
+
+/** The geometry from the API's encounter-plane summary of a CDM update (library-computed:
+ *  x along the miss, z = r x v; miss on +x; principal sigmas and the major axis's angle theta
+ *  from x towards z). The plot's y axis is v x x = -z, so the angle changes sign. */
+export function planeGeometry(ep, hbrKm) {
+  return { frame: { assumed: false, source: "api" }, miss2: [ep.miss_km, 0],
+    ellipse: { major: ep.sigma_major_km, minor: ep.sigma_minor_km, angle: -ep.theta_rad }, hbrKm };
+}

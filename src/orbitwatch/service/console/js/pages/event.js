@@ -1,5 +1,5 @@
 import { api, optional } from "../api.js";
-import { eventGeometry } from "../encounter.js";
+import { eventGeometry, planeGeometry } from "../encounter.js";
 import { lineChart } from "../charts.js";
 import { worldMap } from "../map.js";
 import { field, fmt, h, kv, parseUtc, risk, s } from "../ui.js";
@@ -7,15 +7,17 @@ import { field, fmt, h, kv, parseUtc, risk, s } from "../ui.js";
 const DEFAULT_HBR_M = 20;
 
 /** The encounter-plane plot: hard-body circle at the origin, miss vector to the secondary's
- *  relative position, the combined covariance ellipse (1 and 3 sigma) around it when known. */
-export function encounterPlot(ev, hbrM) {
-  const g = eventGeometry(ev, hbrM / 1000);
+ *  relative position, the combined covariance ellipse (1 and 3 sigma) around it when known.
+ *  With `ep` (an update's `encounter_plane`, computed by the library from a CDM) the plot is that. */
+export function encounterPlot(ev, hbrM, ep = null) {
+  const g = ep ? planeGeometry(ep, hbrM / 1000) : eventGeometry(ev, hbrM / 1000);
   const [mx, my] = g.miss2;
   const W = 420, c = W / 2;
   let extent = Math.max(Math.hypot(mx, my), g.hbrKm);
   if (g.ellipse) extent = Math.max(extent, Math.hypot(mx, my) + 3 * g.ellipse.major);
   const k = (0.42 * W) / (extent || 1); // px per km
   const svg = s("svg", { class: "plot", viewBox: `0 0 ${W} ${W}`, role: "img", "data-testid": "encounter-plot",
+    "data-px-per-km": String(k),
     "aria-label": `Encounter plane: miss ${fmt.num(ev.miss_km, 3)} km${g.ellipse ? " with covariance ellipse" : ""}` });
   svg.append(s("title", {}, "Encounter plane (x along the miss vector, y = v_rel × x), km"));
   for (let i = 1; i < 4; i++) {
@@ -45,7 +47,7 @@ export function encounterPlot(ev, hbrM) {
   return { svg, geometry: g };
 }
 
-function trackPoints(track) {
+export function trackPoints(track) {
   const list = track.updates || track.points || track.cdms || track.history || [];
   return list.map((u) => ({ t: parseUtc(u.computed_at || u.updated_at || u.creation_date || u.created_at || u.at || u.time),
     miss: u.miss_km, pc: u.pc }));
@@ -131,7 +133,8 @@ export const page = {
     const track = await eventTrack(ev).catch(() => null);
     if (track && (track.updates || []).length) {
       const pts = trackPoints(track);
-      view.append(h("section", { class: "panel", "aria-labelledby": "tr-h" }, h("h2", { id: "tr-h" }, `Updates of track ${track.id} (${track.updates.length})`),
+      view.append(h("section", { class: "panel", "aria-labelledby": "tr-h" }, h("h2", { id: "tr-h" },
+        h("a", { href: `#/tracks/${track.id}` }, `Updates of track ${track.id} (${track.updates.length})`)),
         h("div", { class: "grid2" }, lineChart(pts.map((p) => [p.t, p.miss]), { label: "Miss", unit: "km" }),
           lineChart(pts.map((p) => [p.t, p.pc]), { label: "Pc", log: true, cls: "series2" }))));
     }
