@@ -509,12 +509,26 @@ def test_charter_and_products_pages(page, server):
         acts = c.get("/v1/charter/activations").json()["activations"]
         assert [a["name"] for a in acts] == ["console test flood"] and acts[0]["hazard"] == "flood"
         aid = acts[0]["id"]
-    # the on-call officer (CSA's admin) accepts; a worker runs the planning job (the service's charter fleet)
+    # an analyst of the on-call agency does not get the decision forms (coordinator or admin only)
+    assert pg.get_by_role("button", name="Accept and plan").count() == 0
+    # the on-call officer (CSA's admin) signs in and accepts in the page, with the keyboard; a worker then
+    # runs the planning job (the service's charter fleet)
+    signed_in(pg, server, "CSA", "chief", f"#/activations/{aid}")
+    pg.reload()  # the same document (only the hash differs): load it again as the chief
+    pg.get_by_label("Reason for rejecting").wait_for()
+    assert pg.get_by_test_id("who-user").inner_text() == "chief"
+    pm = pg.get_by_label("Project manager agency")
+    assert pm.input_value() == "CSA"
+    pm.fill("ESA")
+    pm.press("Enter")
+    pg.wait_for_function("() => !document.querySelector('[data-testid=decision-msg]') "
+                         "&& document.querySelector('main').innerText.includes('accepted')")
+    assert pg.get_by_role("button", name="Accept and plan").count() == 0  # decided: the forms are gone
     with _api(server, "CSA", "chief") as c:
-        csrf = c.cookies.get("ow_csrf")
-        r = c.post(f"/v1/charter/activations/{aid}/accept", json={"project_manager_agency": "ESA"},
-                   headers={"X-CSRF-Token": csrf})
-        assert r.status_code == 200, r.text
+        act = c.get(f"/v1/charter/activations/{aid}").json()
+        assert act["status"] == "accepted" and act["plan_job_id"] is not None, act["status"]
+        assert {(x["agency"], x["role"]) for x in act["actors"]} >= {("CSA", "on_call_officer"),
+                                                                     ("ESA", "project_manager")}
     w = subprocess.run([PYTHON, "-m", "orbitwatch.service.worker", "--once"], env=subprocess_env(
         server["url"], server["home"]), capture_output=True, text=True, timeout=300)
     assert w.returncode == 0 and "Traceback" not in w.stderr, w.stderr[-3000:]
@@ -625,10 +639,18 @@ def test_charter_activation_and_products_pages_read_the_documented_shapes(page, 
          "bbox": [67.4, 26.2, 68.2, 27],
          "properties": {"datetime": "2026-06-10T13:05:30Z", "platform": "RADARSAT 2"},
          "assets": {"thumbnail": {"href": "/stac/items/rs2-0001/thumb.png"}}}]}
-    posted = []
+    act8 = {**act, "id": 8, "status": "requested", "plan": None, "plan_version": 0,
+            "actors": [{"agency_id": 1, "agency": "CSA", "role": "on_call_officer"}]}
+    posted, decided = [], []
 
     def fake(route):
         req = route.request
+        if "/v1/charter/activations/8" in req.url:  # decided meanwhile by someone else: the API answers 409
+            if req.method == "POST":
+                decided.append((req.url.rsplit("/", 1)[1], _json.loads(req.post_data)))
+                return route.fulfill(status=409, json={"error": {
+                    "code": "conflict", "message": "activation 8 is accepted; it cannot become rejected"}})
+            return route.fulfill(json=act8)
         if req.url.endswith("/v1/charter/activations") and req.method == "POST":
             posted.append(_json.loads(req.post_data))
             return route.fulfill(status=201, json=act)
@@ -666,3 +688,13 @@ def test_charter_activation_and_products_pages_read_the_documented_shapes(page, 
     assert pg.get_by_test_id("timeline").locator("rect.win").count() == 2
     assert "sent" in pg.locator("table[aria-label='Tasking status']").inner_text()
     shot(pg, "05-activation")
+    # the on-call officer's Reject form: the reason is posted, a 409 is shown as a message, the form stays
+    signed_in(pg, server, "CSA", "chief", "#/activations/8")
+    pg.reload()
+    reason = pg.get_by_label("Reason for rejecting")
+    reason.fill("outside the Charter's scope")
+    reason.press("Enter")
+    pg.get_by_test_id("decision-msg").filter(has_text="Conflict").wait_for()
+    assert decided == [("reject", {"reason": "outside the Charter's scope"})]
+    assert "cannot become rejected" in pg.get_by_test_id("decision-msg").inner_text()
+    assert pg.get_by_role("button", name="Reject").is_enabled()

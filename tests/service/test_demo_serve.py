@@ -15,7 +15,8 @@ def test_demo_agency_is_seeded_then_refreshed(sqlite_url, tmp_path):
 
     from orbitwatch.service import create_app
     from orbitwatch.service.db import ServiceDB
-    from orbitwatch.service.demo import DEMO_FLEET, seed_demo
+    from orbitwatch.service.demo import DEMO_CHARTER, DEMO_FLEET, seed_demo
+    from orbitwatch.service.worker import Worker
 
     # the fleet, the station's visiting vehicles and 300 other objects of the sample catalog; half an hour
     # with the reference propagator keeps the test short (the demo screens the whole catalog for 24 h)
@@ -34,6 +35,7 @@ def test_demo_agency_is_seeded_then_refreshed(sqlite_url, tmp_path):
         assert d.n_events > 0  # at least the ISS and its docked vehicles
         d2 = seed_demo(db, settings, "second-password-2", hours=0.5, backend="sgp4", catalog=small)
         assert d2.job_id == d.job_id and d2.n_events == d.n_events and d2.fleet == d.fleet
+        assert d.charter_satellites == d2.charter_satellites == len(DEMO_CHARTER)
         with TestClient(create_app(settings, db=db)) as c:
             login = {"agency": "DEMO", "username": "demo"}
             assert c.post("/v1/auth/login", json={**login, "password": "first-password-1"}).status_code == 401
@@ -43,6 +45,21 @@ def test_demo_agency_is_seeded_then_refreshed(sqlite_url, tmp_path):
             assert len(evs) == d.n_events
             assert all(e["norad_1"] in d.fleet or e["norad_2"] in d.fleet for e in evs)
             assert {e["job_id"] for e in evs} == {d.job_id}
+            # the Charter page: DEMO has fleet rows, so an activation with DEMO on call is planned with them
+            rows = c.get("/v1/charter/fleet").json()
+            assert "Sentinel-1A" in str(rows) and "DEMO" in str(rows), rows
+            h = {"X-CSRF-Token": r.json()["csrf_token"]}
+            a = c.post("/v1/charter/activations", headers=h, json={"sample": True, "on_call_agency": "DEMO",
+                                                                   "start": "2026-06-10T12:00Z", "hours": 6})
+            assert a.status_code == 201, a.text
+            aid = a.json()["id"]
+            acc = c.post(f"/v1/charter/activations/{aid}/accept", headers=h, json={"project_manager_agency": "DEMO"})
+            assert acc.status_code == 200, acc.text
+            assert Worker(db, settings, name="test").run_once() == acc.json()["job_id"]
+            act = c.get(f"/v1/charter/activations/{aid}").json()
+            assert act["status"] in ("planned", "tasked") and act["plan"]["acquisitions"], act["status"]
+            assert act["plan"]["agencies"] and set(act["plan"]["agencies"]) <= {"DEMO"}, act["plan"]["agencies"]
+            assert {x["satellite"] for x in act["plan"]["acquisitions"]} <= set(DEMO_CHARTER)
     finally:
         db.close()
 

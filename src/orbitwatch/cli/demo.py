@@ -267,7 +267,8 @@ def serve_demo(db_url: Optional[str], host: str, port: int) -> None:
     with _environment(env):
         settings = load_settings()
         _section("The web console", "Seeding a demo agency in the service database: the sample catalog, a fleet of "
-                                    "14 satellites, and a 24-hour screening of that fleet against the catalog.")
+                                    "14 satellites, and a 24-hour screening of that fleet against the catalog; and "
+                                    "Charter fleet rows (radar and optical satellites) for the Charter page.")
         password = secrets.token_urlsafe(12)
         t = time.perf_counter()
         sdb = ServiceDB(settings)
@@ -281,4 +282,7 @@ def serve_demo(db_url: Optional[str], host: str, port: int) -> None:
         console.print(Panel.fit(Text(f"Open {url}\nagency: {demo.agency}   user: {demo.username}   password: "
                                 f"{demo.password}\n(a new password at each start; Ctrl-C stops the service)"),
                                 title="orbitwatch web console", border_style="cyan"), markup=False)
+        console.print(Text(f"Charter: on the Charter page, request an activation with on-call agency {demo.agency} "
+                           f"(draw an area, or upload the sample flood), then accept it on its page: the plan uses "
+                           f"{demo.agency}'s {demo.charter_satellites} Charter satellites."))
         _run_uvicorn(settings, host, port, 1, "warning")

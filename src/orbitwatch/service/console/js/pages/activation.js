@@ -1,5 +1,5 @@
 import { api, optional } from "../api.js";
-import { dataTable, fmt, h, kv, parseUtc, s } from "../ui.js";
+import { dataTable, errorText, field, fmt, h, kv, parseUtc, s, toast } from "../ui.js";
 import { geometryRings, worldMap } from "../map.js";
 
 function timeline(windows, t0, t1) {
@@ -25,11 +25,51 @@ function timeline(windows, t0, t1) {
   return svg;
 }
 
+/** The on-call officer's decision on a requested activation: Accept (naming the project manager's
+ * agency; the API queues the planning job) or Reject (with the reason). Shown only to a coordinator
+ * or admin of the activation's on-call agency; the API checks both again (403/409 shown here). */
+function decisionPanel(a, app) {
+  const me = app.me || {};
+  const onCall = (a.actors || []).some((x) => x.role === "on_call_officer"
+    && String(x.agency || "").toUpperCase() === String(me.agency || "").toUpperCase());
+  if (a.status !== "requested" || !onCall || !app.can("coordinator")) return "";
+  const msg = h("p", { role: "status", "aria-live": "polite", "data-testid": "decision-msg" });
+  const pm = h("input", { id: "d-pm", required: true, maxlength: "100", value: me.agency || "",
+    placeholder: "agency of the project manager" });
+  const reason = h("input", { id: "d-reason", required: true, maxlength: "2000", placeholder: "why it is refused" });
+  async function decide(e, what, body) {
+    e.preventDefault();
+    for (const b of e.target.querySelectorAll("button")) b.disabled = true;
+    msg.className = ""; msg.textContent = what === "accept" ? "Accepting…" : "Rejecting…";
+    try {
+      const r = await api(`/v1/charter/activations/${a.id}/${what}`, { method: "POST", body });
+      msg.className = "ok";
+      msg.textContent = what === "accept" ? `Accepted: planning job ${r.job_id} queued.` : "Rejected.";
+      toast(msg.textContent);
+      app.go(location.hash);  // the page again, with the new status (and the planning job's result when done)
+    } catch (err) {
+      msg.className = "error";
+      msg.textContent = `${err.status === 403 ? "Not allowed" : err.status === 409 ? "Conflict" : "Failed"}: `
+        + errorText(err);
+      for (const b of e.target.querySelectorAll("button")) b.disabled = false;
+    }
+  }
+  return h("section", { class: "panel", "aria-labelledby": "dc-h" },
+    h("h2", { id: "dc-h" }, "On-call officer: accept or reject"),
+    h("form", { class: "inline", "aria-label": "Accept the activation",
+      onsubmit: (e) => decide(e, "accept", { project_manager_agency: pm.value.trim() }) },
+    field("Project manager agency", pm), h("button", { type: "submit" }, "Accept and plan")),
+    h("form", { class: "inline", "aria-label": "Reject the activation",
+      onsubmit: (e) => decide(e, "reject", { reason: reason.value.trim() }) },
+    field("Reason for rejecting", reason), h("button", { type: "submit", class: "secondary" }, "Reject")),
+    msg);
+}
+
 export const page = {
   route: /^\/activations\/(?<id>\d+)$/,
   title: "Activation",
   navParent: "#/charter",
-  async render(view, { id }) {
+  async render(view, { id }, app) {
     const a = await api(`/v1/charter/activations/${id}`);
     const plan = a.plan || {};
     const windows = (a.windows || plan.acquisitions || plan.windows || []).map((w) => ({ ...w,
@@ -37,7 +77,8 @@ export const page = {
     const tk = await optional("/v1/charter/tasking", { query: { activation_id: id } }).catch(() => null);
     const tasking = (tk && tk.tasking) || a.tasking || plan.tasking || [];
     if (!a.stop && a.start && a.hours) a.stop = new Date(parseUtc(a.start) + a.hours * 3.6e6).toISOString();
-    view.append(h("p", {}, h("a", { href: "#/charter" }, "← Charter")), h("h1", {}, `Activation ${a.id}: ${a.name || ""}`));
+    view.append(h("p", {}, h("a", { href: "#/charter" }, "← Charter")), h("h1", {}, `Activation ${a.id}: ${a.name || ""}`),
+      decisionPanel(a, app));
     const history = (a.history || []).map((x) => `${fmt.utc(x.at)}: ${x.from || "—"} → ${x.to} (${x.actor})`);
     const m = worldMap({ label: "Activation area and planned footprints" });
     await m.ready;
