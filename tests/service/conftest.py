@@ -210,3 +210,26 @@ def subprocess_env(db_url: str, home: Path, **extra) -> dict:
 
 
 PYTHON = sys.executable
+
+
+def wait_ready(base: str, proc, timeout_s: float = 120.0, log=None) -> None:
+    """Poll ``base``/readyz until it answers 200. If the server process exits or the time runs out,
+    stop it and fail with the end of its output (``log()``, else its piped stdout)."""
+    import time
+
+    import httpx
+
+    t0 = time.monotonic()
+    while True:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() - t0 > timeout_s:
+            if proc.poll() is None:
+                proc.kill()  # before reading its pipe, which ends only when it does
+                proc.wait(10)
+            out = log() if log is not None else (proc.stdout.read().decode() if proc.stdout else "")
+            raise AssertionError(f"server did not start: {out[-3000:]}")
+        time.sleep(0.2)

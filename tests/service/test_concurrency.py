@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from orbitwatch.elements import format_elements, parse_elements
 from orbitwatch.store import schema
 
-from conftest import PYTHON, free_port, make_settings, seed, subprocess_env
+from conftest import PYTHON, free_port, make_settings, seed, subprocess_env, wait_ready
 
 
 def _count(db, table):
@@ -70,15 +70,7 @@ def test_api_killed_mid_upload_stores_all_or_nothing(db_url, tmp_path):
     base = f"http://127.0.0.1:{port}"
     body = sample_catalog_path().read_bytes()  # the whole catalog, gzipped: 26,140 objects
     try:
-        t0 = time.monotonic()
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None and time.monotonic() - t0 < 120, "server did not start"
-            time.sleep(0.2)
+        wait_ready(base, proc, 120)
 
         def upload():
             try:

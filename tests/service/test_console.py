@@ -13,7 +13,6 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,7 +21,7 @@ import httpx
 import numpy as np
 import pytest
 
-from conftest import PYTHON, free_port, make_settings, seed, subprocess_env, under_ci
+from conftest import PYTHON, free_port, make_settings, seed, subprocess_env, under_ci, wait_ready
 from console_seed import add_user, finished_job_with_events
 
 pytestmark = pytest.mark.xdist_group("console-browser")
@@ -81,17 +80,7 @@ def server(tmp_path_factory, sample_file):
     ev_jaxa = finished_job_with_events(db, "JAXA", jaxa, seed=2)
     db.close()
     base = f"http://127.0.0.1:{port}"
-    t0 = time.monotonic()
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() - t0 > 60:
-            proc.kill()
-            raise AssertionError(f"server did not start: {(home / 'serve.log').read_text()[-3000:]}")
-        time.sleep(0.2)
+    wait_ready(base, proc, 60, log=lambda: (home / "serve.log").read_text())
     yield {"base": base, "url": url, "home": home, "csa": ev_csa, "jaxa": ev_jaxa, "ids": event_ids(url)}
     proc.send_signal(signal.SIGTERM)
     try:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 
 import httpx
 import pytest
 
-from conftest import PYTHON, free_port, make_settings, seed, subprocess_env
+from conftest import PYTHON, free_port, make_settings, seed, subprocess_env, wait_ready
 
 MAIN = ("import sys; from orbitwatch.cli.main import app; from orbitwatch.cli import admin, serve; "
         "from orbitwatch.cli.errors import wrap_commands; admin.register(app); serve.register(app); "
@@ -31,16 +30,7 @@ def test_serve_on_uvicorn_with_two_workers(db_url, tmp_path, sample_text):
                             start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        t0 = time.monotonic()
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() - t0 > 120:
-                raise AssertionError(f"server did not start: {proc.stdout.read().decode()[-3000:]}")
-            time.sleep(0.3)
+        wait_ready(base, proc, 120)
         h = {"Authorization": f"Bearer {keys[('CSA', 'analyst')]}"}
         with httpx.Client(base_url=base, headers=h, timeout=30) as c:
             assert c.get("/v1/me").json()["agency"] == "CSA"

@@ -14,7 +14,7 @@ import httpx
 import numpy as np
 import pytest
 
-from conftest import PYTHON, free_port, make_settings, seed, subprocess_env, under_ci
+from conftest import PYTHON, free_port, make_settings, seed, subprocess_env, under_ci, wait_ready
 
 MAIN = ("from orbitwatch.cli.main import app; from orbitwatch.cli import admin, serve; "
         "from orbitwatch.cli.errors import wrap_commands; admin.register(app); serve.register(app); "
@@ -52,18 +52,7 @@ def stac_server(sqlite_url, tmp_path):
     proc = subprocess.Popen([PYTHON, "-c", MAIN, "serve", "--port", str(port), "--log-level", "warning"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    import time
-
-    t0 = time.monotonic()
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() - t0 > 60:
-            raise AssertionError(proc.stdout.read().decode()[-3000:])
-        time.sleep(0.2)
+    wait_ready(base, proc, 60)
     try:
         yield base, keys
     finally:
