@@ -133,14 +133,21 @@ def test_socrates_report(result):
     assert "maximum probability" in text and "1.00e-03" in text.splitlines()[5]
 
 
-def test_fleet_screening_is_the_all_vs_all_subset(sub, result):
+@pytest.mark.parametrize("fleet_of", ["five", "half"])
+def test_fleet_screening_is_the_all_vs_all_subset(sub, result, fleet_of):
+    """Fleet mode grids the primaries and looks every other object up among them: its events are
+    exactly the all-vs-all events that involve a primary. With half the catalog as the fleet, both
+    kinds of pair occur (two primaries, met in the primaries' grid; one, met by a look-up)."""
     ev = result.events
-    fleet = np.unique(ev.norad_1)[:5]
+    fleet = np.unique(ev.norad_1)[:5] if fleet_of == "five" else np.asarray(sub.norad_id)[::2]
     res = screen(sub, START, STOP, threshold_km=25.0, primaries=fleet, executor=1)
     f = res.events
-    assert res.n_primaries == 5
+    assert res.n_primaries == len(fleet)
     assert np.all(np.isin(f.norad_1, fleet))
     want = np.isin(ev.norad_1, fleet) | np.isin(ev.norad_2, fleet)
+    if fleet_of == "half":
+        both = np.isin(ev.norad_1, fleet) & np.isin(ev.norad_2, fleet)
+        assert both.sum() > 10 and (want & ~both).sum() > 10
     assert len(f) == want.sum()
     a = set(zip(np.minimum(f.norad_1, f.norad_2), np.maximum(f.norad_1, f.norad_2), f.tca.astype(np.int64)))
     b = set(zip(ev.norad_1[want], ev.norad_2[want], ev.tca[want].astype(np.int64)))

@@ -662,6 +662,100 @@ def _narrow(NODE, cpx, A, row0, stride, h, kexp, npieces, i, j, s, S, t_stop, sp
     return nout
 
 
+@njit(inline="always", **_JIT)
+def _meet(b0, b1, b2, b3, b4, b5, b6, b7, boxes, j, kp, invC, invW):
+    """Do the 4-D box (b0..b7, as a row of ``boxes``) and object j's overlap, with the lower corner of
+    their overlap in cell kp (the pair's owner cell, so that a pair sharing several cells is taken
+    once)?"""
+    if not ((b6 <= boxes[j, 7]) & (boxes[j, 6] <= b7) & (b0 <= boxes[j, 1]) & (boxes[j, 0] <= b1)
+            & (b2 <= boxes[j, 3]) & (boxes[j, 2] <= b3) & (b4 <= boxes[j, 5]) & (boxes[j, 4] <= b5)):
+        return False
+    return _key(_rbin(max(b6, boxes[j, 6]), invW), _cell(max(b0, boxes[j, 0]), invC),
+                _cell(max(b2, boxes[j, 2]), invC), _cell(max(b4, boxes[j, 4]), invC)) == kp
+
+
+@njit(inline="always", **_JIT)
+def _bern_pass(kexp, cpx, eps, jump, d, i, j, s, S, t_stop):
+    """False when both arcs are single cubic pieces over segment s and the Bernstein lower bound of
+    |delta|^2 from their control points (the box pass's) clears the pair's threshold."""
+    if kexp[i] >= 0 and kexp[j] >= 0 and (s + 1) * S <= t_stop:
+        lo, _hi = _bern_sq_s(
+            cpx[j, 0] - cpx[i, 0], cpx[j, 1] - cpx[i, 1], cpx[j, 2] - cpx[i, 2],
+            cpx[j, 3] - cpx[i, 3], cpx[j, 4] - cpx[i, 4], cpx[j, 5] - cpx[i, 5],
+            cpx[j, 6] - cpx[i, 6], cpx[j, 7] - cpx[i, 7], cpx[j, 8] - cpx[i, 8],
+            cpx[j, 9] - cpx[i, 9], cpx[j, 10] - cpx[i, 10], cpx[j, 11] - cpx[i, 11])
+        dd = d + eps[i] + eps[j] + jump[i] + jump[j]
+        if lo > dd * dd:
+            return False
+    return True
+
+
+@njit(inline="always", **_JIT)
+def _d2(d, eps, jump, i, j):
+    """Squared threshold of pair (i, j): d plus both interpolation bounds and widened-piece jumps, in
+    the order of (min, max) so the bits do not depend on which object found the other."""
+    a = min(i, j)
+    b = max(i, j)
+    return (d + eps[a] + eps[b] + jump[a] + jump[b]) ** 2
+
+
+@njit(**_JIT)
+def _grow_out(out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, n):
+    return (_grow(out_i, n), _grow(out_j, n), _grow(out_t, n), _grow(out_q, n), _grow(out_lo, n),
+            _grow(out_hi, n), _grow(out_kind, n))
+
+
+@njit(**_JIT)
+def _fleet_lookup(N, primary, ok, boxes, skey, sobj, count, mask, invC, invW, kexp, cpx, eps, jump, d, s, S, t_stop,
+                  span_start, stage, NODE, A, row0, stride, h, npieces, Qi, Qj, D, c, pi_, vi_, pj_, vj_, stack_c,
+                  stack_u, scratch, out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout, stats, n_tests,
+                  n_pairs):
+    """Fleet mode, one segment: every non-primary object looks the cells of its box up among the
+    primaries' sorted entries (``skey``/``sobj``, bucket ends ``count``); a pair is met in every cell
+    both boxes touch and taken in its owner cell only."""
+    for j in range(N):
+        if primary[j] or not ok[j]:
+            continue
+        b0, b1, b2, b3 = boxes[j, 0], boxes[j, 1], boxes[j, 2], boxes[j, 3]
+        b4, b5, b6, b7 = boxes[j, 4], boxes[j, 5], boxes[j, 6], boxes[j, 7]
+        r0 = _rbin(b6, invW)
+        r1 = _rbin(b7, invW)
+        x0 = _cell(b0, invC)
+        x1 = _cell(b1, invC)
+        y0 = _cell(b2, invC)
+        y1 = _cell(b3, invC)
+        z0 = _cell(b4, invC)
+        z1 = _cell(b5, invC)
+        for rb in range(r0, r1 + 1):
+            for cx in range(x0, x1 + 1):
+                for cy in range(y0, y1 + 1):
+                    for cz in range(z0, z1 + 1):
+                        kp = _key(rb, cx, cy, cz)
+                        b = np.int64(_hash(kp) & mask)
+                        for p in range(count[b - 1] if b > 0 else 0, count[b]):
+                            if skey[p] != kp:
+                                continue
+                            i = sobj[p]
+                            n_tests += 1
+                            if not _meet(b0, b1, b2, b3, b4, b5, b6, b7, boxes, i, kp, invC, invW):
+                                continue
+                            n_pairs += 1
+                            if stage == 1 or not _bern_pass(kexp, cpx, eps, jump, d, i, j, s, S, t_stop):
+                                continue
+                            if stage == 4:
+                                continue
+                            if nout + 256 > out_i.shape[0]:
+                                out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind = _grow_out(
+                                    out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout + 256)
+                            nout = _narrow(NODE, cpx, A, row0, stride, h, kexp, npieces, min(i, j), max(i, j),
+                                           s, S, t_stop, span_start, _d2(d, eps, jump, i, j), Qi, Qj, D, c,
+                                           pi_, vi_, pj_, vj_, stack_c, stack_u, scratch, out_i, out_j, out_t,
+                                           out_q, out_lo, out_hi, out_kind, nout, stats)
+                            if nout > out_i.shape[0]:
+                                raise RuntimeError("screening kernel: candidate buffer overflow")
+    return nout, n_tests, n_pairs, out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind
+
+
 # ----------------------------------------------------------------------------- the window
 
 
@@ -727,7 +821,6 @@ def screen_window(RX, VX, NODE, OK, JMP, cls_start, cls_k, cls_base, cls_np, S, 
     eobj = np.empty(cap, np.int32)
     skey = np.empty(cap, np.uint64)
     sobj = np.empty(cap, np.int32)
-    sbox = np.empty((cap, 8), np.float32)
     nbits = 10
     while (1 << nbits) < 2 * N:
         nbits += 1
@@ -758,12 +851,15 @@ def screen_window(RX, VX, NODE, OK, JMP, cls_start, cls_k, cls_base, cls_np, S, 
                 _fine_boxes(RX, VX, OK, JMP, A, i0, i1, cls_base[cl], k, hh, s, pad, boxes, ok, jump)
         if stage < 0:
             continue
-        # --- grid entries
+        # --- grid entries: every cell a box touches (all objects; in fleet mode the primaries only,
+        # the others look their cells up below)
         ne = 0
         for i in range(N):
             if not ok[i]:
                 continue
             n_objseg += 1
+            if not (all_vs_all or primary[i]):
+                continue
             r0 = _rbin(boxes[i, 6], invW)
             r1 = _rbin(boxes[i, 7], invW)
             x0 = _cell(boxes[i, 0], invC)
@@ -778,7 +874,6 @@ def screen_window(RX, VX, NODE, OK, JMP, cls_start, cls_k, cls_base, cls_np, S, 
                 eobj = _grow(eobj, need)
                 skey = np.empty(ekey.shape[0], np.uint64)
                 sobj = np.empty(ekey.shape[0], np.int32)
-                sbox = np.empty((ekey.shape[0], 8), np.float32)
             for rb in range(r0, r1 + 1):
                 for cx in range(x0, x1 + 1):
                     for cy in range(y0, y1 + 1):
@@ -789,7 +884,8 @@ def screen_window(RX, VX, NODE, OK, JMP, cls_start, cls_k, cls_base, cls_np, S, 
         stats[STAT_ENTRIES] += ne
         if stage == 0:
             continue
-        # --- counting sort of the entries by hashed cell key; entries carry their box
+        # --- counting sort of the entries by hashed cell key (the boxes stay in ``boxes``: copying them
+        # with the entries costs more memory traffic than the pair loop's lookups)
         for b in range(M_b + 1):
             count[b] = 0
         for e in range(ne):
@@ -802,78 +898,48 @@ def screen_window(RX, VX, NODE, OK, JMP, cls_start, cls_k, cls_base, cls_np, S, 
             p = count[b]
             count[b] = p + 1
             skey[p] = kkey
-            o = eobj[e]
-            sobj[p] = o
-            for q in range(8):
-                sbox[p, q] = boxes[o, q]
+            sobj[p] = eobj[e]
         if stage == 5:
             continue
-        # --- pairs sharing a cell: 4-D box test, owner cell, narrow phase
+        # --- pairs of entries sharing a cell: 4-D box test, owner cell, narrow phase
         start = 0
         for b in range(M_b):
             end = count[b]
             for p in range(start, end - 1):
                 kp = skey[p]
                 i = sobj[p]
-                pr0 = sbox[p, 0]
-                pr1 = sbox[p, 1]
-                pr2 = sbox[p, 2]
-                pr3 = sbox[p, 3]
-                pr4 = sbox[p, 4]
-                pr5 = sbox[p, 5]
-                pr6 = sbox[p, 6]
-                pr7 = sbox[p, 7]
+                b0, b1, b2, b3 = boxes[i, 0], boxes[i, 1], boxes[i, 2], boxes[i, 3]
+                b4, b5, b6, b7 = boxes[i, 4], boxes[i, 5], boxes[i, 6], boxes[i, 7]
                 for q in range(p + 1, end):
                     if skey[q] != kp:
                         continue
                     j = sobj[q]
-                    if not all_vs_all and not (primary[i] or primary[j]):
-                        continue
                     n_tests += 1
-                    if not ((pr6 <= sbox[q, 7]) & (sbox[q, 6] <= pr7) & (pr0 <= sbox[q, 1]) & (sbox[q, 0] <= pr1)
-                            & (pr2 <= sbox[q, 3]) & (sbox[q, 2] <= pr3) & (pr4 <= sbox[q, 5]) & (sbox[q, 4] <= pr5)):
-                        continue
-                    lr = max(pr6, sbox[q, 6])
-                    lx = max(pr0, sbox[q, 0])
-                    ly = max(pr2, sbox[q, 2])
-                    lz = max(pr4, sbox[q, 4])
-                    if _key(_rbin(lr, invW), _cell(lx, invC), _cell(ly, invC), _cell(lz, invC)) != kp:
+                    if not _meet(b0, b1, b2, b3, b4, b5, b6, b7, boxes, j, kp, invC, invW):
                         continue
                     n_pairs += 1
-                    if stage == 1:
+                    if stage == 1 or not _bern_pass(kexp, cpx, eps, jump, d, i, j, s, S, t_stop):
                         continue
-                    if stage == 2:
-                        continue
-                    if kexp[i] >= 0 and kexp[j] >= 0 and (s + 1) * S <= t_stop:
-                        # both arcs are single cubic pieces over the segment: reject on the Bernstein
-                        # lower bound of |delta|^2 from the control points of the box pass
-                        lo, _hi = _bern_sq_s(
-                            cpx[j, 0] - cpx[i, 0], cpx[j, 1] - cpx[i, 1], cpx[j, 2] - cpx[i, 2],
-                            cpx[j, 3] - cpx[i, 3], cpx[j, 4] - cpx[i, 4], cpx[j, 5] - cpx[i, 5],
-                            cpx[j, 6] - cpx[i, 6], cpx[j, 7] - cpx[i, 7], cpx[j, 8] - cpx[i, 8],
-                            cpx[j, 9] - cpx[i, 9], cpx[j, 10] - cpx[i, 10], cpx[j, 11] - cpx[i, 11])
-                        dd = d + eps[i] + eps[j] + jump[i] + jump[j]
-                        if lo > dd * dd:
-                            continue
                     if stage == 4:
                         continue
-                    a = min(i, j)
-                    bb = max(i, j)
-                    D2 = (d + eps[a] + eps[bb] + jump[a] + jump[bb]) ** 2
                     if nout + 256 > out_i.shape[0]:
-                        out_i = _grow(out_i, nout + 256)
-                        out_j = _grow(out_j, nout + 256)
-                        out_t = _grow(out_t, nout + 256)
-                        out_q = _grow(out_q, nout + 256)
-                        out_lo = _grow(out_lo, nout + 256)
-                        out_hi = _grow(out_hi, nout + 256)
-                        out_kind = _grow(out_kind, nout + 256)
-                    nout = _narrow(NODE, cpx, A, row0, stride, h, kexp, npieces, a, bb, s, S, t_stop, span_start, D2,
-                                   Qi, Qj, D, c, pi_, vi_, pj_, vj_, stack_c, stack_u, scratch, out_i, out_j, out_t,
-                                   out_q, out_lo, out_hi, out_kind, nout, stats)
+                        out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind = _grow_out(
+                            out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout + 256)
+                    nout = _narrow(NODE, cpx, A, row0, stride, h, kexp, npieces, min(i, j), max(i, j), s, S,
+                                   t_stop, span_start, _d2(d, eps, jump, i, j), Qi, Qj, D, c, pi_, vi_, pj_,
+                                   vj_, stack_c, stack_u, scratch, out_i, out_j, out_t, out_q, out_lo, out_hi,
+                                   out_kind, nout, stats)
                     if nout > out_i.shape[0]:
                         raise RuntimeError("screening kernel: candidate buffer overflow")
             start = end
+        if all_vs_all or ne == 0:
+            continue
+        # --- fleet mode: every other object looks its cells up among the primaries' entries (the
+        # pair is met in every cell both boxes touch, and taken in the owner cell only)
+        nout, n_tests, n_pairs, out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind = _fleet_lookup(
+            N, primary, ok, boxes, skey, sobj, count, mask, invC, invW, kexp, cpx, eps, jump, d, s, S, t_stop,
+            span_start, stage, NODE, A, row0, stride, h, npieces, Qi, Qj, D, c, pi_, vi_, pj_, vj_, stack_c,
+            stack_u, scratch, out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout, stats, n_tests, n_pairs)
     stats[STAT_OBJECT_SEGMENTS] = n_objseg
     stats[STAT_BOX_TESTS] = n_tests
     stats[STAT_PAIR_SEGMENTS] = n_pairs
