@@ -185,6 +185,8 @@ def project(law: dict, runs: list[dict], n: float = 1e6, days: float = 7.0, meas
     big = [r for r in runs if "error" not in r and r["objects"] >= 1e6]
     rss = max((r["peak_rss_gb_per_worker"] for r in big), default=None)
     window_s = big[0]["window_s"] if big else None
+    ev_week = big[0]["events"] / big[0]["hours"] * 24 * days if big else 0.0
+    gb_week = big[0]["parquet_mb"] / 1e3 / big[0]["hours"] * 24 * days if big else 0.0
     shared_gb = 1.4e-6 * n  # measured: the pickled shared context is 1.38 kB per object (100k: 138 MB)
     out = {"objects": n, "days": days, "windows_core_seconds": cpu_s, "setup_seconds": t_setup,
            "window_s": window_s, "tasks": int(np.ceil(days * 86400 / window_s)) if window_s else None,
@@ -202,8 +204,9 @@ def project(law: dict, runs: list[dict], n: float = 1e6, days: float = 7.0, meas
         "here (2 threads); it does not shrink with the cluster",
         f"8 cores per worker machine, one worker process of 8 threads each (the kernels release the GIL), the "
         f"shared state ({shared_gb:.1f} GB at 1M objects) sent once per machine at {NETWORK_GB_S:g} GB/s",
-        "the events go to a Parquet dataset as windows finish (about 1e7 a week at 1 km: a few GB; written by "
-        "the client, which has kept pace at every size here)",
+        (f"the events go to a Parquet dataset as windows finish: about {ev_week:.2g} a week at 1 km ({gb_week:.0f} GB "
+         f"of Parquet, from the measured 1M x 1 h run), written by the client, which kept pace at every size here"
+         if big else "the events go to a Parquet dataset as windows finish, written by the client"),
         f"memory: one task is bounded by max_task_mb (2,000 MB by default); a worker holds the shared state and "
         f"one task per thread: with 8 threads about {shared_gb:.1f} + 8 x 2 GB, so machines of 32 GB "
         f"(or max_task_mb=1000 on 16 GB)",
@@ -224,7 +227,8 @@ def plot(runs: list[dict], law: dict, path: Path, bound_gb: float) -> None:
     marks = {1.0: "o", 6.0: "s", 24.0: "^"}
     for r in ok:
         ax.loglog(r["objects"], r["seconds"], marks.get(r["hours"], "D"), color="C0")
-        ax.annotate(f"{r['objects'] / 1000:,.0f}k x {r['hours']:g} h", (r["objects"], r["seconds"]),
+        label = f"{r['objects'] / 1e6:g}M" if r["objects"] >= 1e6 else f"{r['objects'] / 1000:,.0f}k"
+        ax.annotate(f"{label} x {r['hours']:g} h", (r["objects"], r["seconds"]),
                     textcoords="offset points", xytext=(5, -10), fontsize=8)
     n = np.logspace(np.log10(2e4), np.log10(1.2e6), 50)
     for hours, style in ((1.0, ":"), (6.0, "--"), (24.0, "-")):
@@ -281,8 +285,10 @@ def main() -> None:
     args = ap.parse_args()
     if args.child:
         return _child(args)
+    earlier = None
     if args.refit:
-        runs = json.loads(args.refit.read_text())["runs"]
+        earlier = json.loads(args.refit.read_text())
+        runs = earlier["runs"]
     else:
         runs = []
         for size in args.sizes:
@@ -296,6 +302,8 @@ def main() -> None:
     ok = [r for r in runs if "error" not in r]
     doc = {"date": time.strftime("%Y-%m-%d"), "command": " ".join(["benchmarks/screening_scale.py"] + sys.argv[1:]),
            "runs": runs}
+    if earlier is not None:  # the runs keep the date and command that measured them
+        doc.update({k: earlier[k] for k in ("date", "command") if k in earlier})
     if len(ok) >= 2:
         law = fit(runs)
         proj = project(law, runs)
