@@ -41,7 +41,7 @@ too. Every output file has them, flagged "slow".
   orbitwatch screen catalog.3le --hours 6 --json > events.json
   orbitwatch screen --db --days 1          (the catalog in the orbitwatch database)
   orbitwatch screen catalog.3le --dask tcp://scheduler:8786
-  orbitwatch screen pop-100k.3le.gz --hours 1 --threshold-km 1 --dask local:2 --parquet events/
+  orbitwatch screen pop-100k.3le.gz --hours 6 --threshold-km 1 --dask local:2 --parquet events/
   orbitwatch screen catalog.3le --oem ours.oem --oem partner.oem --days 7 --pc
   orbitwatch screen --db --oem ours.oem --record --alerts
 
@@ -382,7 +382,8 @@ def _run(req, catalog, use_db, db_url, output, fmt, as_json, report, cdm_dir, cd
         n_ranked = summ["events"] - (0 if req.include_slow else n_slow)
         _print_events(shown, range(n_ranked), shown, req, n_total=summ["events"])
         print_note(f"{result.n_objects} objects, {summ['events']} events in {elapsed:.1f} s "
-                   f"(propagator {summ['backend']}, {summ['windows']} windows of {summ['window_s']:g} s); "
+                   f"(propagator {summ['backend']}, {summ['windows']} window{'s' if summ['windows'] != 1 else ''} of "
+                   f"{summ['window_s']:g} s); "
                    f"written to {result.dataset} (Parquet, by TCA day; _manifest.json)", style="")
         return
     events = result.events

@@ -67,8 +67,8 @@ class ScreeningOptions:
     max_task_mb : memory one window task may plan for, MB (its node tables, grid and candidates:
         :func:`~orbitwatch.conjunction.screening.request.estimate_task_bytes`); the windows are
         shortened below ``window_s`` (to a multiple of ``segment_s * 2**kmax``) until a task fits.
-        The default leaves today's catalogs on ``window_s``; a million objects get windows of about
-        40 minutes. None: always ``window_s``.
+        The default (2,000 MB) leaves catalogs of up to some 300,000 objects on ``window_s``; a million
+        objects get windows of 960 s. None: always ``window_s``.
     """
 
     segment_s: float = 60.0
@@ -583,7 +583,12 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
             # minima on the edges of ephemerides' usable spans inside the span
             results.append(_edge_window(src, eph_set, n_tle, primary, all_vs_all, start_ns, span_s, radius, n))
     timings["windows"] = time.perf_counter() - t2
-    prog.check()
+    try:
+        prog.check()
+    except BaseException:
+        if sink is not None:  # cancelled before the dataset is complete: nothing of it stays
+            sink.abort()
+        raise
     prog.update(0, None, "finalize")
     t3 = time.perf_counter()
     stats: dict = {"windows": len(tasks), "window_s": window_s}
