@@ -238,7 +238,8 @@ def test_halo_split_equals_the_global_dedupe():
     """The split the tasks make (chains clear of every internal edge's halo: final in the task; the
     others: deduplicated together at the end) keeps exactly the minima the in-memory run's one pass
     keeps, on minima built to stress it: one minimum found by two windows (refined a few ms apart on
-    either side of an edge, or both inside the neighbour), chains of close minima, and exact ties."""
+    either side of an edge, or both inside the neighbour), chains of close minima, exact ties, and the
+    minima the edge check of ephemerides' usable spans finds again."""
     from types import SimpleNamespace
 
     from orbitwatch.conjunction.screening.core import _dedupe
@@ -246,7 +247,9 @@ def test_halo_split_equals_the_global_dedupe():
 
     rng = np.random.default_rng(5)
     W, n_win, tol = 480.0, 12, 1.0
-    sctx = SimpleNamespace(halo_s=REFINE_REACH_S + 2 * tol, n_win=n_win, window_s=W)
+    # edges of ephemerides' usable spans inside windows: the edge check refines minima from there
+    edges = np.array([700.0, 2000.0, 3333.3, 5000.0])
+    sctx = SimpleNamespace(halo_s=REFINE_REACH_S + 2 * tol, n_win=n_win, window_s=W, edge_times_s=edges)
     per_window = []
     for k in range(n_win):
         w0, w1 = k * W, (k + 1) * W
@@ -267,7 +270,17 @@ def test_halo_split_equals_the_global_dedupe():
             nxt[c] = np.r_[nxt[c], extra]
         for c, extra in enumerate((i[near[:2]], j[near[:2]], t[near[:2]], q[near[:2]])):
             nxt[c] = np.r_[nxt[c], extra]
-    whole = [np.concatenate([w[c] for w in per_window]) for c in range(4)]
+    # the edge check: minima within REFINE_REACH_S of an edge, some of them the windows' own again
+    edge_min = [[], [], [], []]
+    for e in edges:
+        for w in per_window:
+            near = np.flatnonzero(np.abs(w[2] - e) < REFINE_REACH_S)[:6]
+            for c, x in enumerate((w[0][near], w[1][near], w[2][near] + rng.normal(0, 0.2, near.size),
+                                   w[3][near] * 0.99)):
+                edge_min[c].append(x)
+    edge_min = [np.concatenate(x) for x in edge_min]
+    assert edge_min[0].size > 10
+    whole = [np.concatenate([w[c] for w in per_window] + [edge_min[c]]) for c in range(4)]
     keep = _dedupe(*whole, tol)
     want = sorted(zip(*(x[keep].tolist() for x in whole)))
     assert keep.size - keep.sum() > 50  # duplicates there were
@@ -280,7 +293,7 @@ def test_halo_split_equals_the_global_dedupe():
         kf = _dedupe(i[f], j[f], t[f], q[f], tol)
         got += list(zip(*(x[f][kf].tolist() for x in (i, j, t, q))))
         deferred.append([x[defer] for x in (i, j, t, q)])
-    rest = [np.concatenate([d[c] for d in deferred]) for c in range(4)]
+    rest = [np.concatenate([d[c] for d in deferred] + [edge_min[c]]) for c in range(4)]
     kr = _dedupe(*rest, tol)
     got += list(zip(*(x[kr].tolist() for x in rest)))
     assert sorted(got) == want

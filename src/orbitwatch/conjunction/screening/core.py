@@ -566,8 +566,11 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
                 collector.take(k, res)
                 on_result(k, res)
 
+            edge_times = [(e - start_ns) / NS_PER_S for ob in (eph_set.objects if eph_set is not None else ())
+                          for a, b in ob.usable_ns for e in (a, b)]
             results = _map(ex, stream_window, [(k, a, b) for k, (a, b) in enumerate(tasks)],
-                           _StreamContext(ctx, vol, group, n_win, window_s, eph_objects), on_streamed, prog.check)
+                           _StreamContext(ctx, vol, group, n_win, window_s, eph_objects, edge_times), on_streamed,
+                           prog.check)
             edges = _edge_window(src, eph_set, n_tle, primary, all_vs_all, start_ns, span_s, radius, n) \
                 if eph_set is not None and n >= 2 else None
             prog.check()

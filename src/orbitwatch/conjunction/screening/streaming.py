@@ -16,7 +16,10 @@ duplicate in another window, and returns them as an Arrow table that the caller 
   filtered and finalised in the task;
 * the chains with a member in a halo (a few per cent of the events: 2 halo_s / window_s) are sent
   back raw (i, j, t, miss^2: 33 bytes each) and deduplicated together at the end, as the in-memory
-  run does, in the same order.
+  run does, in the same order;
+* with ephemerides, the minima found on the edges of their usable spans (refined from the edge, so
+  within REFINE_REACH_S of it) join them there, and a window's minima within a halo of such an edge
+  wait too.
 
 So the dataset holds exactly the in-memory run's events (tested event for event, bit for bit).
 What stays in the calling process: the raw halo minima, each object's first unusable instant and
@@ -38,7 +41,7 @@ REFINE_REACH_S = 120.0
 class _StreamContext:
     """What a streaming window task needs besides the screening's own context (scattered once)."""
 
-    def __init__(self, ctx, volume, group, n_win, window_s, eph_objects=()):
+    def __init__(self, ctx, volume, group, n_win, window_s, eph_objects=(), edge_times_s=()):
         self.ctx = ctx
         self.volume = volume
         self.group = group
@@ -46,6 +49,9 @@ class _StreamContext:
         self.window_s = float(window_s)
         self.halo_s = REFINE_REACH_S + 2.0 * ctx.options.dedupe_s
         self.eph_objects = list(eph_objects)
+        #: edges of ephemerides' usable spans inside the span (s): the edge check's minima lie within
+        #: REFINE_REACH_S of them and are deduplicated at the end, so window minima near them wait too
+        self.edge_times_s = np.sort(np.asarray(edge_times_s, dtype=np.float64))
 
 
 def _chains(i, j, t, tol_s):
@@ -73,6 +79,11 @@ def _halo_mask(t, chain, w0, w1, sctx) -> np.ndarray:
         near |= t < w0 + h
     if w1 < sctx.n_win * sctx.window_s - 1e-9:
         near |= t > w1 - h
+    edges = getattr(sctx, "edge_times_s", None)
+    if edges is not None and edges.size:
+        k = np.clip(np.searchsorted(edges, t), 1, edges.size) - 1
+        k2 = np.minimum(k + 1, edges.size - 1)
+        near |= (np.abs(t - edges[k]) < h) | (np.abs(t - edges[k2]) < h)
     touched = np.zeros(int(chain.max()) + 1, bool)
     touched[chain[near]] = True
     return touched[chain]
