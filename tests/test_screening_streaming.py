@@ -1,10 +1,10 @@
 """Screening with the events streamed to a Parquet dataset (``screen(..., sink=ParquetSink(dir))``)
-gives exactly the in-memory run's events, event for event and bit for bit: on a Dask LocalCluster of
-two worker processes and in this process, all against all and for a fleet (the subset's satellites in
-CelesTrak's active list of 2025). The windows are short
-(8 minutes) so that many events fall in the halos of window edges, where the minima of two windows
-are deduplicated at the end. A failed or cancelled run leaves no dataset marked complete; a folder
-that cannot hold the dataset is refused before any work."""
+gives exactly the in-memory run's events, event for event and bit for bit (EME2000 states to 1 um):
+on a Dask LocalCluster of two worker processes and in this process, all against all and for a fleet
+(the subset's satellites in CelesTrak's active list of 2025). The windows are short (8 minutes) so
+that many events fall in the halos of window edges, where the minima of two windows are deduplicated
+at the end. A failed or cancelled run leaves no dataset marked complete; a folder that cannot hold
+the dataset is refused before any work."""
 
 from __future__ import annotations
 
