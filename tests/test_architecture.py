@@ -10,7 +10,7 @@ CORE = ["elements", "catalog", "propagation", "conjunction", "response", "timeut
         "requests.py", "progress.py", "samples.py", "api.py", "odm", "ccsds", "maneuver"]
 #: what `pip install orbitwatch` (no extras) brings; everything else is an extra
 EXTRAS_ONLY = ("typer", "rich", "sqlalchemy", "alembic", "psycopg", "matplotlib", "dask", "distributed", "fastapi",
-               "uvicorn", "pydantic")
+               "uvicorn", "pydantic", "pyarrow")
 FORBIDDEN = {"typer", "rich", "sqlalchemy", "alembic", "psycopg", "fastapi", "uvicorn", "starlette", "pydantic",
              "orbitwatch.cli", "orbitwatch.store", "orbitwatch.service"}
 

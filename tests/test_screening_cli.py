@@ -109,3 +109,30 @@ def test_screen_errors(small_file, tmp_path):
     # a stop before the start is the caller's mistake (exit 2), no longer a data error (65)
     assert run(small_file, "--start", "2023-10-10", "--stop", "2023-10-09", "-q").exit_code == 2
     assert "--threshold-km" in run("--help").output
+
+
+def test_screen_parquet_dataset(small_file, tmp_path, wide_console):
+    # --parquet DIR: the events go to a Parquet dataset as the windows finish; the table shows the closest
+    # ones read back; options that need the events in memory are refused before any work
+    import os
+
+    if os.environ.get("CI", "").strip().lower() not in ("1", "true", "yes"):
+        pytest.importorskip("pyarrow", reason="--parquet needs pyarrow (the dask and test extras)")
+    from orbitwatch.conjunction.screening.sinks import read_events, read_manifest
+
+    out = tmp_path / "events"
+    res = run(small_file, "--start", "2023-10-09T12:00Z", "--hours", 6, "--top", 3, "--parquet", out, "-q")
+    assert res.exit_code == 0, res.output
+    lib = screen(read_elements(small_file).elements, "2023-10-09T12:00", "2023-10-09T18:00", executor=1).events
+    ev = read_events(out)
+    assert len(ev) == len(lib) > 3 and np.array_equal(ev.tca, lib.tca) and np.array_equal(ev.miss_km, lib.miss_km)
+    assert read_manifest(out)["events"] == len(lib)
+    closest = lib.without_slow().sort_by("miss_km")
+    assert f"{closest.miss_km[0]:.3f}" in res.stdout and f"{len(lib)} events" in res.stderr
+    again = run(small_file, "--start", "2023-10-09T12:00Z", "--hours", 1, "--parquet", out, "-q")
+    assert again.exit_code != 0 and "--parquet" in again.output and "already holds" in again.output
+    for extra in (["--json"], ["--pc"], ["-o", tmp_path / "x.csv"]):
+        bad = run(small_file, "--hours", 1, "--parquet", tmp_path / "new", *extra)
+        assert bad.exit_code != 0 and "need" in bad.output and not (tmp_path / "new").exists()
+    missing = run(small_file, "--hours", 1, "--parquet", tmp_path / "no" / "where")
+    assert missing.exit_code != 0 and "does not exist" in missing.output

@@ -41,7 +41,7 @@ too. Every output file has them, flagged "slow".
   orbitwatch screen catalog.3le --hours 6 --json > events.json
   orbitwatch screen --db --days 1          (the catalog in the orbitwatch database)
   orbitwatch screen catalog.3le --dask tcp://scheduler:8786
-  orbitwatch screen pop-100k.3le.gz --hours 1 --threshold-km 1 --dask local:2
+  orbitwatch screen pop-100k.3le.gz --hours 6 --threshold-km 1 --dask local:2 --parquet events/
   orbitwatch screen catalog.3le --oem ours.oem --oem partner.oem --days 7 --pc
   orbitwatch screen --db --oem ours.oem --record --alerts
 
@@ -59,7 +59,13 @@ with --json the whole result as JSON on stdout (events with both objects,
 TCA, miss distance, RTN components, relative speed, states in TEME and
 EME2000, element-set ages, Pc with --pc; the frames and units are stated in
 "meta"); -o FILE writes the events as CSV or JSON (--format), --report a
-SOCRATES-style text, --cdm-dir one CCSDS CDM per ranked event."""
+SOCRATES-style text, --cdm-dir one CCSDS CDM per ranked event.
+
+[bold]Large runs[/bold]: --parquet DIR writes the events to a Parquet dataset
+(Hive-partitioned by TCA day, with a _manifest.json written last) as each
+window finishes, instead of holding them: the table then shows the closest
+events read back from it (-o, --json, --report, --pc, --record and --cdm-dir
+need the events in memory and are refused with it)."""
 
 #: boundary marks of the table's TCA column (span start/stop; start/stop of an ephemeris' usable span)
 _EDGE = {1: " <", 2: " >", 3: " <", 4: " >"}
@@ -71,7 +77,7 @@ OPTION_NAMES = {"start": "--start", "stop": "--stop", "days": "--days", "hours":
                 "sort": "--sort", "top": "--top", "hbr_m": "--hbr-m", "max_age_days": "--max-age-days",
                 "workers": "--workers", "dask": "--dask", "dask_timeout_s": "--dask-timeout", "backend": "--backend",
                 "format": "--format", "cdm_format": "--cdm-format", "catalog": "CATALOG", "ephemerides": "--oem",
-                "oem_role": "--oem-role"}
+                "oem_role": "--oem-role", "sink": "--parquet"}
 
 
 class _options_named:
@@ -161,6 +167,9 @@ def screen_command(
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="Format of -o: csv or json (default: from the "
                                                                    "file's suffix, else csv)."),
     csv_out: Optional[Path] = typer.Option(None, "--csv", help="Same as -o FILE --format csv.", hidden=True),
+    parquet: Optional[Path] = typer.Option(None, "--parquet", help="Write the events to a Parquet dataset in this "
+                                                                   "(new or empty) folder as the windows finish, "
+                                                                   "instead of holding them (large runs)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout (events, frames, "
                                                        "units) instead of the table."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write a SOCRATES-style report."),
@@ -233,12 +242,28 @@ def screen_command(
             fmt = check_choice("format", fmt, ("csv", "json"))
     elif output is not None:
         fmt = "json" if output.suffix.lower() == ".json" else "csv"
+    if parquet is not None:
+        clash = [name for name, given in (("-o", output), ("--json", as_json), ("--report", report), ("--pc", pc),
+                                          ("--record", record), ("--cdm-dir", cdm_dir)) if given]
+        if clash:
+            raise InvalidRequestError("--parquet", f"writes the events to a dataset instead of holding them; "
+                                                   f"{', '.join(clash)} need{'s' if len(clash) == 1 else ''} them in "
+                                                   f"memory: run without --parquet, or read the dataset afterwards")
+        if sort not in ("miss", "tca"):
+            raise InvalidRequestError("--sort", "with --parquet the table is sorted by miss or tca", sort)
+        from ..conjunction.screening.sinks import ParquetSink
+
+        with _options_named():
+            sink = ParquetSink(parquet, overwrite=force)
+            sink.check()
+    else:
+        sink = None
     check_output_file(output, force=force, option="-o")
     check_output_file(report, force=force, option="--report")
     if cdm_dir is not None:
         check_output_dir(cdm_dir, option="--cdm-dir")
     _run(req, catalog, catalog is None, db_url, output, fmt, as_json, report, cdm_dir, cdm_format, quiet,
-         record, alerts)
+         record, alerts, sink=sink)
 
 
 def _record(events, req, result, span, source, db_url, fleet, with_alerts=False, periods=None) -> None:
@@ -311,7 +336,7 @@ def _load_ephemerides(req, elements):
 
 
 def _run(req, catalog, use_db, db_url, output, fmt, as_json, report, cdm_dir, cdm_format, quiet, record=False,
-         alerts=False):
+         alerts=False, sink=None):
     from ..conjunction.screening import (FRAMES_AND_UNITS, SLOW_REL_SPEED_KM_S, ScreeningResult,
                                          add_collision_probability, screen, socrates_report)
     from ..distributed import DaskExecutor, InProcessExecutor
@@ -340,11 +365,27 @@ def _run(req, catalog, use_db, db_url, output, fmt, as_json, report, cdm_dir, cd
         print_note(f"screening {kind} from {source}, {_iso(t0)} to {_iso(t1)} UTC, {req.volume.describe()}",
                    style="")
         t_start = time.perf_counter()
-        result: ScreeningResult = _screen_with_bar(screen, elements, t0, t1, req, executor, quiet, Progress,
-                                                   fleet=fleet, ephemerides=oems)
+        with _options_named():
+            result: ScreeningResult = _screen_with_bar(screen, elements, t0, t1, req, executor, quiet, Progress,
+                                                       fleet=fleet, ephemerides=oems, sink=sink)
     finally:
         if req.dask:
             executor.close()
+    if sink is not None:
+        from ..conjunction.screening.sinks import closest_events
+
+        elapsed = time.perf_counter() - t_start
+        summ = result.summary()
+        n_slow = summ["slow_events"]
+        key = "tca" if req.sort == "tca" else "miss_km"
+        shown = closest_events(result.dataset, req.top, by=key, include_slow=req.include_slow)
+        n_ranked = summ["events"] - (0 if req.include_slow else n_slow)
+        _print_events(shown, range(n_ranked), shown, req, n_total=summ["events"])
+        print_note(f"{result.n_objects} objects, {summ['events']} events in {elapsed:.1f} s "
+                   f"(propagator {summ['backend']}, {summ['windows']} window{'s' if summ['windows'] != 1 else ''} of "
+                   f"{summ['window_s']:g} s); "
+                   f"written to {result.dataset} (Parquet, by TCA day; _manifest.json)", style="")
+        return
     events = result.events
     if req.pc:
         events = add_collision_probability(events, hbr_m=req.hbr_m)
@@ -433,7 +474,8 @@ def _run(req, catalog, use_db, db_url, output, fmt, as_json, report, cdm_dir, cd
         raise typer.Exit(EXIT_PARTIAL)
 
 
-def _screen_with_bar(screen, elements, t0, t1, req, executor, quiet, Progress, fleet=None, ephemerides=None):
+def _screen_with_bar(screen, elements, t0, t1, req, executor, quiet, Progress, fleet=None, ephemerides=None,
+                     sink=None):
     """The screening with a rich progress bar on stderr fed by the library's Progress."""
     from rich.progress import (BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn)
     from rich.progress import Progress as Bar
@@ -453,7 +495,7 @@ def _screen_with_bar(screen, elements, t0, t1, req, executor, quiet, Progress, f
         try:
             return screen(elements, t0, t1, volume=req.volume, primaries=list(fleet) if fleet else None,
                           backend=req.backend, executor=executor, progress=prog, max_age_days=req.max_age_days,
-                          ephemerides=ephemerides)
+                          ephemerides=ephemerides, sink=sink)
         except KeyboardInterrupt:
             prog.cancel()
             raise
@@ -465,7 +507,7 @@ _MIN_NAME_W = 12
 _RTN_NAME_W = 18
 
 
-def _print_events(events, ranked, shown, req) -> None:
+def _print_events(events, ranked, shown, req, n_total: int | None = None) -> None:
     """The ranked events as a table that keeps every column at 80 columns (and when piped): the
     object names give way first, the R / T / N column appears only when there is room."""
     pc_col = {"pc-max": ("Max Pc", "pc_max")}.get(req.sort, ("Pc", "pc")) if req.pc else None
@@ -506,8 +548,9 @@ def _print_events(events, ranked, shown, req) -> None:
     title = f"{len(ranked)} close approaches"
     if len(ranked) > len(shown):
         title += f" (top {len(shown)} by {req.sort})"
-    if len(ranked) < len(events):
-        title += f", {len(events) - len(ranked)} slow set apart"
+    n_total = len(events) if n_total is None else n_total
+    if len(ranked) < n_total:
+        title += f", {n_total - len(ranked)} slow set apart"
     caption = None
     if np.any(shown.boundary):
         caption = "< at the span start, > at the span stop"

@@ -135,7 +135,9 @@ def _drain(tasks, submit, results, on_result, check=None):
             done, pending = wait(pending, timeout=CHECK_INTERVAL_S if check is not None else None,
                                  return_when=FIRST_COMPLETED)
             for f in done:
-                k = futures[f]
+                # forget the future as soon as its result is taken: a caller that streams results
+                # (on_result) then holds no more than it keeps
+                k = futures.pop(f)
                 results[k] = f.result()
                 if on_result is not None:
                     on_result(k, results[k])
@@ -239,11 +241,16 @@ class DaskExecutor:
                     pending.discard(f)
                     k = index[f.key]
                     results[k] = f.result()
+                    # release the result on the cluster as soon as it is here (workers keep a
+                    # task's result while a future refers to it)
+                    futures[k] = None
+                    f.release()
                     if on_result is not None:
                         on_result(k, results[k])
         except BaseException:
             for f in futures:
-                f.cancel()
+                if f is not None:
+                    f.cancel()
             raise
         return results
 

@@ -64,6 +64,11 @@ class ScreeningOptions:
     safety : factor on the measured interpolation error
     cell_km, rbin_km : grid cell (Cartesian) and radius-bin sizes of the broad phase
     dedupe_s : two refined minima of the same pair closer than this are one event
+    max_task_mb : memory one window task may plan for, MB (its node tables, grid and candidates:
+        :func:`~orbitwatch.conjunction.screening.request.estimate_task_bytes`); the windows are
+        shortened below ``window_s`` (to a multiple of ``segment_s * 2**kmax``) until a task fits.
+        The default (2,000 MB) leaves catalogs of up to some 300,000 objects on ``window_s``; a million
+        objects get windows of 960 s. None: always ``window_s``.
     """
 
     segment_s: float = 60.0
@@ -75,6 +80,7 @@ class ScreeningOptions:
     cell_km: float = 800.0
     rbin_km: float = 40.0
     dedupe_s: float = 1.0
+    max_task_mb: float | None = 2000.0
 
     def __post_init__(self):
         from ...requests import check_positive
@@ -82,6 +88,8 @@ class ScreeningOptions:
         for name in ("segment_s", "window_s", "interp_target_km", "safety", "cell_km", "rbin_km"):
             check_positive(name, getattr(self, name))
         check_positive("dedupe_s", self.dedupe_s, allow_zero=True)
+        if self.max_task_mb is not None:
+            check_positive("max_task_mb", self.max_task_mb)
         big = self.segment_s * 2.0 ** self.kmax
         if abs(self.window_s / big - round(self.window_s / big)) > 1e-9:
             raise InvalidRequestError("window_s", f"must be a positive multiple of segment_s * 2**kmax ({big:g})",
@@ -147,6 +155,9 @@ class ScreeningResult:
     replaced: list = field(default_factory=list)
     #: catalog numbers of every object screened (element sets and ephemerides)
     norad_ids: np.ndarray | None = None
+    #: the folder of the events dataset when a sink received them (``events`` is then empty; see
+    #: :func:`~orbitwatch.conjunction.screening.sinks.read_events`)
+    dataset: str | None = None
 
     def __len__(self) -> int:
         return len(self.events)
@@ -388,7 +399,8 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
            primaries: Iterable[int] | None = None, backend: str | PropagationBackend | None = None,
            executor=None, options: ScreeningOptions | None = None,
            progress: Progress | ProgressCallback | None = None,
-           max_age_days: float = DEFAULT_MAX_AGE_DAYS, ephemerides=None, _reuse_sampling=None) -> ScreeningResult:
+           max_age_days: float = DEFAULT_MAX_AGE_DAYS, ephemerides=None, sink=None,
+           _reuse_sampling=None) -> ScreeningResult:
     """Find every close approach between catalog objects over ``[start, stop]``.
 
     Parameters
@@ -427,6 +439,11 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
         spans, interpolation bound). An ephemeris whose ``OBJECT_ID`` the catalog knows replaces
         that object's element set (``result.replaced``); the others get negative catalog numbers.
         They are ordinary members: name them in ``primaries`` to screen them as a fleet.
+    sink : ParquetSink, optional
+        Where the events go instead of ``result.events``: each window's events are written as soon
+        as it finishes (a Hive-partitioned Parquet dataset: :mod:`~orbitwatch.conjunction.screening.sinks`),
+        so no process holds the events of the whole span. The dataset holds exactly the events the
+        in-memory run returns; ``result.events`` is then empty and ``result.dataset`` names the folder.
 
     Returns
     -------
@@ -486,10 +503,12 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
         if missing.size:
             raise NotFoundError(f"primaries not in the catalog: {', '.join(map(str, missing[:20]))}"
                                 + (" ..." if missing.size > 20 else ""))
+    if sink is not None:
+        sink.check()
     ex = as_executor(executor)
     parallel = ex.workers > 1
     check_screening_memory(n, int(primary.sum()) if not all_vs_all else n, vol.bounding_radius_km, span_s, opt,
-                           workers=ex.workers)
+                           workers=ex.workers, streaming=sink is not None)
     prog.check()
     prog.update(0, None, "prepare")
     be = get_backend(backend)
@@ -521,8 +540,11 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
     radius = vol.bounding_radius_km
     ctx = _Context(prop_work, elements, sampling, primary, all_vs_all, start_ns, span_s, radius, opt, progress=prog,
                    ephemerides=eph_set, n_tle=n_tle)
-    # windows: multiples of window_s from the start, the last one covering the stop
-    tasks = [(k * opt.window_s, (k + 1) * opt.window_s) for k in range(n_win)] if n >= 2 else []
+    # windows: multiples of the window length from the start, the last one covering the stop; the
+    # length is window_s, or shorter where a window of window_s would exceed max_task_mb
+    window_s = task_window_s(sampling, radius, opt) if n else opt.window_s
+    n_win = max(1, int(np.ceil(span_s / window_s - 1e-12)))
+    tasks = [(k * window_s, (k + 1) * window_s) for k in range(n_win)] if n >= 2 else []
     done = [0]
 
     def on_result(k, res):
@@ -532,21 +554,59 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
     prog.check()
     prog.update(0, len(tasks), "windows")
     t2 = time.perf_counter()
-    results = _map(ex, _run_window, tasks, ctx, on_result, prog.check)
-    if eph_set is not None and n >= 2:
-        # minima on the edges of ephemerides' usable spans inside the span
-        results.append(_edge_window(src, eph_set, n_tle, primary, all_vs_all, start_ns, span_s, radius, n))
+    if sink is not None:
+        from .streaming import StreamCollector, _StreamContext, stream_window
+
+        group = _trajectory_groups(elements)
+        eph_objects = prep.objects if prep is not None else ()
+        collector = StreamCollector(sink, n)
+        sink.open()
+        try:
+            def on_streamed(k, res):
+                collector.take(k, res)
+                on_result(k, res)
+
+            edge_times = [(e - start_ns) / NS_PER_S for ob in (eph_set.objects if eph_set is not None else ())
+                          for a, b in ob.usable_ns for e in (a, b)]
+            results = _map(ex, stream_window, [(k, a, b) for k, (a, b) in enumerate(tasks)],
+                           _StreamContext(ctx, vol, group, n_win, window_s, eph_objects, edge_times), on_streamed,
+                           prog.check)
+            edges = _edge_window(src, eph_set, n_tle, primary, all_vs_all, start_ns, span_s, radius, n) \
+                if eph_set is not None and n >= 2 else None
+            prog.check()
+            dupes, n_same, _ = collector.finish(ctx, vol, group, src, edges, eph_objects)
+        except BaseException:
+            sink.abort()
+            raise
+        if edges is not None:
+            results.append(edges)
+    else:
+        results = _map(ex, _run_window, tasks, ctx, on_result, prog.check)
+        if eph_set is not None and n >= 2:
+            # minima on the edges of ephemerides' usable spans inside the span
+            results.append(_edge_window(src, eph_set, n_tle, primary, all_vs_all, start_ns, span_s, radius, n))
     timings["windows"] = time.perf_counter() - t2
-    prog.check()
+    try:
+        prog.check()
+    except BaseException:
+        if sink is not None:  # cancelled before the dataset is complete: nothing of it stays
+            sink.abort()
+        raise
     prog.update(0, None, "finalize")
     t3 = time.perf_counter()
-    stats: dict = {"windows": len(tasks)}
+    stats: dict = {"windows": len(tasks), "window_s": window_s}
     for name in ("propagate", "broad_narrow", "refine"):
         timings["cpu_" + name] = float(sum(r["timings"][name] for r in results))
     for r in results:
         for k, v in r["stats"].items():
             stats[k] = stats.get(k, 0) + v
-    if results:
+    if sink is not None:
+        timings["cpu_finalize"] = float(sum(r["timings"].get("finalize", 0.0) for r in results))
+        stats["duplicates_removed"] = stats.get("duplicates_removed", 0) + dupes
+        stats["identical_trajectory_pairs_removed"] = stats.get("identical_trajectory_pairs_removed", 0) + n_same
+        first_bad, bad_status = collector.first_bad, collector.bad_status
+        events = ConjunctionEvents.empty()
+    elif results:
         i = np.concatenate([r["i"] for r in results])
         j = np.concatenate([r["j"] for r in results])
         t = np.concatenate([r["t"] for r in results])
@@ -561,18 +621,19 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
         outcome = np.zeros(0, np.int8)
         first_bad = np.full(n, np.inf)
         bad_status = np.zeros(n, np.uint8)
-    keep = _dedupe(i, j, t, miss2, opt.dedupe_s)
-    stats["duplicates_removed"] = int(keep.size and (keep.size - keep.sum()))
-    # Objects flown on one element set (vehicles docked to a station share its TLE) follow the
-    # same trajectory: their distance is zero throughout, which is no approach. Drop such pairs.
-    group = _trajectory_groups(elements)
-    same = group[i] == group[j]
-    stats["identical_trajectory_pairs_removed"] = int((keep & same).sum()) if keep.size else 0
-    keep &= ~same
-    i, j, t, miss2, outcome = i[keep], j[keep], t[keep], miss2[keep], outcome[keep]
-    events = _finalize(src, elements, primary, all_vs_all, vol, i, j, t, miss2, outcome, start_ns, span_s,
-                       n_tle=n_tle, ephemerides=prep.objects if prep is not None else ()) \
-        if src is not None else ConjunctionEvents.empty()
+    if sink is None:
+        keep = _dedupe(i, j, t, miss2, opt.dedupe_s)
+        stats["duplicates_removed"] = int(keep.size and (keep.size - keep.sum()))
+        # Objects flown on one element set (vehicles docked to a station share its TLE) follow the
+        # same trajectory: their distance is zero throughout, which is no approach. Drop such pairs.
+        group = _trajectory_groups(elements)
+        same = group[i] == group[j]
+        stats["identical_trajectory_pairs_removed"] = int((keep & same).sum()) if keep.size else 0
+        keep &= ~same
+        i, j, t, miss2, outcome = i[keep], j[keep], t[keep], miss2[keep], outcome[keep]
+        events = _finalize(src, elements, primary, all_vs_all, vol, i, j, t, miss2, outcome, start_ns, span_s,
+                           n_tle=n_tle, ephemerides=prep.objects if prep is not None else ()) \
+            if src is not None else ConjunctionEvents.empty()
     bad = np.isfinite(first_bad) & (np.arange(n) < n_tle)
     status = ObjectStatus(norad_id=elements.norad_id[bad], name=elements.name[bad],
                           first_bad=(start_ns + np.round(first_bad[bad] * NS_PER_S).astype(np.int64)).astype(
@@ -581,16 +642,52 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
         status = _with_ephemeris_status(status, prep.objects, start_ns, stop_ns)
     timings["finalize"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0
-    stats["events"] = len(events)
-    stats["slow_events"] = int(np.count_nonzero(events.slow))
+    stats["events"] = len(events) if sink is None else collector.events
+    stats["slow_events"] = int(np.count_nonzero(events.slow)) if sink is None else collector.slow_events
     prog.update(1, 1, "finalize")
-    return ScreeningResult(events=events, start=np.datetime64(start_ns, "ns"), stop=np.datetime64(stop_ns, "ns"),
+    result = ScreeningResult(events=events, start=np.datetime64(start_ns, "ns"), stop=np.datetime64(stop_ns, "ns"),
                            volume=vol, n_objects=n, n_primaries=int(primary.sum()) if not all_vs_all else n,
                            backend=getattr(be, "name", type(be).__name__), object_status=status, sampling=sampling,
                            stats=stats, timings_s=timings, element_ages=ages,
                            ephemerides=list(prep.objects) if prep is not None else [],
                            replaced=list(prep.replaced) if prep is not None else [],
-                           norad_ids=elements.norad_id.copy())
+                           norad_ids=elements.norad_id.copy(), dataset=str(sink.path) if sink is not None else None)
+    if sink is not None:
+        try:
+            sink.commit(_manifest(result, opt, n_win))
+        except BaseException:
+            sink.abort()
+            raise
+    return result
+
+
+def _manifest(result: ScreeningResult, opt: ScreeningOptions, n_win: int) -> dict:
+    """What a streamed dataset's manifest says about its run (besides files and counts)."""
+    from dataclasses import asdict
+
+    summ = result.summary()
+    return {"span": {"start": summ["start"], "stop": summ["stop"]}, "volume": summ["volume"],
+            "threshold_km": float(getattr(result.volume, "radius_km", result.volume.bounding_radius_km)),
+            "objects": result.n_objects, "primaries": result.n_primaries,
+            "all_vs_all": result.n_primaries == result.n_objects, "windows": n_win, "options": asdict(opt),
+            "slow_events": summ["slow_events"], "summary": summ,
+            "object_status": result.object_status.to_records()}
+
+
+def task_window_s(sampling: Sampling, radius_km: float, opt: ScreeningOptions) -> float:
+    """The window length: ``opt.window_s``, or the longest multiple of ``segment_s * 2**kmax`` under it
+    whose task fits ``opt.max_task_mb`` (:func:`~orbitwatch.conjunction.screening.request.estimate_task_bytes`;
+    at least one such multiple, whatever the budget)."""
+    from .request import estimate_task_bytes
+
+    if opt.max_task_mb is None:
+        return opt.window_s
+    big = opt.segment_s * 2.0 ** opt.kmax
+    steps = np.unique(sampling.k, return_counts=True)
+    w = opt.window_s
+    while w > big and estimate_task_bytes(steps, radius_km, w, opt)["total"] > opt.max_task_mb * 1e6:
+        w -= big
+    return float(w)
 
 
 def _calibrate_all(src, prop, tle_elements, elements, n_tle, start_ns, stop_ns, opt, reuse=None) -> Sampling:

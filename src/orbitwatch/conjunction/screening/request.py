@@ -88,12 +88,58 @@ def estimate_memory_bytes(n_objects: int, n_primaries: int, radius_km: float, sp
     return out
 
 
+#: bytes one window task holds per interpolation node: positions, velocities and the node table
+#: (105 B), and SGP4's output for the step class being sampled (measured: see docs/screening.md)
+TASK_BYTES_PER_NODE = 170.0
+#: bytes one window task holds per object whatever the window: per-object views, boxes and control
+#: points of one segment, its grid entries and their sorted copies (measured)
+TASK_BYTES_PER_OBJECT = 600.0
+#: a task's candidates and their refinement (stencils, states), per expected event
+TASK_BYTES_PER_EVENT = 4000.0
+
+
+def estimate_task_bytes(step_classes, radius_km: float, window_s: float, options=None) -> dict[str, float]:
+    """Memory (bytes) one window task of ``window_s`` needs: its node tables, the broad phase of one
+    segment, and its candidates. ``step_classes`` is ``(k, count)``: the objects per node step
+    ``segment_s * 2**k`` (``numpy.unique(sampling.k, return_counts=True)``). What the worker holds
+    besides (the catalog and SGP4's prepared state, shared by its tasks) is not counted here."""
+    from .core import ScreeningOptions
+
+    opt = options or ScreeningOptions()
+    ks, counts = (np.asarray(x) for x in step_classes)
+    n = float(np.sum(counts))
+    nodes = float(np.sum(counts * (np.round(window_s / (opt.segment_s * 2.0 ** ks.astype(float))) + 1.0)))
+    pad = radius_km
+    arc = _ARC_SPEED_KM_S * opt.segment_s
+    entries = (1.0 + (pad + arc) / opt.cell_km) ** 3 * (1.0 + pad / opt.rbin_km)
+    events = n * (n - 1) / 2.0 * window_s / 86400.0 * min(EVENTS_PER_PAIR_DAY_KM2 * radius_km ** 2,
+                                                          MAX_EVENTS_PER_PAIR_DAY)
+    out = {"nodes": nodes * TASK_BYTES_PER_NODE,
+           "objects": n * (TASK_BYTES_PER_OBJECT + entries * BYTES_PER_GRID_ENTRY),
+           "candidates": events * TASK_BYTES_PER_EVENT, "node_count": nodes}
+    out["total"] = out["nodes"] + out["objects"] + out["candidates"]
+    return out
+
+
 def check_screening_memory(n_objects: int, n_primaries: int, radius_km: float, span_s: float, options=None, *,
-                           workers: int = 1) -> dict[str, float]:
+                           workers: int = 1, streaming: bool = False) -> dict[str, float]:
     """Refuse, before any work, a screening whose estimate (:func:`estimate_memory_bytes`) exceeds the
     memory limit (:func:`orbitwatch.requests.memory_limit_bytes`): a
-    :class:`~orbitwatch.errors.ResourceLimitError` on ``threshold_km`` with the numbers."""
+    :class:`~orbitwatch.errors.ResourceLimitError` on ``threshold_km`` with the numbers. ``streaming``:
+    the events go to a sink as the windows finish (not counted; a task's share is bounded by
+    ``max_task_mb``)."""
     est = estimate_memory_bytes(n_objects, n_primaries, radius_km, span_s, options, workers=workers)
+    if streaming:
+        est["events"] = 0.0
+    opt = options
+    if opt is None:
+        from .core import ScreeningOptions
+
+        opt = ScreeningOptions()
+    if opt.max_task_mb is not None:
+        # windows are shortened until a task fits max_task_mb (ScreeningOptions)
+        est["nodes"] = min(est["nodes"], opt.max_task_mb * 1e6 * max(1, workers))
+    est["total"] = est["events"] + est["grid"] + est["nodes"]
     what = (f"a screening of {n_objects:,} objects over {span_s / 86400.0:g} day(s) within {radius_km:g} km "
             f"(about {est['expected_events']:.3g} events)")
     check_memory("threshold_km", est["total"], what, radius_km)
@@ -266,5 +312,6 @@ class ScreeningRequest:
         }
 
 
-__all__ = ["ScreeningRequest", "SORT_KEYS", "estimate_memory_bytes", "check_screening_memory", "parse_primaries",
+__all__ = ["ScreeningRequest", "SORT_KEYS", "estimate_memory_bytes", "estimate_task_bytes", "check_screening_memory",
+           "parse_primaries",
            "DEFAULT_THRESHOLD_KM", "DEFAULT_DASK_TIMEOUT_S"]
