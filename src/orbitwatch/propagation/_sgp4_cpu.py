@@ -46,7 +46,7 @@ from ._sgp4_layout import (J2, J3OJ2, K_AYCOF, K_ARGPDOT, K_ARGPO, K_BSTAR, K_CC
                            K_XMCOF, K_ZMOL, K_ZMOS, PI, RADIUS_EARTH_KM, TEMP4, TWOPI, VKMPERSEC, X2O3, XKE)
 from ._sgp4_vmath import atan2 as vatan2
 from ._sgp4_vmath import fmod2pi as vfmod2pi
-from ._sgp4_vmath import sincos
+from ._sgp4_vmath import SMALL_ANGLE, fma, sincos, sincos_small
 
 #: instants per block
 B = 64
@@ -56,14 +56,15 @@ BIG_ANGLE = 1.0e6
 #: 11.2 km/s; TESS, the farthest catalogued object, reaches 375,000 km): scalar path
 MAX_SPEED_KM_S = 20.0
 MAX_RADIUS_KM = 1.0e6
+INV_XKE = 1.0 / XKE
 
 # Scratch: one flat float64 array of NW rows of B lanes; row X starts at X * B. One base
 # pointer with constant row offsets lets LLVM prove that rows do not overlap (separate
 # arrays would need a runtime alias check per pair, and LLVM gives up beyond a few).
 (W_T, W_AM, W_NM, W_AXNL, W_AYNL, W_U, W_XINCP, W_NODEP, W_SINIP, W_COSIP, W_CON41, W_X1MTH2, W_X7THM1, W_ST,
- W_REDO, W_EO1, W_SIN, W_COS, W_ACT, W_XLR, W_NMR, W_PW, W_RX, W_RY, W_RZ, W_VX, W_VY, W_VZ) = (
-    r * B for r in range(28))
-NW = 28
+ W_REDO, W_EO1, W_SIN, W_COS, W_ACT, W_XLR, W_NMR, W_PW, W_RX, W_RY, W_RZ, W_VX, W_VY, W_VZ, W_DEL) = (
+    r * B for r in range(29))
+NW = 29
 
 
 def scratch():
@@ -379,39 +380,103 @@ def _stage_deep(c, i, w, nb, lyddane):
 
 
 @register_jitable
+def _kepler_pass_full(w, nb):
+    """One Newton pass, sin/cos of the iterate evaluated afresh. A lane that has stopped keeps
+    its iterate, so it recomputes the same sin/cos and step and stays stopped: every store is
+    unconditional (a conditional one becomes a masked store, slow on AMD). Returns (lanes still
+    going, of them with a step > SMALL_ANGLE)."""
+    nact = 0
+    nbig = 0
+    for k in range(nb):
+        s, c = sincos(w[W_EO1 + k])
+        w[W_SIN + k] = s
+        w[W_COS + k] = c
+    for k in range(nb):
+        e = w[W_EO1 + k]
+        s = w[W_SIN + k]
+        c = w[W_COS + k]
+        ax = w[W_AXNL + k]
+        ay = w[W_AYNL + k]
+        tem5 = 1.0 - c * ax - s * ay
+        tem5 = (w[W_U + k] - ay * c + ax * s - e) / tem5
+        tem5 = 0.95 if tem5 >= 0.95 else tem5
+        tem5 = -0.95 if tem5 <= -0.95 else tem5
+        w[W_SIN + k] = s
+        w[W_COS + k] = c
+        going = abs(tem5) >= 1.0e-12
+        en = e + tem5
+        en = en if going else e
+        w[W_EO1 + k] = en
+        w[W_DEL + k] = en - e
+        nact += 1 if going else 0
+        nbig += 1 if abs(tem5) > SMALL_ANGLE else 0
+    return nact, nbig
+
+
+@register_jitable
+def _kepler_pass_rotate(w, nb):
+    """One Newton pass with sin/cos of the iterate obtained by rotating the previous pass's
+    sin/cos by that pass's step (all steps <= SMALL_ANGLE: no range reduction; a stopped lane
+    rotates by 0 and keeps its values exactly)."""
+    nact = 0
+    nbig = 0
+    for k in range(nb):
+        sd, cdm1 = sincos_small(w[W_DEL + k])
+        s0 = w[W_SIN + k]
+        c0 = w[W_COS + k]
+        w[W_SIN + k] = s0 + fma(s0, cdm1, c0 * sd)
+        w[W_COS + k] = c0 + fma(c0, cdm1, -(s0 * sd))
+    for k in range(nb):
+        e = w[W_EO1 + k]
+        s = w[W_SIN + k]
+        c = w[W_COS + k]
+        ax = w[W_AXNL + k]
+        ay = w[W_AYNL + k]
+        tem5 = 1.0 - c * ax - s * ay
+        tem5 = (w[W_U + k] - ay * c + ax * s - e) / tem5
+        tem5 = 0.95 if tem5 >= 0.95 else tem5
+        tem5 = -0.95 if tem5 <= -0.95 else tem5
+        w[W_SIN + k] = s
+        w[W_COS + k] = c
+        going = abs(tem5) >= 1.0e-12
+        en = e + tem5
+        en = en if going else e
+        w[W_EO1 + k] = en
+        w[W_DEL + k] = en - e
+        nact += 1 if going else 0
+        nbig += 1 if abs(tem5) > SMALL_ANGLE else 0
+    return nact, nbig
+
+
+@register_jitable
 def _stage_kepler(w, nb):
-    """Newton on Kepler's equation for the block, lane by lane with the reference's stopping
-    rule; leaves sin/cos of the last iterate in W_SIN/W_COS."""
+    """Newton on Kepler's equation for the block, lane by lane with the reference's iterates and
+    stopping rule (|step| < 1e-12 or 10 passes); leaves sin/cos of the last iterate in
+    W_SIN/W_COS. The first pass evaluates sin/cos of u; a later pass whose lanes all moved by at
+    most SMALL_ANGLE (1/16 rad) in the previous one rotates the previous sin/cos by that step
+    (``sincos_small``: no range reduction, ~1 ulp per rotation), any other pass evaluates afresh."""
     for k in range(nb):
         w[W_EO1 + k] = w[W_U + k]
-        w[W_ACT + k] = 1.0
-        w[W_SIN + k] = 0.0
-        w[W_COS + k] = 0.0
-    for _ in range(10):
-        nact = 0
-        for k in range(nb):
-            e = w[W_EO1 + k]
-            s, c = sincos(e)
-            ax = w[W_AXNL + k]
-            ay = w[W_AYNL + k]
-            tem5 = 1.0 - c * ax - s * ay
-            tem5 = (w[W_U + k] - ay * c + ax * s - e) / tem5
-            tem5 = 0.95 if tem5 >= 0.95 else tem5
-            tem5 = -0.95 if tem5 <= -0.95 else tem5
-            a = w[W_ACT + k] != 0.0
-            w[W_SIN + k] = s if a else w[W_SIN + k]
-            w[W_COS + k] = c if a else w[W_COS + k]
-            w[W_EO1 + k] = e + tem5 if a else e
-            going = a & (abs(tem5) >= 1.0e-12)
-            w[W_ACT + k] = 1.0 if going else 0.0
-            nact += 1 if going else 0
+    nact, nbig = _kepler_pass_full(w, nb)
+    for _ in range(9):
         if nact == 0:
             break
+        if nbig == 0:
+            nact, nbig = _kepler_pass_rotate(w, nb)
+        else:
+            nact, nbig = _kepler_pass_full(w, nb)
 
 
 @register_jitable
 def _stage_short(w, nb):
-    """Short-period periodics, orientation and the TEME state for the block."""
+    """Short-period periodics, orientation and the TEME state for the block.
+
+    Divisions by a common denominator are multiplications by its reciprocal (rl, rho, xke), and
+    sin/cos of the two small corrections come from ``sincos_small``: the argument of latitude's
+    ``dsu`` rotates the unit vector (sinu, cosu)/rho, and the inclination's correction rotates
+    (sin, cos) of the uncorrected inclination (W_SINIP, W_COSIP). Lanes where either correction
+    exceeds SMALL_ANGLE (only nearly decayed orbits, pl < 0.1 earth radii) are flagged for the
+    scalar path."""
     for k in range(nb):
         am = w[W_AM + k]
         ax = w[W_AXNL + k]
@@ -421,18 +486,22 @@ def _stage_short(w, nb):
         con41 = w[W_CON41 + k]
         x1mth2 = w[W_X1MTH2 + k]
         cosip = w[W_COSIP + k]
+        sinip = w[W_SINIP + k]
+        xincp = w[W_XINCP + k]
         ecose = ax * c + ay * s
         esine = ax * s - ay * c
         el2 = ax * ax + ay * ay
         pl = am * (1.0 - el2)
         err4 = pl < 0.0
         rl = am * (1.0 - ecose)
-        rdotl = math.sqrt(am) * esine / rl
-        rvdotl = math.sqrt(pl) / rl
+        rinv = 1.0 / rl
+        rdotl = math.sqrt(am) * esine * rinv
+        rvdotl = math.sqrt(pl) * rinv
         betal = math.sqrt(1.0 - el2)
         temp = esine / (1.0 + betal)
-        sinu = am / rl * (s - ay - ax * temp)
-        cosu = am / rl * (c - ax + ay * temp)
+        amr = am * rinv
+        sinu = amr * (s - ay - ax * temp)
+        cosu = amr * (c - ax + ay * temp)
         sin2u = (cosu + cosu) * sinu
         cos2u = 1.0 - 2.0 * sinu * sinu
         temp = 1.0 / pl
@@ -441,19 +510,23 @@ def _stage_short(w, nb):
         mrt = rl * (1.0 - 1.5 * temp2 * betal * con41) + 0.5 * temp1 * x1mth2 * cos2u
         dsu = -(0.25 * temp2 * w[W_X7THM1 + k] * sin2u)
         xnode = w[W_NODEP + k] + 1.5 * temp2 * cosip * sin2u
-        xinc = w[W_XINCP + k] + 1.5 * temp2 * cosip * w[W_SINIP + k] * cos2u
-        nm = w[W_NM + k]
-        mvt = rdotl - nm * temp1 * x1mth2 * sin2u / XKE
-        rvdot = rvdotl + nm * temp1 * (x1mth2 * cos2u + 1.5 * con41) / XKE
-        # sin/cos(atan2(sinu, cosu) + dsu) by rotating the unit vector
-        rho = math.sqrt(sinu * sinu + cosu * cosu)
-        su_s = sinu / rho
-        su_c = cosu / rho
-        sd, cd = sincos(dsu)
-        sinsu = su_s * cd + su_c * sd
-        cossu = su_c * cd - su_s * sd
+        xinc = xincp + 1.5 * temp2 * cosip * sinip * cos2u
+        nmk = w[W_NM + k] * temp1 * INV_XKE
+        mvt = rdotl - nmk * x1mth2 * sin2u
+        rvdot = rvdotl + nmk * (x1mth2 * cos2u + 1.5 * con41)
+        # sin/cos(atan2(sinu, cosu) + dsu): rotate the unit vector by dsu
+        rhoinv = 1.0 / math.sqrt(sinu * sinu + cosu * cosu)
+        su_s = sinu * rhoinv
+        su_c = cosu * rhoinv
+        sd, cdm1 = sincos_small(dsu)
+        sinsu = su_s + fma(su_s, cdm1, su_c * sd)
+        cossu = su_c + fma(su_c, cdm1, -(su_s * sd))
         snod, cnod = sincos(xnode)
-        sini, cosi = sincos(xinc)
+        # sin/cos(xinc): rotate (sinip, cosip) by the (exact) difference xinc - xincp
+        dinc = xinc - xincp
+        si, cim1 = sincos_small(dinc)
+        sini = sinip + fma(sinip, cim1, cosip * si)
+        cosi = cosip + fma(cosip, cim1, -(sinip * si))
         xmx = -snod * cosi
         xmy = cnod * cosi
         ux = xmx * sinsu + cnod * cossu
@@ -471,7 +544,8 @@ def _stage_short(w, nb):
         w[W_VZ + k] = (mvt * uz + rvdot * vz) * VKMPERSEC
         st = w[W_ST + k]
         w[W_ST + k] = st if st != 0.0 else (4.0 if err4 else (6.0 if mrt < 1.0 else 0.0))
-        big = (abs(dsu) > BIG_ANGLE) | (abs(xnode) > BIG_ANGLE) | (abs(xinc) > BIG_ANGLE)
+        big = ((abs(dsu) > SMALL_ANGLE) | (abs(dinc) > SMALL_ANGLE) | (abs(xnode) > BIG_ANGLE)
+               | (abs(xinc) > BIG_ANGLE))
         # not an Earth orbit (only decayed objects that SGP4 "resurrects" get there): there the
         # reference amplifies last-bit differences, so take its own (scalar) path
         vv = w[W_VX + k] * w[W_VX + k] + w[W_VY + k] * w[W_VY + k] + w[W_VZ + k] * w[W_VZ + k]

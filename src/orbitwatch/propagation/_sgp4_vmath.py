@@ -98,6 +98,22 @@ def sincos(x):
     return sn, cs
 
 
+#: |x| bound of :func:`sincos_small` (truncation of its series below 3e-20 there)
+SMALL_ANGLE = 1.0 / 16.0
+
+
+@njit(**_OPTS)
+def sincos_small(x):
+    """(sin x, cos x - 1) for |x| <= SMALL_ANGLE, without range reduction: Taylor series of sin
+    to x**9 and of cos - 1 to x**8 (first omitted terms x**11/11! < 2e-21 and
+    x**10/10! < 3e-19 there). Returning cos - 1 keeps a rotation by x accurate:
+    sin(a + x) = sin a + (sin a * (cos x - 1) + cos a * sin x)."""
+    x2 = x * x
+    s = fma(x * x2, fma(fma(fma(S9, x2, S7), x2, S5), x2, S3), x)
+    cm1 = x2 * fma(fma(fma(C8, x2, C6), x2, C4), x2, -0.5)
+    return s, cm1
+
+
 @njit(**_OPTS)
 def atan2(y, x):
     """atan2(y, x) to about 2 ulp; no branches."""
