@@ -62,9 +62,14 @@ INV_XKE = 1.0 / XKE
 # pointer with constant row offsets lets LLVM prove that rows do not overlap (separate
 # arrays would need a runtime alias check per pair, and LLVM gives up beyond a few).
 (W_T, W_AM, W_NM, W_AXNL, W_AYNL, W_U, W_XINCP, W_NODEP, W_SINIP, W_COSIP, W_CON41, W_X1MTH2, W_X7THM1, W_ST,
- W_REDO, W_EO1, W_SIN, W_COS, W_ACT, W_XLR, W_NMR, W_PW, W_RX, W_RY, W_RZ, W_VX, W_VY, W_VZ, W_DEL) = (
-    r * B for r in range(29))
-NW = 29
+ W_REDO, W_EO1, W_SIN, W_COS, W_ACT, W_XLR, W_NMR, W_PW, W_RX, W_RY, W_RZ, W_VX, W_VY, W_VZ, W_DEL,
+ W_RL, W_RINV, W_BETAL, W_ESINE, W_PL, W_MRT, W_MVT, W_RVD, W_SU, W_CU, W_DSU, W_XNODE, W_DINC, W_SNOD, W_CNOD) = (
+    r * B for r in range(44))
+NW = 44
+# temporaries of the secular stages: the short-period stage's rows and the output rows, which are
+# written later
+(W_X0, W_X1, W_X2, W_X3, W_X4, W_X5, W_X6, W_X7, W_X8, W_X9, W_X10, W_X11, W_X12, W_X13, W_X14, W_X15, W_X16,
+ W_X17, W_X18, W_X19, W_X20) = [W_RL + r * B for r in range(15)] + [W_RX + r * B for r in range(6)]
 
 
 def scratch():
@@ -153,7 +158,8 @@ def _resonance_prepass(c, i, w, nb, state):
 
 @register_jitable
 def _stage_near(c, i, w, nb):
-    """Secular, drag and long-period terms of SGP4 (near Earth) for the block; Kepler inputs."""
+    """Secular, drag and long-period terms of SGP4 (near Earth) for the block; Kepler inputs.
+    Split into short loops (see the module doc)."""
     mo, mdot = c[i, K_MO], c[i, K_MDOT]
     argpo, argpdot = c[i, K_ARGPO], c[i, K_ARGPDOT]
     nodeo, nodedot, nodecf = c[i, K_NODEO], c[i, K_NODEDOT], c[i, K_NODECF]
@@ -167,6 +173,19 @@ def _stage_near(c, i, w, nb):
     con41, x1mth2, x7thm1 = c[i, K_CON41], c[i, K_X1MTH2], c[i, K_X7THM1]
     full = c[i, K_ISIMP] != 1.0
     am0 = (XKE / no) ** X2O3  # the reference's pow(xke / nm, 2/3) with nm = no
+    if full:
+        # full drag model (isimp = 0): delm from cos(xmdf), then sin(mm)
+        for k in range(nb):
+            xmdf = mo + mdot * w[W_T + k]
+            _s, cxm = sincos(xmdf)
+            delmtemp = 1.0 + eta * cxm
+            delm = xmcof * (delmtemp * delmtemp * delmtemp - delmo)
+            temp = omgcof * w[W_T + k] + delm
+            w[W_X0 + k] = temp
+            w[W_X1 + k] = xmdf + temp
+        for k in range(nb):
+            smm, _c = sincos(w[W_X1 + k])
+            w[W_X2 + k] = smm
     for k in range(nb):
         t = w[W_T + k]
         xmdf = mo + mdot * t
@@ -177,62 +196,70 @@ def _stage_near(c, i, w, nb):
         tempa = 1.0 - cc1 * t
         tempe = bstar * cc4 * t
         templ = t2cof * t2
-        # full drag model (isimp = 0); a select on a per-object constant
-        delomg = omgcof * t
-        _s, cxm = sincos(xmdf)
-        delmtemp = 1.0 + eta * cxm
-        delm = xmcof * (delmtemp * delmtemp * delmtemp - delmo)
-        temp = delomg + delm
-        mm_f = xmdf + temp
+        # the full drag terms; a select on a per-object constant (W_X0..2 unset when not full)
+        temp = w[W_X0 + k]
+        mm_f = w[W_X1 + k] if full else xmdf
         t3 = t2 * t
         t4 = t3 * t
-        smm, _c = sincos(mm_f)
-        mm = mm_f if full else xmdf
+        mm = mm_f
         argpm = (argpdf - temp) if full else argpdf
         tempa = (tempa - d2 * t2 - d3 * t3 - d4 * t4) if full else tempa
-        tempe = (tempe + bstar * cc5 * (smm - sinmao)) if full else tempe
+        tempe = (tempe + bstar * cc5 * (w[W_X2 + k] - sinmao)) if full else tempe
         templ = (templ + t3cof * t3 + t4 * (t4cof + t * t5cof)) if full else templ
         am = am0 * tempa * tempa
-        nm = XKE / (am * math.sqrt(am))
+        w[W_AM + k] = am
+        w[W_NM + k] = XKE / (am * math.sqrt(am))
         em = ecco - tempe
         err1 = (em >= 1.0) | (em < -0.001)
         em = 1.0e-6 if em < 1.0e-6 else em
+        w[W_X3 + k] = em
         mm = mm + no * templ
         xlm = mm + argpm + nodem
         redo = ((abs(xmdf) > BIG_ANGLE) | (abs(mm_f) > BIG_ANGLE) | (abs(xlm) > BIG_ANGLE)
                 | (abs(nodem) > BIG_ANGLE) | (abs(argpm) > BIG_ANGLE))
-        nodem = vfmod2pi(nodem)
-        argpm = vfmod2pi(argpm)
-        xlm = vfmod2pi(xlm)
-        mm = vfmod2pi(xlm - argpm - nodem)
-
+        w[W_X4 + k] = nodem
+        w[W_X5 + k] = argpm
+        w[W_X6 + k] = xlm
+        w[W_ST + k] = 1.0 if err1 else 0.0
+        w[W_REDO + k] = 1.0 if redo else 0.0
+    for k in range(nb):
+        nodem = vfmod2pi(w[W_X4 + k])
+        argpm = vfmod2pi(w[W_X5 + k])
+        xlm = vfmod2pi(w[W_X6 + k])
+        w[W_NODEP + k] = nodem
+        w[W_X5 + k] = argpm
+        w[W_X6 + k] = vfmod2pi(xlm - argpm - nodem)
+    for k in range(nb):
+        sa, ca = sincos(w[W_X5 + k])
+        w[W_X7 + k] = sa
+        w[W_X8 + k] = ca
+    for k in range(nb):
         # long-period periodics
-        sa, ca = sincos(argpm)
-        axnl = em * ca
+        em = w[W_X3 + k]
+        am = w[W_AM + k]
+        nodem = w[W_NODEP + k]
+        argpm = w[W_X5 + k]
+        axnl = em * w[W_X8 + k]
         temp = 1.0 / (am * (1.0 - em * em))
-        aynl = em * sa + temp * aycof
-        xl = mm + argpm + nodem + temp * xlcof * axnl
+        aynl = em * w[W_X7 + k] + temp * aycof
+        xl = w[W_X6 + k] + argpm + nodem + temp * xlcof * axnl
         w[W_U + k] = vfmod2pi(xl - nodem)
-        w[W_AM + k] = am
-        w[W_NM + k] = nm
         w[W_AXNL + k] = axnl
         w[W_AYNL + k] = aynl
         w[W_XINCP + k] = inclo
-        w[W_NODEP + k] = nodem
         w[W_SINIP + k] = sinio
         w[W_COSIP + k] = cosio
         w[W_CON41 + k] = con41
         w[W_X1MTH2 + k] = x1mth2
         w[W_X7THM1 + k] = x7thm1
-        w[W_ST + k] = 1.0 if err1 else 0.0
-        w[W_REDO + k] = 1.0 if redo else 0.0
 
 
 @register_jitable
 def _stage_deep(c, i, w, nb, lyddane):
     """Secular (with lunar-solar rates and resonances), lunar-solar periodic and long-period
     terms of SDP4 for the block; Kepler inputs. ``lyddane``: evaluate the small-inclination
-    form of the periodics too (objects whose mean inclination is below 0.3 rad)."""
+    form of the periodics too (objects whose mean inclination is below 0.3 rad). Split into
+    short loops (see the module doc)."""
     mo, mdot = c[i, K_MO], c[i, K_MDOT]
     argpo, argpdot = c[i, K_ARGPO], c[i, K_ARGPDOT]
     nodeo, nodedot, nodecf = c[i, K_NODEO], c[i, K_NODEDOT], c[i, K_NODECF]
@@ -251,6 +278,9 @@ def _stage_deep(c, i, w, nb, lyddane):
     xgh2, xgh3, xgh4, xh2, xh3 = c[i, K_XGH2], c[i, K_XGH3], c[i, K_XGH4], c[i, K_XH2], c[i, K_XH3]
     peo, pinco, plo, pgho, pho = c[i, K_PEO], c[i, K_PINCO], c[i, K_PLO], c[i, K_PGHO], c[i, K_PHO]
     am0 = (XKE / no) ** X2O3
+    if res:
+        for k in range(nb):
+            w[W_X0 + k] = vfmod2pi(gsto + w[W_T + k] * RPTIM)  # theta
     for k in range(nb):
         t = w[W_T + k]
         xmdf = mo + mdot * t
@@ -262,48 +292,59 @@ def _stage_deep(c, i, w, nb, lyddane):
         tempe = bstar * cc4 * t
         templ = t2cof * t2
         # lunar-solar secular rates and the resonance (integrated in the pre-pass)
-        theta = vfmod2pi(gsto + t * RPTIM)
+        theta = w[W_X0 + k]
         em = ecco + dedt * t
-        inclm = inclo + didt * t
+        w[W_X1 + k] = inclo + didt * t  # inclm
         argpm = argpdf + domdt * t
         nodem = nodem + dnodt * t
         mm = xmdf + dmdt * t
         xl = w[W_XLR + k] if res else 0.0
         mm_r = (xl - 2.0 * nodem + 2.0 * theta) if res2 else (xl - nodem - argpm + theta)
         mm = mm_r if res else mm
-        nm = w[W_NMR + k] if res else no
         pw = w[W_PW + k] if res else am0
         st = w[W_ST + k] if res else 0.0  # 2 where the pre-pass found nm <= 0
-
         am = pw * tempa * tempa
-        nm = XKE / (am * math.sqrt(am))
+        w[W_AM + k] = am
+        w[W_NM + k] = XKE / (am * math.sqrt(am))
         em = em - tempe
         err1 = (em >= 1.0) | (em < -0.001)
         em = 1.0e-6 if em < 1.0e-6 else em
+        w[W_X2 + k] = em
         mm = mm + no * templ
         xlm = mm + argpm + nodem
         redo = (abs(xmdf) > BIG_ANGLE) | (abs(xlm) > BIG_ANGLE) | (abs(nodem) > BIG_ANGLE) | (abs(argpm) > BIG_ANGLE)
-        nodem = vfmod2pi(nodem)
-        argpm = vfmod2pi(argpm)
-        xlm = vfmod2pi(xlm)
-        mm = vfmod2pi(xlm - argpm - nodem)
-
-        # lunar-solar periodics (DPPER)
-        zm = zmos + ZNS * t
+        w[W_X3 + k] = nodem
+        w[W_X4 + k] = argpm
+        w[W_X5 + k] = xlm
+        w[W_ST + k] = st + ((1.0 if err1 else 0.0) if st == 0.0 else 0.0)  # not a select of st: no masked store
+        w[W_REDO + k] = 1.0 if redo else 0.0
+    for k in range(nb):
+        nodem = vfmod2pi(w[W_X3 + k])
+        argpm = vfmod2pi(w[W_X4 + k])
+        xlm = vfmod2pi(w[W_X5 + k])
+        w[W_X3 + k] = nodem
+        w[W_X4 + k] = argpm
+        w[W_X5 + k] = vfmod2pi(xlm - argpm - nodem)  # mm
+    # lunar-solar periodics (DPPER): solar terms, then lunar terms added
+    for k in range(nb):
+        zm = zmos + ZNS * w[W_T + k]
         szm, _c = sincos(zm)
-        zf = zm + 2.0 * ZES * szm
-        sinzf, coszf = sincos(zf)
+        w[W_X6 + k] = zm + 2.0 * ZES * szm
+    for k in range(nb):
+        sinzf, coszf = sincos(w[W_X6 + k])
         f2 = 0.5 * sinzf * sinzf - 0.25
         f3 = -0.5 * sinzf * coszf
-        ses = se2 * f2 + se3 * f3
-        sis = si2 * f2 + si3 * f3
-        sls = sl2 * f2 + sl3 * f3 + sl4 * sinzf
-        sghs = sgh2 * f2 + sgh3 * f3 + sgh4 * sinzf
-        shs = sh2 * f2 + sh3 * f3
-        zm = zmol + ZNL * t
+        w[W_X6 + k] = se2 * f2 + se3 * f3
+        w[W_X7 + k] = si2 * f2 + si3 * f3
+        w[W_X8 + k] = sl2 * f2 + sl3 * f3 + sl4 * sinzf
+        w[W_X9 + k] = sgh2 * f2 + sgh3 * f3 + sgh4 * sinzf
+        w[W_X10 + k] = sh2 * f2 + sh3 * f3
+    for k in range(nb):
+        zm = zmol + ZNL * w[W_T + k]
         szm, _c = sincos(zm)
-        zf = zm + 2.0 * ZEL * szm
-        sinzf, coszf = sincos(zf)
+        w[W_X11 + k] = zm + 2.0 * ZEL * szm
+    for k in range(nb):
+        sinzf, coszf = sincos(w[W_X11 + k])
         f2 = 0.5 * sinzf * sinzf - 0.25
         f3 = -0.5 * sinzf * coszf
         sel = ee2 * f2 + e3 * f3
@@ -311,72 +352,119 @@ def _stage_deep(c, i, w, nb, lyddane):
         sll = xl2 * f2 + xl3 * f3 + xl4 * sinzf
         sghl = xgh2 * f2 + xgh3 * f3 + xgh4 * sinzf
         shll = xh2 * f2 + xh3 * f3
-        pe = ses + sel - peo
-        pinc = sis + sil - pinco
-        pl = sls + sll - plo
-        pgh = sghs + sghl - pgho
-        ph = shs + shll - pho
-        inclp = inclm + pinc
-        ep = em + pe
-        sinip, cosip = sincos(inclp)
-        direct = inclp >= 0.2
+        w[W_X6 + k] = w[W_X6 + k] + sel - peo      # pe
+        w[W_X7 + k] = w[W_X7 + k] + sil - pinco    # pinc
+        w[W_X8 + k] = w[W_X8 + k] + sll - plo      # pl
+        w[W_X9 + k] = w[W_X9 + k] + sghl - pgho    # pgh
+        w[W_X10 + k] = w[W_X10 + k] + shll - pho   # ph
+    for k in range(nb):
+        sinip, cosip = sincos(w[W_X1 + k] + w[W_X7 + k])  # inclp = inclm + pinc
+        w[W_X11 + k] = sinip
+        w[W_X12 + k] = cosip
+    for k in range(nb):
         # periodics applied directly
-        pha = ph / sinip
-        argpp = argpm + (pgh - cosip * pha)
-        nodep = nodem + pha
-        mp = mm + pl
-        if lyddane:
-            # Lyddane's form for small inclinations
+        sinip = w[W_X11 + k]
+        cosip = w[W_X12 + k]
+        pha = w[W_X10 + k] / sinip
+        w[W_X13 + k] = w[W_X4 + k] + (w[W_X9 + k] - cosip * pha)  # argpp
+        w[W_X14 + k] = w[W_X3 + k] + pha                          # nodep
+    if not lyddane:
+        # the Lyddane branch is not compiled in here: such instants take the scalar path
+        for k in range(nb):
+            direct = (w[W_X1 + k] + w[W_X7 + k]) >= 0.2
+            w[W_REDO + k] = 1.0 if (w[W_REDO + k] != 0.0) | (not direct) else 0.0
+    else:
+        # Lyddane's form for small inclinations
+        for k in range(nb):
+            nodem = w[W_X3 + k]
             sinop, cosop = sincos(nodem)
+            w[W_X15 + k] = sinop
+            w[W_X16 + k] = cosop
+        for k in range(nb):
+            inclp = w[W_X1 + k] + w[W_X7 + k]
+            sinip = w[W_X11 + k]
+            cosip = w[W_X12 + k]
+            sinop = w[W_X15 + k]
+            cosop = w[W_X16 + k]
+            ph = w[W_X10 + k]
+            pinc = w[W_X7 + k]
             alfdp = sinip * sinop
             betdp = sinip * cosop
             dalf = ph * cosop + pinc * cosip * sinop
             dbet = -ph * sinop + pinc * cosip * cosop
-            alfdp = alfdp + dalf
-            betdp = betdp + dbet
+            w[W_X15 + k] = alfdp + dalf
+            w[W_X16 + k] = betdp + dbet
+        for k in range(nb):
+            inclp = w[W_X1 + k] + w[W_X7 + k]
+            direct = inclp >= 0.2
+            nodem = w[W_X3 + k]
+            sinip = w[W_X11 + k]
+            cosip = w[W_X12 + k]
+            pinc = w[W_X7 + k]
+            mm = w[W_X5 + k]
+            mp = mm + w[W_X8 + k]
             nodel = vfmod2pi(nodem)
-            xls = mm + argpm + pl + pgh + (cosip - pinc * sinip) * nodel
+            xls = mm + w[W_X4 + k] + w[W_X8 + k] + w[W_X9 + k] + (cosip - pinc * sinip) * nodel
             xnoh = nodel
-            nodel = vatan2(alfdp, betdp)
+            nodel = vatan2(w[W_X15 + k], w[W_X16 + k])
             far = abs(xnoh - nodel) > PI
             nodel = (nodel + TWOPI if nodel < xnoh else nodel - TWOPI) if far else nodel
             argpl = xls - mp - cosip * nodel
-            argpp = argpp if direct else argpl
-            nodep = nodep if direct else nodel
-        else:
-            redo = redo | (not direct)
-        xincp = inclp
-        flip = xincp < 0.0
-        xincp = -xincp if flip else xincp
+            # into other rows, then copied: a select of the stored value would be a masked store
+            w[W_X17 + k] = w[W_X13 + k] if direct else argpl
+            w[W_X18 + k] = w[W_X14 + k] if direct else nodel
+        for k in range(nb):
+            w[W_X13 + k] = w[W_X17 + k]
+            w[W_X14 + k] = w[W_X18 + k]
+    for k in range(nb):
+        inclp = w[W_X1 + k] + w[W_X7 + k]
+        ep = w[W_X2 + k] + w[W_X6 + k]
+        mp = w[W_X5 + k] + w[W_X8 + k]
+        argpp = w[W_X13 + k]
+        nodep = w[W_X14 + k]
+        flip = inclp < 0.0
+        xincp = -inclp if flip else inclp
         nodep = nodep + PI if flip else nodep
         argpp = argpp - PI if flip else argpp
         err3 = (ep < 0.0) | (ep > 1.0)
-        sinip, cosip = sincos(xincp)
+        # sin/cos(xincp) from those of inclp (sin is odd, cos even)
+        sinip = -w[W_X11 + k] if flip else w[W_X11 + k]
+        cosip = w[W_X12 + k]
         aycof = -0.5 * J3OJ2 * sinip
         den = (1.0 + cosip) if abs(cosip + 1.0) > 1.5e-12 else TEMP4
         xlcof = -0.25 * J3OJ2 * sinip * (3.0 + 5.0 * cosip) / den
         cosisq = cosip * cosip
-
-        # long-period periodics
-        sa, ca = sincos(argpp)
-        axnl = ep * ca
-        temp = 1.0 / (am * (1.0 - ep * ep))
-        aynl = ep * sa + temp * aycof
-        xl = mp + argpp + nodep + temp * xlcof * axnl
-        w[W_U + k] = vfmod2pi(xl - nodep)
-        w[W_AM + k] = am
-        w[W_NM + k] = nm
-        w[W_AXNL + k] = axnl
-        w[W_AYNL + k] = aynl
         w[W_XINCP + k] = xincp
         w[W_NODEP + k] = nodep
+        w[W_X13 + k] = argpp
+        w[W_X5 + k] = mp
+        w[W_X2 + k] = ep
+        w[W_X15 + k] = aycof
+        w[W_X16 + k] = xlcof
         w[W_SINIP + k] = sinip
         w[W_COSIP + k] = cosip
         w[W_CON41 + k] = 3.0 * cosisq - 1.0
         w[W_X1MTH2 + k] = 1.0 - cosisq
         w[W_X7THM1 + k] = 7.0 * cosisq - 1.0
-        w[W_ST + k] = st if st != 0.0 else (1.0 if err1 else (3.0 if err3 else 0.0))
-        w[W_REDO + k] = 1.0 if redo else 0.0
+        st = w[W_ST + k]
+        w[W_ST + k] = st + ((3.0 if err3 else 0.0) if st == 0.0 else 0.0)
+    for k in range(nb):
+        sa, ca = sincos(w[W_X13 + k])
+        w[W_X11 + k] = sa
+        w[W_X12 + k] = ca
+    for k in range(nb):
+        # long-period periodics
+        ep = w[W_X2 + k]
+        am = w[W_AM + k]
+        argpp = w[W_X13 + k]
+        nodep = w[W_NODEP + k]
+        axnl = ep * w[W_X12 + k]
+        temp = 1.0 / (am * (1.0 - ep * ep))
+        aynl = ep * w[W_X11 + k] + temp * w[W_X15 + k]
+        xl = w[W_X5 + k] + argpp + nodep + temp * w[W_X16 + k] * axnl
+        w[W_U + k] = vfmod2pi(xl - nodep)
+        w[W_AXNL + k] = axnl
+        w[W_AYNL + k] = aynl
 
 
 @register_jitable
@@ -476,7 +564,22 @@ def _stage_short(w, nb):
     ``dsu`` rotates the unit vector (sinu, cosu)/rho, and the inclination's correction rotates
     (sin, cos) of the uncorrected inclination (W_SINIP, W_COSIP). Lanes where either correction
     exceeds SMALL_ANGLE (only nearly decayed orbits, pl < 0.1 earth radii) are flagged for the
-    scalar path."""
+    scalar path. The work is split into short loops (see the module doc: long dependency chains
+    in one loop body stall the out-of-order core)."""
+    for k in range(nb):
+        am = w[W_AM + k]
+        ax = w[W_AXNL + k]
+        ay = w[W_AYNL + k]
+        s = w[W_SIN + k]
+        c = w[W_COS + k]
+        ecose = ax * c + ay * s
+        el2 = ax * ax + ay * ay
+        rl = am * (1.0 - ecose)
+        w[W_RL + k] = rl
+        w[W_RINV + k] = 1.0 / rl
+        w[W_ESINE + k] = ax * s - ay * c
+        w[W_PL + k] = am * (1.0 - el2)
+        w[W_BETAL + k] = math.sqrt(1.0 - el2)
     for k in range(nb):
         am = w[W_AM + k]
         ax = w[W_AXNL + k]
@@ -486,18 +589,13 @@ def _stage_short(w, nb):
         con41 = w[W_CON41 + k]
         x1mth2 = w[W_X1MTH2 + k]
         cosip = w[W_COSIP + k]
-        sinip = w[W_SINIP + k]
-        xincp = w[W_XINCP + k]
-        ecose = ax * c + ay * s
-        esine = ax * s - ay * c
-        el2 = ax * ax + ay * ay
-        pl = am * (1.0 - el2)
-        err4 = pl < 0.0
-        rl = am * (1.0 - ecose)
-        rinv = 1.0 / rl
+        rl = w[W_RL + k]
+        rinv = w[W_RINV + k]
+        esine = w[W_ESINE + k]
+        pl = w[W_PL + k]
+        betal = w[W_BETAL + k]
         rdotl = math.sqrt(am) * esine * rinv
         rvdotl = math.sqrt(pl) * rinv
-        betal = math.sqrt(1.0 - el2)
         temp = esine / (1.0 + betal)
         amr = am * rinv
         sinu = amr * (s - ay - ax * temp)
@@ -507,13 +605,27 @@ def _stage_short(w, nb):
         temp = 1.0 / pl
         temp1 = 0.5 * J2 * temp
         temp2 = temp1 * temp
-        mrt = rl * (1.0 - 1.5 * temp2 * betal * con41) + 0.5 * temp1 * x1mth2 * cos2u
-        dsu = -(0.25 * temp2 * w[W_X7THM1 + k] * sin2u)
-        xnode = w[W_NODEP + k] + 1.5 * temp2 * cosip * sin2u
-        xinc = xincp + 1.5 * temp2 * cosip * sinip * cos2u
+        w[W_MRT + k] = rl * (1.0 - 1.5 * temp2 * betal * con41) + 0.5 * temp1 * x1mth2 * cos2u
+        w[W_DSU + k] = -(0.25 * temp2 * w[W_X7THM1 + k] * sin2u)
+        w[W_XNODE + k] = w[W_NODEP + k] + 1.5 * temp2 * cosip * sin2u
+        xincp = w[W_XINCP + k]
+        w[W_DINC + k] = (xincp + 1.5 * temp2 * cosip * w[W_SINIP + k] * cos2u) - xincp
         nmk = w[W_NM + k] * temp1 * INV_XKE
-        mvt = rdotl - nmk * x1mth2 * sin2u
-        rvdot = rvdotl + nmk * (x1mth2 * cos2u + 1.5 * con41)
+        w[W_MVT + k] = rdotl - nmk * x1mth2 * sin2u
+        w[W_RVD + k] = rvdotl + nmk * (x1mth2 * cos2u + 1.5 * con41)
+        w[W_SU + k] = sinu
+        w[W_CU + k] = cosu
+    for k in range(nb):
+        snod, cnod = sincos(w[W_XNODE + k])
+        w[W_SNOD + k] = snod
+        w[W_CNOD + k] = cnod
+    for k in range(nb):
+        sinu = w[W_SU + k]
+        cosu = w[W_CU + k]
+        dsu = w[W_DSU + k]
+        dinc = w[W_DINC + k]
+        sinip = w[W_SINIP + k]
+        cosip = w[W_COSIP + k]
         # sin/cos(atan2(sinu, cosu) + dsu): rotate the unit vector by dsu
         rhoinv = 1.0 / math.sqrt(sinu * sinu + cosu * cosu)
         su_s = sinu * rhoinv
@@ -521,12 +633,12 @@ def _stage_short(w, nb):
         sd, cdm1 = sincos_small(dsu)
         sinsu = su_s + fma(su_s, cdm1, su_c * sd)
         cossu = su_c + fma(su_c, cdm1, -(su_s * sd))
-        snod, cnod = sincos(xnode)
         # sin/cos(xinc): rotate (sinip, cosip) by the (exact) difference xinc - xincp
-        dinc = xinc - xincp
         si, cim1 = sincos_small(dinc)
         sini = sinip + fma(sinip, cim1, cosip * si)
         cosi = cosip + fma(cosip, cim1, -(sinip * si))
+        snod = w[W_SNOD + k]
+        cnod = w[W_CNOD + k]
         xmx = -snod * cosi
         xmy = cnod * cosi
         ux = xmx * sinsu + cnod * cossu
@@ -535,20 +647,26 @@ def _stage_short(w, nb):
         vx = xmx * cossu - cnod * sinsu
         vy = xmy * cossu - snod * sinsu
         vz = sini * cossu
+        mrt = w[W_MRT + k]
+        mvt = w[W_MVT + k]
+        rvdot = w[W_RVD + k]
         mr = mrt * RADIUS_EARTH_KM
         w[W_RX + k] = mr * ux
         w[W_RY + k] = mr * uy
         w[W_RZ + k] = mr * uz
-        w[W_VX + k] = (mvt * ux + rvdot * vx) * VKMPERSEC
-        w[W_VY + k] = (mvt * uy + rvdot * vy) * VKMPERSEC
-        w[W_VZ + k] = (mvt * uz + rvdot * vz) * VKMPERSEC
+        vxk = (mvt * ux + rvdot * vx) * VKMPERSEC
+        vyk = (mvt * uy + rvdot * vy) * VKMPERSEC
+        vzk = (mvt * uz + rvdot * vz) * VKMPERSEC
+        w[W_VX + k] = vxk
+        w[W_VY + k] = vyk
+        w[W_VZ + k] = vzk
         st = w[W_ST + k]
-        w[W_ST + k] = st if st != 0.0 else (4.0 if err4 else (6.0 if mrt < 1.0 else 0.0))
-        big = ((abs(dsu) > SMALL_ANGLE) | (abs(dinc) > SMALL_ANGLE) | (abs(xnode) > BIG_ANGLE)
-               | (abs(xinc) > BIG_ANGLE))
+        err4 = w[W_PL + k] < 0.0
+        w[W_ST + k] = st + ((4.0 if err4 else (6.0 if mrt < 1.0 else 0.0)) if st == 0.0 else 0.0)
+        big = ((abs(dsu) > SMALL_ANGLE) | (abs(dinc) > SMALL_ANGLE) | (abs(w[W_XNODE + k]) > BIG_ANGLE))
         # not an Earth orbit (only decayed objects that SGP4 "resurrects" get there): there the
         # reference amplifies last-bit differences, so take its own (scalar) path
-        vv = w[W_VX + k] * w[W_VX + k] + w[W_VY + k] * w[W_VY + k] + w[W_VZ + k] * w[W_VZ + k]
+        vv = vxk * vxk + vyk * vyk + vzk * vzk
         wild = (vv > MAX_SPEED_KM_S * MAX_SPEED_KM_S) | (abs(mr) > MAX_RADIUS_KM)
         w[W_REDO + k] = 1.0 if (w[W_REDO + k] != 0.0) | big | wild else 0.0
 
