@@ -77,13 +77,14 @@ T34 = math.tan(0.5 * (AT3_HI + AT4_HI))
 TWOPI_HI = float.fromhex("0x1.921fb50000000p+2")
 TWOPI_LO = float.fromhex("0x1.110b460000000p-24")
 TWOPI = 2.0 * math.pi
+INV_TWOPI = 1.0 / TWOPI
 
 
 @njit(**_OPTS)
 def sincos(x):
     """(sin x, cos x) to about 1 ulp for |x| < 1e6; no branches."""
-    k = np.floor(x * TWO_OVER_PI + 0.5)
-    r = ((x - k * P1) - k * P2) - k * P3
+    k = np.floor(fma(x, TWO_OVER_PI, 0.5))
+    r = fma(-k, P3, fma(-k, P2, fma(-k, P1, x)))  # the first two exact (|k| < 2**20), one rounding
     r2 = r * r
     ps = fma(fma(fma(fma(fma(fma(fma(S17, r2, S15), r2, S13), r2, S11), r2, S9), r2, S7), r2, S5), r2, S3)
     s = fma(r * r2, ps, r)
@@ -146,11 +147,14 @@ def atan2(y, x):
 
 @njit(**_OPTS)
 def fmod2pi(x):
-    """C fmod(x, 2*pi), exact, without branches."""
-    q = np.trunc(x / TWOPI)
-    r = fma(-q, TWOPI_LO, x - q * TWOPI_HI)  # exact: see _sgp4_core.fmod2pi
-    up = (x >= 0.0) & (r < 0.0)
-    dn = (x < 0.0) & (r > 0.0)
-    r = (r + TWOPI_HI) + TWOPI_LO if up else r
-    r = (r - TWOPI_HI) - TWOPI_LO if dn else r
-    return r
+    """C fmod(x, 2*pi), exact, without branches or a division.
+
+    On a = |x|: q = trunc(a * (1/2pi)) is the true quotient or off by one (a < 2**26 * 2pi);
+    a - q*2pi is then formed exactly as (a - q*HI) - q*LO with one rounding (see
+    ``_sgp4_core.fmod2pi``), and when it falls outside [0, 2pi), q is corrected by one and the
+    remainder formed again, exactly. The result takes the sign of x, as fmod's does."""
+    a = abs(x)
+    q = np.trunc(a * INV_TWOPI)
+    r = fma(-q, TWOPI_LO, a - q * TWOPI_HI)
+    q = q - 1.0 if r < 0.0 else (q + 1.0 if r >= TWOPI else q)
+    return np.copysign(fma(-q, TWOPI_LO, a - q * TWOPI_HI), x)
