@@ -75,7 +75,7 @@ PW1, PW2, PW3, PW4, PW5, PW6, PW7, PW8 = _binomial(-2.0 / 3.0, 8)
 # pointer with constant row offsets lets LLVM prove that rows do not overlap (separate
 # arrays would need a runtime alias check per pair, and LLVM gives up beyond a few).
 (W_T, W_AM, W_NM, W_AXNL, W_AYNL, W_U, W_XINCP, W_NODEP, W_SINIP, W_COSIP, W_CON41, W_X1MTH2, W_X7THM1, W_ST,
- W_REDO, W_EO1, W_SIN, W_COS, W_ACT, W_XLR, W_NMR, W_PW, W_RX, W_RY, W_RZ, W_VX, W_VY, W_VZ, W_DEL,
+ W_REDO, W_EO1, W_SIN, W_COS, W_ACT, W_XLR, W_NMR, W_SQAM, W_RX, W_RY, W_RZ, W_VX, W_VY, W_VZ, W_DEL,
  W_RL, W_RINV, W_BETAL, W_ESINE, W_PL, W_MRT, W_MVT, W_RVD, W_SU, W_CU, W_DSU, W_XNODE, W_DINC, W_SNOD, W_CNOD) = (
     r * B for r in range(44))
 NW = 44
@@ -183,18 +183,31 @@ def _stage_near(c, i, w, nb):
     full = c[i, K_ISIMP] != 1.0
     am0 = (XKE / no) ** X2O3  # the reference's pow(xke / nm, 2/3) with nm = no
     if full:
-        # full drag model (isimp = 0): delm from cos(xmdf), then sin(mm)
+        # full drag model (isimp = 0): delm from cos(xmdf), then sin(mm), mm = xmdf + temp: by rotating
+        # (sin, cos)(xmdf) by temp when every |temp| of the block is below SMALL_ANGLE (the usual case)
+        nbig = 0
         for k in range(nb):
             xmdf = mo + mdot * w[W_T + k]
-            _s, cxm = sincos(xmdf)
+            sxm, cxm = sincos(xmdf)
             delmtemp = 1.0 + eta * cxm
             delm = xmcof * (delmtemp * delmtemp * delmtemp - delmo)
             temp = omgcof * w[W_T + k] + delm
+            mm_f = xmdf + temp
             w[W_X0 + k] = temp
-            w[W_X1 + k] = xmdf + temp
-        for k in range(nb):
-            smm, _c = sincos(w[W_X1 + k])
-            w[W_X2 + k] = smm
+            w[W_X1 + k] = mm_f
+            w[W_X3 + k] = sxm
+            w[W_X4 + k] = cxm
+            w[W_X5 + k] = mm_f - xmdf
+            nbig += 1 if abs(temp) > SMALL_ANGLE else 0
+        if nbig == 0:
+            for k in range(nb):
+                sd, cdm1 = sincos_small(w[W_X5 + k])
+                sxm = w[W_X3 + k]
+                w[W_X2 + k] = sxm + fma(sxm, cdm1, w[W_X4 + k] * sd)
+        else:
+            for k in range(nb):
+                smm, _c = sincos(w[W_X1 + k])
+                w[W_X2 + k] = smm
     for k in range(nb):
         t = w[W_T + k]
         xmdf = mo + mdot * t
@@ -217,7 +230,9 @@ def _stage_near(c, i, w, nb):
         templ = (templ + t3cof * t3 + t4 * (t4cof + t * t5cof)) if full else templ
         am = am0 * tempa * tempa
         w[W_AM + k] = am
-        w[W_NM + k] = XKE / (am * math.sqrt(am))
+        sqam = math.sqrt(am)
+        w[W_SQAM + k] = sqam
+        w[W_NM + k] = XKE / (am * sqam)
         em = ecco - tempe
         err1 = (em >= 1.0) | (em < -0.001)
         em = 1.0e-6 if em < 1.0e-6 else em
@@ -321,7 +336,9 @@ def _stage_deep(c, i, w, nb, lyddane):
         st = w[W_ST + k] if res else 0.0  # 2 where the pre-pass found nm <= 0
         am = pw * tempa * tempa
         w[W_AM + k] = am
-        w[W_NM + k] = XKE / (am * math.sqrt(am))
+        sqam = math.sqrt(am)
+        w[W_SQAM + k] = sqam
+        w[W_NM + k] = XKE / (am * sqam)
         em = em - tempe
         err1 = (em >= 1.0) | (em < -0.001)
         em = 1.0e-6 if em < 1.0e-6 else em
@@ -611,8 +628,9 @@ def _stage_short(w, nb):
         esine = w[W_ESINE + k]
         pl = w[W_PL + k]
         betal = w[W_BETAL + k]
-        rdotl = math.sqrt(am) * esine * rinv
-        rvdotl = math.sqrt(pl) * rinv
+        sqam = w[W_SQAM + k]
+        rdotl = sqam * esine * rinv
+        rvdotl = (sqam * betal) * rinv  # sqrt(pl) = sqrt(am) * sqrt(1 - el2)
         temp = esine / (1.0 + betal)
         amr = am * rinv
         sinu = amr * (s - ay - ax * temp)
@@ -644,7 +662,10 @@ def _stage_short(w, nb):
         sinip = w[W_SINIP + k]
         cosip = w[W_COSIP + k]
         # sin/cos(atan2(sinu, cosu) + dsu): rotate the unit vector by dsu
-        rhoinv = 1.0 / math.sqrt(sinu * sinu + cosu * cosu)
+        # (sinu, cosu) is a unit vector but for rounding: 1/|.| = 1 - eps/2 + 3 eps^2/8 with
+        # eps = |.|^2 - 1 (a few ulp; lanes beyond 1e-6 take the scalar path)
+        eps = fma(sinu, sinu, fma(cosu, cosu, -1.0))
+        rhoinv = fma(eps, fma(0.375, eps, -0.5), 1.0)
         su_s = sinu * rhoinv
         su_c = cosu * rhoinv
         sd, cdm1 = sincos_small(dsu)
@@ -680,12 +701,38 @@ def _stage_short(w, nb):
         st = w[W_ST + k]
         err4 = w[W_PL + k] < 0.0
         w[W_ST + k] = st + ((4.0 if err4 else (6.0 if mrt < 1.0 else 0.0)) if st == 0.0 else 0.0)
-        big = ((abs(dsu) > SMALL_ANGLE) | (abs(dinc) > SMALL_ANGLE) | (abs(w[W_XNODE + k]) > BIG_ANGLE))
+        big = ((abs(dsu) > SMALL_ANGLE) | (abs(dinc) > SMALL_ANGLE) | (abs(w[W_XNODE + k]) > BIG_ANGLE)
+               | (abs(eps) > 1.0e-6))
         # not an Earth orbit (only decayed objects that SGP4 "resurrects" get there): there the
         # reference amplifies last-bit differences, so take its own (scalar) path
         vv = vxk * vxk + vyk * vyk + vzk * vzk
         wild = (vv > MAX_SPEED_KM_S * MAX_SPEED_KM_S) | (abs(mr) > MAX_RADIUS_KM)
         w[W_REDO + k] = 1.0 if (w[W_REDO + k] != 0.0) | big | wild else 0.0
+
+
+@register_jitable
+def store_block(w, nb, r2, v2, st, i, j0, with_v):
+    """Write the block's states into row i of r2, v2 ((N, 3T) views of the (N, T, 3) outputs) from
+    column 3*j0, and the status codes into st[i, j0:]: NaN where the status is not 0. Unsigned
+    indices: numba then adds no negative-index wraparound, which kept these loops scalar."""
+    nan = math.nan
+    iu = np.uint64(i)
+    c0 = np.uint64(3 * j0)
+    ju = np.uint64(j0)
+    for k in range(nb):
+        bad = w[W_ST + k] != 0.0
+        m = c0 + np.uint64(3 * k)
+        r2[iu, m] = nan if bad else w[W_RX + k]
+        r2[iu, m + np.uint64(1)] = nan if bad else w[W_RY + k]
+        r2[iu, m + np.uint64(2)] = nan if bad else w[W_RZ + k]
+        st[iu, ju + np.uint64(k)] = np.uint8(w[W_ST + k])
+    if with_v:
+        for k in range(nb):
+            bad = w[W_ST + k] != 0.0
+            m = c0 + np.uint64(3 * k)
+            v2[iu, m] = nan if bad else w[W_VX + k]
+            v2[iu, m + np.uint64(1)] = nan if bad else w[W_VY + k]
+            v2[iu, m + np.uint64(2)] = nan if bad else w[W_VZ + k]
 
 
 @register_jitable

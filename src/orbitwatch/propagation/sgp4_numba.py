@@ -137,7 +137,8 @@ def _build_kernels(fp: str):
         n = c.shape[0]
         nt = ta.shape[1]
         rstep = 0 if ta.shape[0] == 1 else 1
-        nan = np.nan
+        r2 = r.reshape((r.shape[0], r.shape[1] * 3))
+        v2 = v.reshape((v.shape[0], v.shape[1] * 3))
         for i in prange(n):
             row = np.int64(i) * rstep
             w = np.empty(cpu.NW * cpu.B)
@@ -154,21 +155,7 @@ def _build_kernels(fp: str):
                     for k in range(nb):
                         w[cpu.W_T + k] = ta[row, j0 + k]
                 cpu.object_series(c, i, w, nb, state, lyd)
-                for k in range(nb):
-                    s = w[cpu.W_ST + k]
-                    bad = s != 0.0
-                    j = j0 + k
-                    r[i, j, 0] = nan if bad else w[cpu.W_RX + k]
-                    r[i, j, 1] = nan if bad else w[cpu.W_RY + k]
-                    r[i, j, 2] = nan if bad else w[cpu.W_RZ + k]
-                    st[i, j] = np.uint8(s)
-                if with_v:
-                    for k in range(nb):
-                        bad = w[cpu.W_ST + k] != 0.0
-                        j = j0 + k
-                        v[i, j, 0] = nan if bad else w[cpu.W_VX + k]
-                        v[i, j, 1] = nan if bad else w[cpu.W_VY + k]
-                        v[i, j, 2] = nan if bad else w[cpu.W_VZ + k]
+                cpu.store_block(w, nb, r2, v2, st, i, j0, with_v)
                 for k in range(nb):
                     if w[cpu.W_REDO + k] != 0.0:
                         j = j0 + k
