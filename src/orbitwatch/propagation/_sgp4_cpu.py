@@ -166,6 +166,33 @@ def _resonance_prepass(c, i, w, nb, state):
 
 
 @register_jitable
+def _rotate_sincos(w, nb, rd, rs, rc, x0):
+    """sin/cos of x0 + w[rd + k] into w[rs + k], w[rc + k] (three distinct rows), for differences
+    within SMALL_ANGLE: sin/cos of x0 rotated by each (``sincos_small``, ~1 ulp). The rows are
+    taken as views (the offsets are not constants here: three views cost LLVM three overlap checks)."""
+    d = w[rd:rd + B]
+    so = w[rs:rs + B]
+    co = w[rc:rc + B]
+    s0, c0 = sincos(x0)
+    for k in range(nb):
+        sd, cdm1 = sincos_small(d[k])
+        so[k] = s0 + fma(s0, cdm1, c0 * sd)
+        co[k] = c0 + fma(c0, cdm1, -(s0 * sd))
+
+
+@register_jitable
+def _fresh_sincos(w, nb, rx, rs, rc):
+    """sin/cos of w[rx + k] into w[rs + k], w[rc + k] (three distinct rows)."""
+    x = w[rx:rx + B]
+    so = w[rs:rs + B]
+    co = w[rc:rc + B]
+    for k in range(nb):
+        s, c = sincos(x[k])
+        so[k] = s
+        co[k] = c
+
+
+@register_jitable
 def _stage_near(c, i, w, nb):
     """Secular, drag and long-period terms of SGP4 (near Earth) for the block; Kepler inputs.
     Split into short loops (see the module doc)."""
@@ -246,6 +273,11 @@ def _stage_near(c, i, w, nb):
         w[W_X6 + k] = xlm
         w[W_ST + k] = 1.0 if err1 else 0.0
         w[W_REDO + k] = 1.0 if redo else 0.0
+    # sin/cos(argpm): argpm moves slowly (secular rate, drag), so with instants close together the
+    # block's values lie within SMALL_ANGLE of the first one's, and rotating that one's sin/cos is
+    # cheaper than a fresh evaluation per instant (otherwise: a fresh one)
+    a0 = vfmod2pi(w[W_X5])
+    nbig = 0
     for k in range(nb):
         nodem = vfmod2pi(w[W_X4 + k])
         argpm = vfmod2pi(w[W_X5 + k])
@@ -253,10 +285,13 @@ def _stage_near(c, i, w, nb):
         w[W_NODEP + k] = nodem
         w[W_X5 + k] = argpm
         w[W_X6 + k] = vfmod2pi(xlm - argpm - nodem)
-    for k in range(nb):
-        sa, ca = sincos(w[W_X5 + k])
-        w[W_X7 + k] = sa
-        w[W_X8 + k] = ca
+        d = argpm - a0
+        w[W_X9 + k] = d
+        nbig += 0 if abs(d) <= SMALL_ANGLE else 1  # NaN counts as big
+    if nbig == 0:  # the block spans less than SMALL_ANGLE: rotate sin/cos of the first angle
+        _rotate_sincos(w, nb, W_X9, W_X7, W_X8, a0)
+    else:
+        _fresh_sincos(w, nb, W_X5, W_X7, W_X8)
     for k in range(nb):
         # long-period periodics
         em = w[W_X3 + k]
@@ -359,13 +394,36 @@ def _stage_deep(c, i, w, nb, lyddane):
         w[W_X3 + k] = nodem
         w[W_X4 + k] = argpm
         w[W_X5 + k] = vfmod2pi(xlm - argpm - nodem)  # mm
-    # lunar-solar periodics (DPPER): solar terms, then lunar terms added
+    # lunar-solar periodics (DPPER): solar terms, then lunar terms added. All their angles move slowly
+    # (zm: 1.2e-5 and 1.6e-4 rad/min), as does the perturbed inclination: sin/cos by rotation from
+    # the block's first instant where the block spans less than SMALL_ANGLE (_rotated_sincos)
+    z0 = zmos + ZNS * w[W_T]
+    nbig = 0
     for k in range(nb):
         zm = zmos + ZNS * w[W_T + k]
-        szm, _c = sincos(zm)
-        w[W_X6 + k] = zm + 2.0 * ZES * szm
+        w[W_X11 + k] = zm
+        d = zm - z0
+        w[W_X13 + k] = d
+        nbig += 0 if abs(d) <= SMALL_ANGLE else 1
+    if nbig == 0:  # the block spans less than SMALL_ANGLE: rotate sin/cos of the first angle
+        _rotate_sincos(w, nb, W_X13, W_X12, W_X0, z0)
+    else:
+        _fresh_sincos(w, nb, W_X11, W_X12, W_X0)
+    f0 = z0 + 2.0 * ZES * w[W_X12]
+    nbig = 0
     for k in range(nb):
-        sinzf, coszf = sincos(w[W_X6 + k])
+        zf = w[W_X11 + k] + 2.0 * ZES * w[W_X12 + k]
+        w[W_X11 + k] = zf
+        d = zf - f0
+        w[W_X13 + k] = d
+        nbig += 0 if abs(d) <= SMALL_ANGLE else 1
+    if nbig == 0:  # the block spans less than SMALL_ANGLE: rotate sin/cos of the first angle
+        _rotate_sincos(w, nb, W_X13, W_X12, W_X0, f0)
+    else:
+        _fresh_sincos(w, nb, W_X11, W_X12, W_X0)
+    for k in range(nb):
+        sinzf = w[W_X12 + k]
+        coszf = w[W_X0 + k]
         f2 = 0.5 * sinzf * sinzf - 0.25
         f3 = -0.5 * sinzf * coszf
         w[W_X6 + k] = se2 * f2 + se3 * f3
@@ -373,12 +431,33 @@ def _stage_deep(c, i, w, nb, lyddane):
         w[W_X8 + k] = sl2 * f2 + sl3 * f3 + sl4 * sinzf
         w[W_X9 + k] = sgh2 * f2 + sgh3 * f3 + sgh4 * sinzf
         w[W_X10 + k] = sh2 * f2 + sh3 * f3
+    z0 = zmol + ZNL * w[W_T]
+    nbig = 0
     for k in range(nb):
         zm = zmol + ZNL * w[W_T + k]
-        szm, _c = sincos(zm)
-        w[W_X11 + k] = zm + 2.0 * ZEL * szm
+        w[W_X11 + k] = zm
+        d = zm - z0
+        w[W_X13 + k] = d
+        nbig += 0 if abs(d) <= SMALL_ANGLE else 1
+    if nbig == 0:  # the block spans less than SMALL_ANGLE: rotate sin/cos of the first angle
+        _rotate_sincos(w, nb, W_X13, W_X12, W_X0, z0)
+    else:
+        _fresh_sincos(w, nb, W_X11, W_X12, W_X0)
+    f0 = z0 + 2.0 * ZEL * w[W_X12]
+    nbig = 0
     for k in range(nb):
-        sinzf, coszf = sincos(w[W_X11 + k])
+        zf = w[W_X11 + k] + 2.0 * ZEL * w[W_X12 + k]
+        w[W_X11 + k] = zf
+        d = zf - f0
+        w[W_X13 + k] = d
+        nbig += 0 if abs(d) <= SMALL_ANGLE else 1
+    if nbig == 0:  # the block spans less than SMALL_ANGLE: rotate sin/cos of the first angle
+        _rotate_sincos(w, nb, W_X13, W_X12, W_X0, f0)
+    else:
+        _fresh_sincos(w, nb, W_X11, W_X12, W_X0)
+    for k in range(nb):
+        sinzf = w[W_X12 + k]
+        coszf = w[W_X0 + k]
         f2 = 0.5 * sinzf * sinzf - 0.25
         f3 = -0.5 * sinzf * coszf
         sel = ee2 * f2 + e3 * f3
@@ -391,10 +470,18 @@ def _stage_deep(c, i, w, nb, lyddane):
         w[W_X8 + k] = w[W_X8 + k] + sll - plo      # pl
         w[W_X9 + k] = w[W_X9 + k] + sghl - pgho    # pgh
         w[W_X10 + k] = w[W_X10 + k] + shll - pho   # ph
+    i0 = w[W_X1] + w[W_X7]
+    nbig = 0
     for k in range(nb):
-        sinip, cosip = sincos(w[W_X1 + k] + w[W_X7 + k])  # inclp = inclm + pinc
-        w[W_X11 + k] = sinip
-        w[W_X12 + k] = cosip
+        inclp = w[W_X1 + k] + w[W_X7 + k]  # inclm + pinc
+        w[W_X19 + k] = inclp
+        d = inclp - i0
+        w[W_X20 + k] = d
+        nbig += 0 if abs(d) <= SMALL_ANGLE else 1
+    if nbig == 0:  # the block spans less than SMALL_ANGLE: rotate sin/cos of the first angle
+        _rotate_sincos(w, nb, W_X20, W_X11, W_X12, i0)
+    else:
+        _fresh_sincos(w, nb, W_X19, W_X11, W_X12)
     for k in range(nb):
         # periodics applied directly
         sinip = w[W_X11 + k]
@@ -409,11 +496,16 @@ def _stage_deep(c, i, w, nb, lyddane):
             w[W_REDO + k] = 1.0 if (w[W_REDO + k] != 0.0) | (not direct) else 0.0
     else:
         # Lyddane's form for small inclinations
+        n0 = w[W_X3]
+        nbig = 0
         for k in range(nb):
-            nodem = w[W_X3 + k]
-            sinop, cosop = sincos(nodem)
-            w[W_X15 + k] = sinop
-            w[W_X16 + k] = cosop
+            d = w[W_X3 + k] - n0
+            w[W_X17 + k] = d
+            nbig += 0 if abs(d) <= SMALL_ANGLE else 1
+        if nbig == 0:  # the block spans less than SMALL_ANGLE: rotate sin/cos of the first angle
+            _rotate_sincos(w, nb, W_X17, W_X15, W_X16, n0)
+        else:
+            _fresh_sincos(w, nb, W_X3, W_X15, W_X16)
         for k in range(nb):
             inclp = w[W_X1 + k] + w[W_X7 + k]
             sinip = w[W_X11 + k]
@@ -482,10 +574,16 @@ def _stage_deep(c, i, w, nb, lyddane):
         w[W_X7THM1 + k] = 7.0 * cosisq - 1.0
         st = w[W_ST + k]
         w[W_ST + k] = st + ((3.0 if err3 else 0.0) if st == 0.0 else 0.0)
+    a0 = w[W_X13]
+    nbig = 0
     for k in range(nb):
-        sa, ca = sincos(w[W_X13 + k])
-        w[W_X11 + k] = sa
-        w[W_X12 + k] = ca
+        d = w[W_X13 + k] - a0
+        w[W_X0 + k] = d
+        nbig += 0 if abs(d) <= SMALL_ANGLE else 1
+    if nbig == 0:  # the block spans less than SMALL_ANGLE: rotate sin/cos of the first angle
+        _rotate_sincos(w, nb, W_X0, W_X11, W_X12, a0)
+    else:
+        _fresh_sincos(w, nb, W_X13, W_X11, W_X12)
     for k in range(nb):
         # long-period periodics
         ep = w[W_X2 + k]
@@ -650,10 +748,16 @@ def _stage_short(w, nb):
         w[W_RVD + k] = rvdotl + nmk * (x1mth2 * cos2u + 1.5 * con41)
         w[W_SU + k] = sinu
         w[W_CU + k] = cosu
+    x0 = w[W_XNODE]
+    nbig = 0
     for k in range(nb):
-        snod, cnod = sincos(w[W_XNODE + k])
-        w[W_SNOD + k] = snod
-        w[W_CNOD + k] = cnod
+        d = w[W_XNODE + k] - x0
+        w[W_RINV + k] = d
+        nbig += 0 if abs(d) <= SMALL_ANGLE else 1
+    if nbig == 0:  # the block spans less than SMALL_ANGLE: rotate sin/cos of the first angle
+        _rotate_sincos(w, nb, W_RINV, W_SNOD, W_CNOD, x0)
+    else:
+        _fresh_sincos(w, nb, W_XNODE, W_SNOD, W_CNOD)
     for k in range(nb):
         sinu = w[W_SU + k]
         cosu = w[W_CU + k]
