@@ -166,23 +166,9 @@ def _resonance_prepass(c, i, w, nb, state):
 
 
 @register_jitable
-def _rotate_sincos(w, nb, rd, rs, rc, x0):
-    """sin/cos of x0 + w[rd + k] into w[rs + k], w[rc + k] (three distinct rows), for differences
-    within SMALL_ANGLE: sin/cos of x0 rotated by each (``sincos_small``, ~1 ulp). The rows are
-    taken as views (the offsets are not constants here: three views cost LLVM three overlap checks)."""
-    d = w[rd:rd + B]
-    so = w[rs:rs + B]
-    co = w[rc:rc + B]
-    s0, c0 = sincos(x0)
-    for k in range(nb):
-        sd, cdm1 = sincos_small(d[k])
-        so[k] = s0 + fma(s0, cdm1, c0 * sd)
-        co[k] = c0 + fma(c0, cdm1, -(s0 * sd))
-
-
-@register_jitable
 def _fresh_sincos(w, nb, rx, rs, rc):
-    """sin/cos of w[rx + k] into w[rs + k], w[rc + k] (three distinct rows)."""
+    """sin/cos of w[rx + k] into w[rs + k], w[rc + k] (three distinct rows, taken as views: the
+    offsets are not constants here, and three views cost LLVM only three overlap checks)."""
     x = w[rx:rx + B]
     so = w[rs:rs + B]
     co = w[rc:rc + B]
@@ -210,8 +196,9 @@ def _stage_near(c, i, w, nb):
     full = c[i, K_ISIMP] != 1.0
     am0 = (XKE / no) ** X2O3  # the reference's pow(xke / nm, 2/3) with nm = no
     if full:
-        # full drag model (isimp = 0): delm from cos(xmdf), then sin(mm), mm = xmdf + temp: by rotating
-        # (sin, cos)(xmdf) by temp when every |temp| of the block is below SMALL_ANGLE (the usual case)
+        # full drag model (isimp = 0): delm from cos(xmdf), then sin(mm) with mm = xmdf + temp, by
+        # rotating sin/cos(xmdf) by temp where |temp| <= SMALL_ANGLE (the usual case), else afresh;
+        # a per-instant choice, so that an instant's result does not depend on the others of the block
         nbig = 0
         for k in range(nb):
             xmdf = mo + mdot * w[W_T + k]
@@ -226,15 +213,12 @@ def _stage_near(c, i, w, nb):
             w[W_X4 + k] = cxm
             w[W_X5 + k] = mm_f - xmdf
             nbig += 1 if abs(temp) > SMALL_ANGLE else 0
-        if nbig == 0:
-            for k in range(nb):
-                sd, cdm1 = sincos_small(w[W_X5 + k])
-                sxm = w[W_X3 + k]
-                w[W_X2 + k] = sxm + fma(sxm, cdm1, w[W_X4 + k] * sd)
-        else:
-            for k in range(nb):
-                smm, _c = sincos(w[W_X1 + k])
-                w[W_X2 + k] = smm
+        for k in range(nb):
+            sd, cdm1 = sincos_small(w[W_X5 + k])
+            sxm = w[W_X3 + k]
+            w[W_X2 + k] = sxm + fma(sxm, cdm1, w[W_X4 + k] * sd)
+        if nbig != 0:
+            _fresh_sincos(w, nb, W_X1, W_X6, W_X7)
     for k in range(nb):
         t = w[W_T + k]
         xmdf = mo + mdot * t
@@ -253,7 +237,10 @@ def _stage_near(c, i, w, nb):
         mm = mm_f
         argpm = (argpdf - temp) if full else argpdf
         tempa = (tempa - d2 * t2 - d3 * t3 - d4 * t4) if full else tempa
-        tempe = (tempe + bstar * cc5 * (w[W_X2 + k] - sinmao)) if full else tempe
+        smm_fresh = w[W_X6 + k]  # set where needed (both loaded: a load in a branch is not vectorised)
+        smm_rot = w[W_X2 + k]
+        smm = smm_fresh if abs(temp) > SMALL_ANGLE else smm_rot
+        tempe = (tempe + bstar * cc5 * (smm - sinmao)) if full else tempe
         templ = (templ + t3cof * t3 + t4 * (t4cof + t * t5cof)) if full else templ
         am = am0 * tempa * tempa
         w[W_AM + k] = am
@@ -273,11 +260,6 @@ def _stage_near(c, i, w, nb):
         w[W_X6 + k] = xlm
         w[W_ST + k] = 1.0 if err1 else 0.0
         w[W_REDO + k] = 1.0 if redo else 0.0
-    # sin/cos(argpm): argpm moves slowly (secular rate, drag), so with instants close together the
-    # block's values lie within SMALL_ANGLE of the first one's, and rotating that one's sin/cos is
-    # cheaper than a fresh evaluation per instant (otherwise: a fresh one)
-    a0 = vfmod2pi(w[W_X5])
-    nbig = 0
     for k in range(nb):
         nodem = vfmod2pi(w[W_X4 + k])
         argpm = vfmod2pi(w[W_X5 + k])
@@ -285,13 +267,7 @@ def _stage_near(c, i, w, nb):
         w[W_NODEP + k] = nodem
         w[W_X5 + k] = argpm
         w[W_X6 + k] = vfmod2pi(xlm - argpm - nodem)
-        d = argpm - a0
-        w[W_X9 + k] = d
-        nbig += 0 if abs(d) <= SMALL_ANGLE else 1  # NaN counts as big
-    if nbig == 0:  # the block spans less than SMALL_ANGLE: rotate sin/cos of the first angle
-        _rotate_sincos(w, nb, W_X9, W_X7, W_X8, a0)
-    else:
-        _fresh_sincos(w, nb, W_X5, W_X7, W_X8)
+    _fresh_sincos(w, nb, W_X5, W_X7, W_X8)
     for k in range(nb):
         # long-period periodics
         em = w[W_X3 + k]
@@ -394,33 +370,13 @@ def _stage_deep(c, i, w, nb, lyddane):
         w[W_X3 + k] = nodem
         w[W_X4 + k] = argpm
         w[W_X5 + k] = vfmod2pi(xlm - argpm - nodem)  # mm
-    # lunar-solar periodics (DPPER): solar terms, then lunar terms added. All their angles move slowly
-    # (zm: 1.2e-5 and 1.6e-4 rad/min), as does the perturbed inclination: sin/cos by rotation from
-    # the block's first instant where the block spans less than SMALL_ANGLE (_rotated_sincos)
-    z0 = zmos + ZNS * w[W_T]
-    nbig = 0
+    # lunar-solar periodics (DPPER): solar terms, then lunar terms added
     for k in range(nb):
-        zm = zmos + ZNS * w[W_T + k]
-        w[W_X11 + k] = zm
-        d = zm - z0
-        w[W_X13 + k] = d
-        nbig += 0 if abs(d) <= SMALL_ANGLE else 1
-    if nbig == 0:  # the block spans less than SMALL_ANGLE: rotate sin/cos of the first angle
-        _rotate_sincos(w, nb, W_X13, W_X12, W_X0, z0)
-    else:
-        _fresh_sincos(w, nb, W_X11, W_X12, W_X0)
-    f0 = z0 + 2.0 * ZES * w[W_X12]
-    nbig = 0
+        w[W_X11 + k] = zmos + ZNS * w[W_T + k]
+    _fresh_sincos(w, nb, W_X11, W_X12, W_X0)
     for k in range(nb):
-        zf = w[W_X11 + k] + 2.0 * ZES * w[W_X12 + k]
-        w[W_X11 + k] = zf
-        d = zf - f0
-        w[W_X13 + k] = d
-        nbig += 0 if abs(d) <= SMALL_ANGLE else 1
-    if nbig == 0:  # the block spans less than SMALL_ANGLE: rotate sin/cos of the first angle
-        _rotate_sincos(w, nb, W_X13, W_X12, W_X0, f0)
-    else:
-        _fresh_sincos(w, nb, W_X11, W_X12, W_X0)
+        w[W_X11 + k] = w[W_X11 + k] + 2.0 * ZES * w[W_X12 + k]
+    _fresh_sincos(w, nb, W_X11, W_X12, W_X0)
     for k in range(nb):
         sinzf = w[W_X12 + k]
         coszf = w[W_X0 + k]
@@ -431,30 +387,12 @@ def _stage_deep(c, i, w, nb, lyddane):
         w[W_X8 + k] = sl2 * f2 + sl3 * f3 + sl4 * sinzf
         w[W_X9 + k] = sgh2 * f2 + sgh3 * f3 + sgh4 * sinzf
         w[W_X10 + k] = sh2 * f2 + sh3 * f3
-    z0 = zmol + ZNL * w[W_T]
-    nbig = 0
     for k in range(nb):
-        zm = zmol + ZNL * w[W_T + k]
-        w[W_X11 + k] = zm
-        d = zm - z0
-        w[W_X13 + k] = d
-        nbig += 0 if abs(d) <= SMALL_ANGLE else 1
-    if nbig == 0:  # the block spans less than SMALL_ANGLE: rotate sin/cos of the first angle
-        _rotate_sincos(w, nb, W_X13, W_X12, W_X0, z0)
-    else:
-        _fresh_sincos(w, nb, W_X11, W_X12, W_X0)
-    f0 = z0 + 2.0 * ZEL * w[W_X12]
-    nbig = 0
+        w[W_X11 + k] = zmol + ZNL * w[W_T + k]
+    _fresh_sincos(w, nb, W_X11, W_X12, W_X0)
     for k in range(nb):
-        zf = w[W_X11 + k] + 2.0 * ZEL * w[W_X12 + k]
-        w[W_X11 + k] = zf
-        d = zf - f0
-        w[W_X13 + k] = d
-        nbig += 0 if abs(d) <= SMALL_ANGLE else 1
-    if nbig == 0:  # the block spans less than SMALL_ANGLE: rotate sin/cos of the first angle
-        _rotate_sincos(w, nb, W_X13, W_X12, W_X0, f0)
-    else:
-        _fresh_sincos(w, nb, W_X11, W_X12, W_X0)
+        w[W_X11 + k] = w[W_X11 + k] + 2.0 * ZEL * w[W_X12 + k]
+    _fresh_sincos(w, nb, W_X11, W_X12, W_X0)
     for k in range(nb):
         sinzf = w[W_X12 + k]
         coszf = w[W_X0 + k]
@@ -470,18 +408,9 @@ def _stage_deep(c, i, w, nb, lyddane):
         w[W_X8 + k] = w[W_X8 + k] + sll - plo      # pl
         w[W_X9 + k] = w[W_X9 + k] + sghl - pgho    # pgh
         w[W_X10 + k] = w[W_X10 + k] + shll - pho   # ph
-    i0 = w[W_X1] + w[W_X7]
-    nbig = 0
     for k in range(nb):
-        inclp = w[W_X1 + k] + w[W_X7 + k]  # inclm + pinc
-        w[W_X19 + k] = inclp
-        d = inclp - i0
-        w[W_X20 + k] = d
-        nbig += 0 if abs(d) <= SMALL_ANGLE else 1
-    if nbig == 0:  # the block spans less than SMALL_ANGLE: rotate sin/cos of the first angle
-        _rotate_sincos(w, nb, W_X20, W_X11, W_X12, i0)
-    else:
-        _fresh_sincos(w, nb, W_X19, W_X11, W_X12)
+        w[W_X19 + k] = w[W_X1 + k] + w[W_X7 + k]  # inclp = inclm + pinc
+    _fresh_sincos(w, nb, W_X19, W_X11, W_X12)
     for k in range(nb):
         # periodics applied directly
         sinip = w[W_X11 + k]
@@ -496,16 +425,7 @@ def _stage_deep(c, i, w, nb, lyddane):
             w[W_REDO + k] = 1.0 if (w[W_REDO + k] != 0.0) | (not direct) else 0.0
     else:
         # Lyddane's form for small inclinations
-        n0 = w[W_X3]
-        nbig = 0
-        for k in range(nb):
-            d = w[W_X3 + k] - n0
-            w[W_X17 + k] = d
-            nbig += 0 if abs(d) <= SMALL_ANGLE else 1
-        if nbig == 0:  # the block spans less than SMALL_ANGLE: rotate sin/cos of the first angle
-            _rotate_sincos(w, nb, W_X17, W_X15, W_X16, n0)
-        else:
-            _fresh_sincos(w, nb, W_X3, W_X15, W_X16)
+        _fresh_sincos(w, nb, W_X3, W_X15, W_X16)
         for k in range(nb):
             inclp = w[W_X1 + k] + w[W_X7 + k]
             sinip = w[W_X11 + k]
@@ -574,16 +494,7 @@ def _stage_deep(c, i, w, nb, lyddane):
         w[W_X7THM1 + k] = 7.0 * cosisq - 1.0
         st = w[W_ST + k]
         w[W_ST + k] = st + ((3.0 if err3 else 0.0) if st == 0.0 else 0.0)
-    a0 = w[W_X13]
-    nbig = 0
-    for k in range(nb):
-        d = w[W_X13 + k] - a0
-        w[W_X0 + k] = d
-        nbig += 0 if abs(d) <= SMALL_ANGLE else 1
-    if nbig == 0:  # the block spans less than SMALL_ANGLE: rotate sin/cos of the first angle
-        _rotate_sincos(w, nb, W_X0, W_X11, W_X12, a0)
-    else:
-        _fresh_sincos(w, nb, W_X13, W_X11, W_X12)
+    _fresh_sincos(w, nb, W_X13, W_X11, W_X12)
     for k in range(nb):
         # long-period periodics
         ep = w[W_X2 + k]
@@ -600,71 +511,82 @@ def _stage_deep(c, i, w, nb, lyddane):
 
 
 @register_jitable
-def _kepler_pass_full(w, nb):
-    """One Newton pass, sin/cos of the iterate evaluated afresh. A lane that has stopped keeps
-    its iterate, so it recomputes the same sin/cos and step and stays stopped: every store is
-    unconditional (a conditional one becomes a masked store, slow on AMD). Returns (lanes still
-    going, of them with a step > SMALL_ANGLE)."""
+def _kepler_step(w, k, e, s, c):
+    """The Newton step of lane k from the iterate e and its sin/cos; stores the next iterate and the
+    step (a lane that has stopped keeps its iterate: it recomputes the same step and stays
+    stopped, so every store is unconditional; a conditional one becomes a masked store, slow on
+    AMD). Returns (still going, step > SMALL_ANGLE)."""
+    ax = w[W_AXNL + k]
+    ay = w[W_AYNL + k]
+    tem5 = 1.0 - c * ax - s * ay
+    tem5 = (w[W_U + k] - ay * c + ax * s - e) / tem5
+    tem5 = 0.95 if tem5 >= 0.95 else tem5
+    tem5 = -0.95 if tem5 <= -0.95 else tem5
+    going = abs(tem5) >= 1.0e-12
+    en = e + (tem5 if going else 0.0)  # not a select of e: that would be a masked store
+    w[W_EO1 + k] = en
+    w[W_DEL + k] = en - e
+    return going, abs(tem5) > SMALL_ANGLE
+
+
+@register_jitable
+def _kepler_pass_first(w, nb):
+    """The first Newton pass, from u, with sin/cos of u evaluated. Returns (lanes still going, lanes
+    whose step exceeded SMALL_ANGLE)."""
+    for k in range(nb):
+        s, c = sincos(w[W_U + k])
+        w[W_SIN + k] = s
+        w[W_COS + k] = c
     nact = 0
     nbig = 0
     for k in range(nb):
-        s, c = sincos(w[W_EO1 + k])
-        w[W_SIN + k] = s
-        w[W_COS + k] = c
-    for k in range(nb):
-        e = w[W_EO1 + k]
-        s = w[W_SIN + k]
-        c = w[W_COS + k]
-        ax = w[W_AXNL + k]
-        ay = w[W_AYNL + k]
-        tem5 = 1.0 - c * ax - s * ay
-        tem5 = (w[W_U + k] - ay * c + ax * s - e) / tem5
-        tem5 = 0.95 if tem5 >= 0.95 else tem5
-        tem5 = -0.95 if tem5 <= -0.95 else tem5
-        w[W_SIN + k] = s
-        w[W_COS + k] = c
-        going = abs(tem5) >= 1.0e-12
-        en = e + tem5
-        en = en if going else e
-        w[W_EO1 + k] = en
-        w[W_DEL + k] = en - e
+        going, big = _kepler_step(w, k, w[W_U + k], w[W_SIN + k], w[W_COS + k])
         nact += 1 if going else 0
-        nbig += 1 if abs(tem5) > SMALL_ANGLE else 0
+        nbig += 1 if big else 0
     return nact, nbig
 
 
 @register_jitable
 def _kepler_pass_rotate(w, nb):
-    """One Newton pass with sin/cos of the iterate obtained by rotating the previous pass's
-    sin/cos by that pass's step (all steps <= SMALL_ANGLE: no range reduction; a stopped lane
-    rotates by 0 and keeps its values exactly)."""
-    nact = 0
-    nbig = 0
+    """A later pass where every lane's previous step was at most SMALL_ANGLE: sin/cos of the iterate
+    by rotating the previous ones by that step (a stopped lane rotates by 0: unchanged)."""
     for k in range(nb):
         sd, cdm1 = sincos_small(w[W_DEL + k])
         s0 = w[W_SIN + k]
         c0 = w[W_COS + k]
         w[W_SIN + k] = s0 + fma(s0, cdm1, c0 * sd)
         w[W_COS + k] = c0 + fma(c0, cdm1, -(s0 * sd))
+    nact = 0
+    nbig = 0
     for k in range(nb):
-        e = w[W_EO1 + k]
-        s = w[W_SIN + k]
-        c = w[W_COS + k]
-        ax = w[W_AXNL + k]
-        ay = w[W_AYNL + k]
-        tem5 = 1.0 - c * ax - s * ay
-        tem5 = (w[W_U + k] - ay * c + ax * s - e) / tem5
-        tem5 = 0.95 if tem5 >= 0.95 else tem5
-        tem5 = -0.95 if tem5 <= -0.95 else tem5
-        w[W_SIN + k] = s
-        w[W_COS + k] = c
-        going = abs(tem5) >= 1.0e-12
-        en = e + tem5
-        en = en if going else e
-        w[W_EO1 + k] = en
-        w[W_DEL + k] = en - e
+        going, big = _kepler_step(w, k, w[W_EO1 + k], w[W_SIN + k], w[W_COS + k])
         nact += 1 if going else 0
-        nbig += 1 if abs(tem5) > SMALL_ANGLE else 0
+        nbig += 1 if big else 0
+    return nact, nbig
+
+
+@register_jitable
+def _kepler_pass_mixed(w, nb):
+    """A later pass where some lane's previous step exceeded SMALL_ANGLE: those lanes evaluate
+    sin/cos of the iterate afresh, the others rotate as in ``_kepler_pass_rotate`` (the choice is
+    the lane's own, so its result does not depend on the other instants of the block)."""
+    for k in range(nb):
+        d = w[W_DEL + k]
+        sd, cdm1 = sincos_small(d)
+        s0 = w[W_SIN + k]
+        c0 = w[W_COS + k]
+        sf, cf = sincos(w[W_EO1 + k])
+        sr = s0 + fma(s0, cdm1, c0 * sd)
+        cr = c0 + fma(c0, cdm1, -(s0 * sd))
+        big = abs(d) > SMALL_ANGLE
+        w[W_SIN + k] = sf if big else sr
+        w[W_COS + k] = cf if big else cr
+    nact = 0
+    nbig = 0
+    for k in range(nb):
+        going, big = _kepler_step(w, k, w[W_EO1 + k], w[W_SIN + k], w[W_COS + k])
+        nact += 1 if going else 0
+        nbig += 1 if big else 0
     return nact, nbig
 
 
@@ -672,19 +594,17 @@ def _kepler_pass_rotate(w, nb):
 def _stage_kepler(w, nb):
     """Newton on Kepler's equation for the block, lane by lane with the reference's iterates and
     stopping rule (|step| < 1e-12 or 10 passes); leaves sin/cos of the last iterate in
-    W_SIN/W_COS. The first pass evaluates sin/cos of u; a later pass whose lanes all moved by at
-    most SMALL_ANGLE (1/16 rad) in the previous one rotates the previous sin/cos by that step
-    (``sincos_small``: no range reduction, ~1 ulp per rotation), any other pass evaluates afresh."""
-    for k in range(nb):
-        w[W_EO1 + k] = w[W_U + k]
-    nact, nbig = _kepler_pass_full(w, nb)
+    W_SIN/W_COS. The first pass evaluates sin/cos of u; in a later pass a lane whose previous step
+    was at most SMALL_ANGLE (1/16 rad) rotates its previous sin/cos by that step
+    (``sincos_small``: no range reduction, ~1 ulp per rotation), any other evaluates afresh."""
+    nact, nbig = _kepler_pass_first(w, nb)
     for _ in range(9):
         if nact == 0:
             break
         if nbig == 0:
             nact, nbig = _kepler_pass_rotate(w, nb)
         else:
-            nact, nbig = _kepler_pass_full(w, nb)
+            nact, nbig = _kepler_pass_mixed(w, nb)
 
 
 @register_jitable
@@ -748,16 +668,7 @@ def _stage_short(w, nb):
         w[W_RVD + k] = rvdotl + nmk * (x1mth2 * cos2u + 1.5 * con41)
         w[W_SU + k] = sinu
         w[W_CU + k] = cosu
-    x0 = w[W_XNODE]
-    nbig = 0
-    for k in range(nb):
-        d = w[W_XNODE + k] - x0
-        w[W_RINV + k] = d
-        nbig += 0 if abs(d) <= SMALL_ANGLE else 1
-    if nbig == 0:  # the block spans less than SMALL_ANGLE: rotate sin/cos of the first angle
-        _rotate_sincos(w, nb, W_RINV, W_SNOD, W_CNOD, x0)
-    else:
-        _fresh_sincos(w, nb, W_XNODE, W_SNOD, W_CNOD)
+    _fresh_sincos(w, nb, W_XNODE, W_SNOD, W_CNOD)
     for k in range(nb):
         sinu = w[W_SU + k]
         cosu = w[W_CU + k]
