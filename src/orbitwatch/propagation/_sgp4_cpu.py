@@ -2,28 +2,48 @@
 
 The scalar evaluation (``_sgp4_core.sgp4_point``) branches per instant and calls glibc's
 ``sin``/``cos``/``atan2``, so it runs one instant at a time. Here the instants of one
-object are processed in blocks of ``B``: each stage is a straight loop over the block
+object are processed in blocks of ``B``: each stage is a series of straight loops over the block
 (selects instead of branches, the vectorisable ``sincos``/``atan2``/``fmod2pi`` of
-``_sgp4_vmath``), and LLVM turns it into AVX2/AVX-512 code.
+``_sgp4_vmath``), and LLVM turns them into AVX2/AVX-512 code.
+
+Short loops. A stage is split into several loops, each with a short dependency chain (one
+sin/cos, or one group of divisions), passing values through rows of the scratch array: one long
+loop body (hundreds of instructions on one chain of sin/cos, divisions and square roots) keeps
+the out-of-order core waiting on latency, since its scheduler cannot hold two iterations. On a
+Zen 3 core this alone made the Kepler and short-period stages 1.6-2x faster. No stored value is
+a select of itself (``w[x] = a if c else w[x]``): LLVM turns that into a masked store, which is
+slow on AMD cores.
 
 The equations and their operation order are those of ``_sgp4_core`` (Hoots & Roehrich
-1980; Vallado et al. 2006), with three exact rewritings:
+1980; Vallado et al. 2006), with these rewritings, each within about an ulp of the reference's
+arithmetic:
 
-* ``atan2`` of the argument of latitude is not needed: sin/cos of ``su - du`` are
-  obtained by rotating the unit vector (sinu, cosu)/|.| by ``-du``;
+* ``atan2`` of the argument of latitude is not needed: sin/cos of ``su + dsu`` are
+  obtained by rotating the unit vector (sinu, cosu) by ``dsu``; the vector's length is 1 but for
+  rounding, and it is normalised by the series 1 - eps/2 + 3 eps**2/8 of 1/sqrt(1 + eps);
+* sin/cos of a small angle (the short-period corrections ``dsu`` and of the inclination, the
+  drag correction of the mean anomaly, a Newton step on Kepler's equation) come from
+  ``sincos_small`` (no range reduction) and rotate sin/cos already known (of the uncorrected
+  inclination, of the mean anomaly without drag, of the previous Newton iterate). Each such
+  choice is made per instant from that instant's own values, so an instant's result does not
+  depend on the other instants of its block (``tests/test_sgp4_simd_blocks.py``);
+* divisions by a common denominator are multiplications by its reciprocal; sqrt(pl) is
+  sqrt(am) * sqrt(1 - e**2) with sqrt(am) kept from the secular stage;
 * the resonance terms of SDP4 are integrated in a scalar pre-pass per block (the
   reference's own recurrence, with the derivatives cached while the integrator state is
-  unchanged), which also evaluates ``pow(xke / nm, 2/3)`` with glibc like the reference;
+  unchanged); the reference's ``pow(xke / nm, 2/3)`` is am0 * (1 + x)**(-2/3) with
+  x = (nm - no)/no, a binomial series in the vector loop (|x| < 2e-4 within 10 days of the epoch);
 * SGP4's Newton iteration for Kepler's equation runs on all lanes of a block until every
   lane has met the reference's stopping rule (|step| < 1e-12 or 10 passes); a lane that
-  has stopped keeps its values.
+  has stopped keeps its iterate and recomputes the same values.
 
-The results differ from the reference by the rounding of sin/cos (about 1 ulp): about
-1e-10 km. Instants where the kernel's assumptions do not hold are recomputed with the scalar
-reference path: an angle beyond 1e6 rad, a state faster than 20 km/s or farther than
+The results differ from the reference by the rounding of sin/cos and of these rewritings (a few
+ulp): about 1e-10 km. Instants where the kernel's assumptions do not hold are recomputed with the
+scalar reference path: an angle beyond 1e6 rad, a state faster than 20 km/s or farther than
 1e6 km (only decayed objects that SGP4 "resurrects" reach these, and there the reference
-amplifies last-bit differences), and the Lyddane branch of an object whose mean
-inclination is above 0.3 rad.
+amplifies last-bit differences), a short-period correction beyond 1/16 rad or a unit vector off by
+more than 1e-6 (nearly decayed orbits), a resonance with |x| > 1/128, and the Lyddane branch of
+an object whose mean inclination is above 0.3 rad.
 """
 
 from __future__ import annotations

@@ -6,13 +6,17 @@ loop over instants becomes SIMD code (AVX2/AVX-512). They are accurate to about 
 unit in the last place of the result (measured in ``tests/test_sgp4_numba.py``):
 
 * ``sincos(x)``: Cody & Waite reduction by pi/2 with a three-part pi/2 (33 + 33 + 53
-  bits, so k*P1 and k*P2 are exact for |x| < 2**20 * pi/2), then the Taylor series of sin
-  to x**17 and of cos to x**16 on |r| <= pi/4 (truncation below 1e-17), quadrant by selects.
+  bits, so k*P1 and k*P2 are exact for |x| < 2**20 * pi/2; three fused multiply-adds, one
+  rounding), then the Taylor series of sin to x**17 and of cos to x**16 on |r| <= pi/4
+  (truncation below 1e-17), quadrant by selects.
+* ``sincos_small(x)``: (sin x, cos x - 1) for |x| <= 1/16 without reduction (series to x**9 and
+  x**8), for rotating a known sin/cos by a small angle.
 * ``atan2(y, x)``: reduction to a = min/max in [0, 1], then to the nearest of the
   centres c_j = j/4 (j = 0..4) with atan(a) = atan(c_j) + atan((a - c_j)/(1 + a c_j)),
   |z| <= 0.123, Taylor series of atan to z**19; atan(j/4) and pi/2, pi are stored as
   head + tail pairs (computed to 60 digits for this module).
-* ``fmod2pi(x)``: C's fmod(x, 2pi), exact (see ``_sgp4_core.fmod2pi``), without branches.
+* ``fmod2pi(x)``: C's fmod(x, 2pi), exact (see ``_sgp4_core.fmod2pi``), without branches or a
+  division (the quotient from a multiplication, corrected by one where it is off).
 
 The helpers are inlined into the calling kernel at numba-IR level (``inline='always'``),
 so LLVM sees straight-line code it can vectorise; their polynomials use explicit fused
@@ -99,7 +103,7 @@ def sincos(x):
     return sn, cs
 
 
-#: |x| bound of :func:`sincos_small` (truncation of its series below 3e-20 there)
+#: |x| bound of :func:`sincos_small` (truncation of its series below 3e-19 there)
 SMALL_ANGLE = 1.0 / 16.0
 
 
