@@ -4,7 +4,8 @@ The stages of ``orbitwatch.propagation._sgp4_cpu`` are run cumulatively on the 2
 (near-Earth, deep-space without and with resonance) at ``--instants`` instants one minute apart
 (blocks of 64 as in the kernel): resonance pre-pass, then + secular/lunar-solar/long-period terms,
 + Kepler, + short-period terms and orientation, + writing r, v, status into (N, T, 3) arrays; each
-stage's cost is the difference, best of ``--repeat`` (CPU seconds of this process). With
+stage's cost is the difference of the best of ``--repeat`` interleaved runs (CPU seconds of this
+process; on a busy machine a difference can still be off by ~1 ns). With
 ``--astroz``, each regime is also propagated by astroz (per CPU-second: it threads) on the same
 objects and instants.
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
+import time
 import sys
 from pathlib import Path
 
@@ -67,16 +68,16 @@ def build_runner():
 
 
 def cpu_seconds() -> float:
-    t = os.times()
-    return t.user + t.system
+    """CPU seconds of this process, all threads (os.times() ticks in 10 ms: too coarse here)."""
+    return time.process_time()
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--catalog", type=Path, default=DEFAULT_CATALOG)
     p.add_argument("--instants", type=int, default=1440)
-    p.add_argument("--repeat", type=int, default=3)
-    p.add_argument("--near-step", type=int, default=8, help="every n-th near-Earth object (default 8)")
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--near-step", type=int, default=4, help="every n-th near-Earth object (default 4)")
     p.add_argument("--astroz", action="store_true", help="also time astroz on each regime")
     args = p.parse_args(argv)
     from orbitwatch.elements import format_elements, read_elements
@@ -98,14 +99,13 @@ def main(argv=None):
     for name, idx in groups.items():
         n = len(idx)
         r2, v2, st = np.empty((n, 3 * nt)), np.empty((n, 3 * nt)), np.empty((n, nt), np.uint8)
-        cum = []
-        for mode in range(5):
-            best = np.inf
-            for _ in range(args.repeat):
+        best = [np.inf] * 5
+        for _ in range(args.repeat):  # the modes interleaved, so that a noisy moment hits all of them
+            for mode in range(5):
                 c0 = cpu_seconds()
                 run(state.coef, idx, t, mode, r2, v2, st)
-                best = min(best, cpu_seconds() - c0)
-            cum.append(best / (n * nt) * 1e9)
+                best[mode] = min(best[mode], cpu_seconds() - c0)
+        cum = [b / (n * nt) * 1e9 for b in best]
         parts = [cum[0]] + [cum[k] - cum[k - 1] for k in range(1, 5)]
         line = f"{name:20s} {n:7d} " + " ".join(f"{x:19.2f}" for x in parts) + f" {cum[-1]:7.2f}"
         if args.astroz:
