@@ -6,13 +6,17 @@ loop over instants becomes SIMD code (AVX2/AVX-512). They are accurate to about 
 unit in the last place of the result (measured in ``tests/test_sgp4_numba.py``):
 
 * ``sincos(x)``: Cody & Waite reduction by pi/2 with a three-part pi/2 (33 + 33 + 53
-  bits, so k*P1 and k*P2 are exact for |x| < 2**20 * pi/2), then the Taylor series of sin
-  to x**17 and of cos to x**16 on |r| <= pi/4 (truncation below 1e-17), quadrant by selects.
+  bits, so k*P1 and k*P2 are exact for |x| < 2**20 * pi/2; three fused multiply-adds, one
+  rounding), then the Taylor series of sin to x**17 and of cos to x**16 on |r| <= pi/4
+  (truncation below 1e-17), quadrant by selects.
+* ``sincos_small(x)``: (sin x, cos x - 1) for |x| <= 1/16 without reduction (series to x**9 and
+  x**8), for rotating a known sin/cos by a small angle.
 * ``atan2(y, x)``: reduction to a = min/max in [0, 1], then to the nearest of the
   centres c_j = j/4 (j = 0..4) with atan(a) = atan(c_j) + atan((a - c_j)/(1 + a c_j)),
   |z| <= 0.123, Taylor series of atan to z**19; atan(j/4) and pi/2, pi are stored as
   head + tail pairs (computed to 60 digits for this module).
-* ``fmod2pi(x)``: C's fmod(x, 2pi), exact (see ``_sgp4_core.fmod2pi``), without branches.
+* ``fmod2pi(x)``: C's fmod(x, 2pi), exact (see ``_sgp4_core.fmod2pi``), without branches or a
+  division (the quotient from a multiplication, corrected by one where it is off).
 
 The helpers are inlined into the calling kernel at numba-IR level (``inline='always'``),
 so LLVM sees straight-line code it can vectorise; their polynomials use explicit fused
@@ -77,13 +81,14 @@ T34 = math.tan(0.5 * (AT3_HI + AT4_HI))
 TWOPI_HI = float.fromhex("0x1.921fb50000000p+2")
 TWOPI_LO = float.fromhex("0x1.110b460000000p-24")
 TWOPI = 2.0 * math.pi
+INV_TWOPI = 1.0 / TWOPI
 
 
 @njit(**_OPTS)
 def sincos(x):
     """(sin x, cos x) to about 1 ulp for |x| < 1e6; no branches."""
-    k = np.floor(x * TWO_OVER_PI + 0.5)
-    r = ((x - k * P1) - k * P2) - k * P3
+    k = np.floor(fma(x, TWO_OVER_PI, 0.5))
+    r = fma(-k, P3, fma(-k, P2, fma(-k, P1, x)))  # the first two exact (|k| < 2**20), one rounding
     r2 = r * r
     ps = fma(fma(fma(fma(fma(fma(fma(S17, r2, S15), r2, S13), r2, S11), r2, S9), r2, S7), r2, S5), r2, S3)
     s = fma(r * r2, ps, r)
@@ -96,6 +101,22 @@ def sincos(x):
     sn = -a if q >= 2.0 else a
     cs = -b if (q == 1.0) | (q == 2.0) else b
     return sn, cs
+
+
+#: |x| bound of :func:`sincos_small` (truncation of its series below 3e-19 there)
+SMALL_ANGLE = 1.0 / 16.0
+
+
+@njit(**_OPTS)
+def sincos_small(x):
+    """(sin x, cos x - 1) for |x| <= SMALL_ANGLE, without range reduction: Taylor series of sin
+    to x**9 and of cos - 1 to x**8 (first omitted terms x**11/11! < 2e-21 and
+    x**10/10! < 3e-19 there). Returning cos - 1 keeps a rotation by x accurate:
+    sin(a + x) = sin a + (sin a * (cos x - 1) + cos a * sin x)."""
+    x2 = x * x
+    s = fma(x * x2, fma(fma(fma(S9, x2, S7), x2, S5), x2, S3), x)
+    cm1 = x2 * fma(fma(fma(C8, x2, C6), x2, C4), x2, -0.5)
+    return s, cm1
 
 
 @njit(**_OPTS)
@@ -130,11 +151,14 @@ def atan2(y, x):
 
 @njit(**_OPTS)
 def fmod2pi(x):
-    """C fmod(x, 2*pi), exact, without branches."""
-    q = np.trunc(x / TWOPI)
-    r = fma(-q, TWOPI_LO, x - q * TWOPI_HI)  # exact: see _sgp4_core.fmod2pi
-    up = (x >= 0.0) & (r < 0.0)
-    dn = (x < 0.0) & (r > 0.0)
-    r = (r + TWOPI_HI) + TWOPI_LO if up else r
-    r = (r - TWOPI_HI) - TWOPI_LO if dn else r
-    return r
+    """C fmod(x, 2*pi), exact, without branches or a division.
+
+    On a = |x|: q = trunc(a * (1/2pi)) is the true quotient or off by one (a < 2**26 * 2pi);
+    a - q*2pi is then formed exactly as (a - q*HI) - q*LO with one rounding (see
+    ``_sgp4_core.fmod2pi``), and when it falls outside [0, 2pi), q is corrected by one and the
+    remainder formed again, exactly. The result takes the sign of x, as fmod's does."""
+    a = abs(x)
+    q = np.trunc(a * INV_TWOPI)
+    r = fma(-q, TWOPI_LO, a - q * TWOPI_HI)
+    q = q - 1.0 if r < 0.0 else (q + 1.0 if r >= TWOPI else q)
+    return np.copysign(fma(-q, TWOPI_LO, a - q * TWOPI_HI), x)

@@ -35,8 +35,9 @@ good to ~1e-12 min and identical to what python-sgp4 computes in
 
 Kernels. ``kernel="simd"`` (default) evaluates each object over blocks of 64 instants
 with straight-line, branch-free stages that LLVM vectorises (AVX2/AVX-512), using the
-vectorisable sin/cos/atan2/fmod of ``_sgp4_vmath`` (see ``_sgp4_cpu``); about 40 M
-propagations per second per core on the 2023 catalog, 19x python-sgp4. ``kernel="scalar"``
+vectorisable sin/cos/atan2/fmod of ``_sgp4_vmath`` (see ``_sgp4_cpu``); on the 2023 catalog
+about 22 M propagations per CPU-second on a loaded Zen 3 (AVX2) core, 16x python-sgp4 and 1.5x
+astroz there (``docs/sgp4-kernel.md``). ``kernel="scalar"``
 is the instant-by-instant transcription of the reference with glibc's trigonometry. Both
 agree with python-sgp4 to better than 0.1 mm and 0.01 um/s on the whole catalog, with
 identical status codes (``tests/test_sgp4_numba.py``; ``docs/sgp4-kernel.md``).
@@ -45,8 +46,9 @@ Compilation. Kernels are compiled on first use and cached on disk (numba
 ``cache=True``; a hash of the SGP4 sources is part of the cache key), so only the first run
 on a machine pays the compile time (about 10 s per kernel; :func:`compile_report` says what
 this process paid). ``import orbitwatch.propagation`` does not import numba. No kernel uses
-numba's ``fastmath``: the arithmetic is IEEE, in the reference's operation order (fused
-multiply-adds appear only inside the polynomial kernels of ``_sgp4_vmath``), so NaN
+numba's ``fastmath``: the arithmetic is IEEE, in the reference's operation order (explicit
+fused multiply-adds appear only in the sin/cos polynomials and rotations of the SIMD kernel;
+its other rewritings are listed in ``_sgp4_cpu``), so NaN
 handling and the error codes are those of the reference, and the initialisation reproduces
 the reference coefficients bit for bit.
 """
@@ -137,7 +139,8 @@ def _build_kernels(fp: str):
         n = c.shape[0]
         nt = ta.shape[1]
         rstep = 0 if ta.shape[0] == 1 else 1
-        nan = np.nan
+        r2 = r.reshape((r.shape[0], r.shape[1] * 3))
+        v2 = v.reshape((v.shape[0], v.shape[1] * 3))
         for i in prange(n):
             row = np.int64(i) * rstep
             w = np.empty(cpu.NW * cpu.B)
@@ -154,21 +157,7 @@ def _build_kernels(fp: str):
                     for k in range(nb):
                         w[cpu.W_T + k] = ta[row, j0 + k]
                 cpu.object_series(c, i, w, nb, state, lyd)
-                for k in range(nb):
-                    s = w[cpu.W_ST + k]
-                    bad = s != 0.0
-                    j = j0 + k
-                    r[i, j, 0] = nan if bad else w[cpu.W_RX + k]
-                    r[i, j, 1] = nan if bad else w[cpu.W_RY + k]
-                    r[i, j, 2] = nan if bad else w[cpu.W_RZ + k]
-                    st[i, j] = np.uint8(s)
-                if with_v:
-                    for k in range(nb):
-                        bad = w[cpu.W_ST + k] != 0.0
-                        j = j0 + k
-                        v[i, j, 0] = nan if bad else w[cpu.W_VX + k]
-                        v[i, j, 1] = nan if bad else w[cpu.W_VY + k]
-                        v[i, j, 2] = nan if bad else w[cpu.W_VZ + k]
+                cpu.store_block(w, nb, r2, v2, st, i, j0, with_v)
                 for k in range(nb):
                     if w[cpu.W_REDO + k] != 0.0:
                         j = j0 + k
