@@ -54,7 +54,7 @@ def chunked(catalog, ex, monkeypatch):
     prop = BatchPropagator(get_backend("numba"), catalog).on_host()
     state = C._State(prop.with_threads(1), catalog)
     handle = ex.share(state) if hasattr(ex, "share") else None
-    assert len(C._calibration_chunks(np.arange(len(catalog)), ex.workers)) == 4 * ex.workers
+    assert len(C._calibration_chunks(np.arange(len(catalog)), ex.workers)) == 2 * ex.workers
     return C._calibrate_all(S.StateSource(prop, catalog), state, ex, handle, START_NS, STOP_NS, ScreeningOptions())
 
 

@@ -485,7 +485,8 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
         Propagation backend ('numba' default when available, 'sgp4' reference, or any object
         with ``prepare``/``propagate_ns``; see :class:`orbitwatch.propagation.Capabilities`).
     executor : executor, int or str, optional
-        Where the windows run: an :class:`~orbitwatch.distributed.InProcessExecutor` (default:
+        Where the calibration (in chunks of objects) and the windows run: an
+        :class:`~orbitwatch.distributed.InProcessExecutor` (default:
         all cores), a :class:`~orbitwatch.distributed.DaskExecutor`, a worker count, or a Dask
         scheduler address.
     options : ScreeningOptions, optional
@@ -595,11 +596,16 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
     timings["prepare"] = time.perf_counter() - t0
     prog.check()
     prog.update(0, None, "calibrate")
-    t1 = time.perf_counter()
     state = _State(prop_work, elements, eph_set, n_tle)
     # an executor that keeps objects on its workers (Dask) gets the state once, for calibration and windows
     share = getattr(ex, "share", None)
-    state_handle = share(state) if (share is not None and n >= 2) else None
+    if share is not None and n >= 2:
+        t1 = time.perf_counter()
+        state_handle = share(state)
+        timings["share_state"] = time.perf_counter() - t1
+    else:
+        state_handle = None
+    t1 = time.perf_counter()
     src = _make_source(prop, elements, eph_set, n_tle) if n else None
     cal_cpu = [0.0]
     sampling = _calibrate_all(src, state, ex, state_handle, start_ns, stop_ns, opt, reuse=_reuse_sampling,
@@ -761,9 +767,12 @@ def task_window_s(sampling: Sampling, radius_km: float, opt: ScreeningOptions) -
 
 
 #: fewest objects in one calibration chunk (smaller ones cost more in per-batch overheads than they balance)
-CALIBRATION_CHUNK_MIN = 2000
-#: calibration chunks per worker (more than one: objects differ in cost, chunks balance the load)
-CALIBRATION_CHUNKS_PER_WORKER = 4
+CALIBRATION_CHUNK_MIN = 4000
+#: most objects in one calibration chunk (bounds a task's memory: its largest batch of node states)
+CALIBRATION_CHUNK_MAX = 50000
+#: calibration chunks per worker (objects differ in cost: two chunks each balance the load; more chunks cost
+#: more than they balance on the full catalog)
+CALIBRATION_CHUNKS_PER_WORKER = 2
 
 
 @dataclass(frozen=True)
@@ -777,8 +786,8 @@ class _CalibrationParams:
 
 def _calibration_chunks(rows: np.ndarray, workers: int) -> list[np.ndarray]:
     """``rows`` dealt into chunks (every ``n``-th object: each chunk gets a similar mix of orbits)."""
-    n_chunks = 1 if workers <= 1 else int(min(max(1, rows.size // CALIBRATION_CHUNK_MIN),
-                                              CALIBRATION_CHUNKS_PER_WORKER * workers))
+    n_chunks = 1 if workers <= 1 else min(rows.size // CALIBRATION_CHUNK_MIN, CALIBRATION_CHUNKS_PER_WORKER * workers)
+    n_chunks = int(max(1, n_chunks, -(-rows.size // CALIBRATION_CHUNK_MAX)))
     return [rows[c::n_chunks] for c in range(n_chunks)] if rows.size else []
 
 
