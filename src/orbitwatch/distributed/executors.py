@@ -18,8 +18,10 @@ balance the load; executors never hold global state.
   processes (for work that holds the GIL, e.g. python-sgp4); ``shared`` is then sent once to
   each process.
 * :class:`DaskExecutor` uses ``dask.distributed``: pass a ``Client``, or a scheduler address
-  (``"tcp://host:8786"``) for a real cluster. ``shared`` is scattered (broadcast) once. A
-  scheduler that does not answer within ``timeout_s`` (default 5 s) is an
+  (``"tcp://host:8786"``) for a real cluster. ``shared`` is scattered (broadcast) once per
+  ``map``; an object several ``map`` calls need is sent once with ``handle = executor.share(obj)``
+  and ``shared=handle`` (or a tuple holding it: each task then receives the tuple of the parts)
+  in each of them. A scheduler that does not answer within ``timeout_s`` (default 5 s) is an
   :class:`~orbitwatch.errors.UnavailableError` naming the address.
 """
 
@@ -213,6 +215,22 @@ class DaskExecutor:
     def __repr__(self) -> str:
         return f"DaskExecutor({self.client!r})"
 
+    def share(self, obj):
+        """``obj`` sent once to every worker, kept there while the returned handle lives: give the handle
+        (alone, or as a part of a tuple ``shared``) to :meth:`map` calls and ``obj`` is not sent again."""
+        return self.client.scatter(obj, broadcast=True)
+
+    def _ship(self, shared):
+        """``shared`` on every worker: scattered, or as it is where it is a handle from :meth:`share`; a tuple
+        part by part (each task receives the tuple of the parts)."""
+        from distributed import Future
+
+        if shared is None or isinstance(shared, Future):
+            return shared
+        if isinstance(shared, tuple):
+            return tuple(self._ship(p) for p in shared)
+        return self.client.scatter(shared, broadcast=True)
+
     def map(self, fn, tasks, *, shared=None, on_result=None, check=None) -> list:
         from distributed import wait as dask_wait
 
@@ -222,7 +240,7 @@ class DaskExecutor:
             return results
         if check is not None:
             check()
-        shared_f = self.client.scatter(shared, broadcast=True) if shared is not None else None
+        shared_f = self._ship(shared)
         futures = [self.client.submit(fn, t, shared_f, pure=False) for t in tasks]
         index = {f.key: k for k, f in enumerate(futures)}
         pending = set(futures)

@@ -40,7 +40,8 @@ from .events import SLOW_REL_SPEED_KM_S, ConjunctionEvents
 from .refine import (AT_SPAN_START, AT_SPAN_STOP, INVALID_STATE, NOT_CONVERGED, OK, ellipsoid_objective,
                      refine_minima, states_at, to_rtn)
 from .ephemeris import EPH_STATUS_TEXT, EDGE_MARGIN_S
-from .sampling import STATUS_IMPLAUSIBLE, Sampling, StateSource, _Sub, analytic_step_exponent, calibrate
+from .sampling import (STATUS_IMPLAUSIBLE, Sampling, StateSource, _Sub, analytic_step_exponent, calibrate_objects,
+                       sampling_from)
 from .volumes import EllipsoidRTN, Sphere
 
 STATUS_TEXT = dict(STATUS_MESSAGES)
@@ -212,15 +213,56 @@ class ScreeningResult:
 # ----------------------------------------------------------------------------- shared context
 
 
-class _Context:
-    """Everything a window task needs; shipped once to each worker (see executors)."""
+class _State:
+    """What every task of a screening needs and is large: the prepared propagator, the element sets and
+    the ephemerides. Calibration chunks and windows both use it; an executor that can keep an object on
+    its workers (``share``: Dask) gets it once (see :func:`_shared_for`)."""
 
-    def __init__(self, propagator: BatchPropagator, elements, sampling, primary, all_vs_all, span_start_ns, span_s,
-                 radius_km, options, progress: Progress | None = None, ephemerides=None, n_tle: int | None = None):
-        self.ephemerides = ephemerides
-        self.n_tle = len(elements) if n_tle is None else int(n_tle)
+    def __init__(self, propagator: BatchPropagator | None, elements, ephemerides=None, n_tle: int | None = None):
         self.propagator = propagator
         self.elements = elements
+        self.ephemerides = ephemerides
+        self.n_tle = len(elements) if n_tle is None else int(n_tle)
+        self._lock = threading.Lock()
+        self._src = None
+        self._tle_src = None
+
+    def source(self) -> StateSource:
+        """The screening's state source (SGP4 and ephemerides), made once per process."""
+        with self._lock:
+            if self._src is None:
+                self._src = _make_source(self.propagator, self.elements, self.ephemerides, self.n_tle)
+            return self._src
+
+    def tle_source(self) -> StateSource:
+        """SGP4 states of the element-set objects (rows 0..n_tle-1), made once per process."""
+        if self.ephemerides is None or len(self.ephemerides) == 0:
+            return self.source()
+        with self._lock:
+            if self._tle_src is None:
+                self._tle_src = StateSource(self.propagator, self.elements[np.arange(self.n_tle)])
+            return self._tle_src
+
+    def __getstate__(self):
+        # the propagator pickles its prepared state only where its backend declares it can
+        d = dict(self.__dict__)
+        d.pop("_lock")
+        d["_src"] = d["_tle_src"] = None
+        return d
+
+    def __setstate__(self, d):
+        self.__dict__.update(d)
+        self._lock = threading.Lock()
+
+
+class _Context:
+    """Everything a window task needs (the large part in ``state``, a :class:`_State`); shipped once to
+    each worker (see executors and :func:`_shared_for`)."""
+
+    def __init__(self, propagator: BatchPropagator, elements, sampling, primary, all_vs_all, span_start_ns, span_s,
+                 radius_km, options, progress: Progress | None = None, ephemerides=None, n_tle: int | None = None,
+                 state: _State | None = None):
+        self.state = _State(propagator, elements, ephemerides, n_tle) if state is None else state
         self.sampling = sampling
         self.primary = primary
         self.all_vs_all = all_vs_all
@@ -229,8 +271,6 @@ class _Context:
         self.radius_km = radius_km
         self.options = options
         self._progress = progress  # only in this process: a cancel from the caller stops windows between stages
-        self._lock = threading.Lock()
-        self._src = None
         # objects sorted by step class (the kernel's object order)
         self.order = np.argsort(sampling.k, kind="stable").astype(np.int64)
         ks = sampling.k[self.order]
@@ -239,28 +279,51 @@ class _Context:
         self.classes = [(int(k), self.order[self.cls_start[c]:self.cls_start[c + 1]])
                         for c, k in enumerate(self.cls_k)]
 
+    propagator = property(lambda self: self.state.propagator)
+    elements = property(lambda self: self.state.elements)
+    ephemerides = property(lambda self: self.state.ephemerides)
+    n_tle = property(lambda self: self.state.n_tle)
+
     def source(self) -> StateSource:
-        with self._lock:
-            if self._src is None:
-                self._src = _make_source(self.propagator, self.elements, self.ephemerides, self.n_tle)
-            return self._src
+        return self.state.source()
 
     def check(self) -> None:
         """Raise CancelledError when the caller cancelled (a no-op in other processes)."""
         if self._progress is not None:
             self._progress.check()
 
+    def without_state(self) -> "_Context":
+        """A copy without ``state`` (to ship where the state already is; :meth:`attach` puts it back)."""
+        c = _Context.__new__(_Context)
+        c.__dict__.update(self.__dict__)
+        c.state = None
+        return c
+
+    def attach(self, state: _State) -> "_Context":
+        if self.state is None:
+            self.state = state
+        return self
+
     def __getstate__(self):
-        # the propagator pickles its prepared state only where its backend declares it can
         d = dict(self.__dict__)
-        d.pop("_lock")
-        d["_src"] = None
         d["_progress"] = None
         return d
 
-    def __setstate__(self, d):
-        self.__dict__.update(d)
-        self._lock = threading.Lock()
+
+def _on_state(fn, task, shared):
+    """``fn(task, light.attach(state))`` for ``shared = (state, light)`` (see :func:`_shared_for`)."""
+    state, light = shared
+    return fn(task, light.attach(state))
+
+
+def _shared_for(ex, fn, shared, state_handle):
+    """``(fn, shared)`` to give ``ex.map``: as they are, or, where the state is already on the workers
+    (``state_handle`` from ``ex.share``), a task function that attaches it to ``shared`` shipped without it."""
+    if state_handle is None:
+        return fn, shared
+    from functools import partial
+
+    return partial(_on_state, fn), (state_handle, shared.without_state())
 
 
 def _make_source(prop, elements, ephemerides, n_tle):
@@ -422,7 +485,8 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
         Propagation backend ('numba' default when available, 'sgp4' reference, or any object
         with ``prepare``/``propagate_ns``; see :class:`orbitwatch.propagation.Capabilities`).
     executor : executor, int or str, optional
-        Where the windows run: an :class:`~orbitwatch.distributed.InProcessExecutor` (default:
+        Where the calibration (in chunks of objects) and the windows run: an
+        :class:`~orbitwatch.distributed.InProcessExecutor` (default:
         all cores), a :class:`~orbitwatch.distributed.DaskExecutor`, a worker count, or a Dask
         scheduler address.
     options : ScreeningOptions, optional
@@ -532,14 +596,25 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
     timings["prepare"] = time.perf_counter() - t0
     prog.check()
     prog.update(0, None, "calibrate")
+    state = _State(prop_work, elements, eph_set, n_tle)
+    # an executor that keeps objects on its workers (Dask) gets the state once, for calibration and windows
+    share = getattr(ex, "share", None)
+    if share is not None and n >= 2:
+        t1 = time.perf_counter()
+        state_handle = share(state)
+        timings["share_state"] = time.perf_counter() - t1
+    else:
+        state_handle = None
     t1 = time.perf_counter()
     src = _make_source(prop, elements, eph_set, n_tle) if n else None
-    sampling = _calibrate_all(src, prop, tle_elements, elements, n_tle, start_ns, stop_ns, opt,
-                              reuse=_reuse_sampling)
+    cal_cpu = [0.0]
+    sampling = _calibrate_all(src, state, ex, state_handle, start_ns, stop_ns, opt, reuse=_reuse_sampling,
+                              check=prog.check, cpu_s=cal_cpu)
     timings["calibrate"] = time.perf_counter() - t1
+    timings["cpu_calibrate"] = cal_cpu[0]
     radius = vol.bounding_radius_km
     ctx = _Context(prop_work, elements, sampling, primary, all_vs_all, start_ns, span_s, radius, opt, progress=prog,
-                   ephemerides=eph_set, n_tle=n_tle)
+                   state=state)
     # windows: multiples of the window length from the start, the last one covering the stop; the
     # length is window_s, or shorter where a window of window_s would exceed max_task_mb
     window_s = task_window_s(sampling, radius, opt) if n else opt.window_s
@@ -568,9 +643,9 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
 
             edge_times = [(e - start_ns) / NS_PER_S for ob in (eph_set.objects if eph_set is not None else ())
                           for a, b in ob.usable_ns for e in (a, b)]
-            results = _map(ex, stream_window, [(k, a, b) for k, (a, b) in enumerate(tasks)],
-                           _StreamContext(ctx, vol, group, n_win, window_s, eph_objects, edge_times), on_streamed,
-                           prog.check)
+            fn, shared = _shared_for(ex, stream_window, _StreamContext(ctx, vol, group, n_win, window_s,
+                                                                       eph_objects, edge_times), state_handle)
+            results = _map(ex, fn, [(k, a, b) for k, (a, b) in enumerate(tasks)], shared, on_streamed, prog.check)
             edges = _edge_window(src, eph_set, n_tle, primary, all_vs_all, start_ns, span_s, radius, n) \
                 if eph_set is not None and n >= 2 else None
             prog.check()
@@ -581,7 +656,8 @@ def screen(catalog, start, stop, *, threshold_km: float = 5.0, volume: Sphere | 
         if edges is not None:
             results.append(edges)
     else:
-        results = _map(ex, _run_window, tasks, ctx, on_result, prog.check)
+        fn, shared = _shared_for(ex, _run_window, ctx, state_handle)
+        results = _map(ex, fn, tasks, shared, on_result, prog.check)
         if eph_set is not None and n >= 2:
             # minima on the edges of ephemerides' usable spans inside the span
             results.append(_edge_window(src, eph_set, n_tle, primary, all_vs_all, start_ns, span_s, radius, n))
@@ -690,22 +766,85 @@ def task_window_s(sampling: Sampling, radius_km: float, opt: ScreeningOptions) -
     return float(w)
 
 
-def _calibrate_all(src, prop, tle_elements, elements, n_tle, start_ns, stop_ns, opt, reuse=None) -> Sampling:
-    """Node steps and interpolation bounds: SGP4 objects by :func:`calibrate`, ephemeris objects by
-    :func:`~orbitwatch.conjunction.screening.ephemeris.calibrate_ephemerides` (over the whole span).
+#: fewest objects in one calibration chunk (smaller ones cost more in per-batch overheads than they balance)
+CALIBRATION_CHUNK_MIN = 4000
+#: most objects in one calibration chunk (bounds a task's memory: its largest batch of node states)
+CALIBRATION_CHUNK_MAX = 50000
+#: calibration chunks per worker (objects differ in cost: two chunks each balance the load; more chunks cost
+#: more than they balance on the full catalog)
+CALIBRATION_CHUNKS_PER_WORKER = 2
+
+
+@dataclass(frozen=True)
+class _CalibrationParams:
+    """What a calibration chunk needs besides the state (an object, not a dict: Dask scatters a dict by key)."""
+
+    start_ns: int
+    stop_ns: int
+    options: ScreeningOptions
+
+
+def _calibration_chunks(rows: np.ndarray, workers: int) -> list[np.ndarray]:
+    """``rows`` dealt into chunks (every ``n``-th object: each chunk gets a similar mix of orbits)."""
+    n_chunks = 1 if workers <= 1 else min(rows.size // CALIBRATION_CHUNK_MIN, CALIBRATION_CHUNKS_PER_WORKER * workers)
+    n_chunks = int(max(1, n_chunks, -(-rows.size // CALIBRATION_CHUNK_MAX)))
+    return [rows[c::n_chunks] for c in range(n_chunks)] if rows.size else []
+
+
+def _calibrate_chunk(rows, shared) -> dict:
+    """Calibration task: :func:`~orbitwatch.conjunction.screening.sampling.calibrate_objects` of the
+    element-set objects ``rows`` (``shared = (state, params)``)."""
+    state, p = shared
+    opt = p.options
+    t = time.perf_counter()
+    k, measured, until, code = calibrate_objects(_Sub(state.tle_source(), rows), p.start_ns, opt.segment_s,
+                                                 opt.interp_target_km, kmin=opt.kmin, kmax=opt.kmax,
+                                                 safety=opt.safety, stop_ns=p.stop_ns)
+    return {"k": k, "measured_km": measured, "usable_until_ns": until, "unusable_status": code,
+            "seconds": time.perf_counter() - t}
+
+
+def _calibrate_rows(ex, state, state_handle, rows, start_ns, stop_ns, opt, check, cpu_s) -> Sampling:
+    """:func:`calibrate` of the element-set objects ``rows``, in chunks on the executor ``ex`` (the same
+    bits as one call on all of them: every object's result is its own, and the bounds of objects
+    without a measurement are filled here, over all of ``rows``)."""
+    chunks = _calibration_chunks(rows, ex.workers)
+    params = _CalibrationParams(int(start_ns), int(stop_ns), opt)
+    shared = (state if state_handle is None else state_handle, params)
+    results = _map(ex, _calibrate_chunk, chunks, shared, lambda k, res: None, check) if chunks else []
+    m = rows.size
+    k, measured = np.zeros(m, np.int64), np.full(m, np.nan)
+    until, code = np.full(m, np.iinfo(np.int64).max, np.int64), np.zeros(m, np.uint8)
+    pos = np.empty(len(state.elements), np.int64)
+    pos[rows] = np.arange(m)
+    for c, res in zip(chunks, results):
+        at = pos[c]
+        k[at], measured[at] = res["k"], res["measured_km"]
+        until[at], code[at] = res["usable_until_ns"], res["unusable_status"]
+        cpu_s[0] += res["seconds"]
+    return sampling_from(k, measured, until, code, opt.segment_s, opt.interp_target_km, safety=opt.safety)
+
+
+def _calibrate_all(src, state: _State, ex, state_handle, start_ns, stop_ns, opt, reuse=None, check=None,
+                   cpu_s=None) -> Sampling:
+    """Node steps and interpolation bounds: SGP4 objects by :func:`calibrate` (in chunks of objects on
+    the executor ``ex``, like the windows: :func:`_calibrate_rows`), ephemeris objects by
+    :func:`~orbitwatch.conjunction.screening.ephemeris.calibrate_ephemerides` (over the whole span, here).
 
     ``reuse`` = (norad_ids, sampling, stale_ids) of an earlier screening of the same span and
     options: objects it calibrated whose element set did not change keep its result (calibration
-    is per object), the others are calibrated here (incremental screening)."""
+    is per object), the others are calibrated here (incremental screening). ``cpu_s`` (a one-element
+    list) gets the seconds the chunks took."""
+    elements, n_tle = state.elements, state.n_tle
     n = len(elements)
+    cpu_s = [0.0] if cpu_s is None else cpu_s
+    check = check or (lambda: None)
     if n == 0:
         return Sampling(opt.segment_s, np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
     if reuse is not None and n_tle == n:
-        return _calibrate_reusing(prop, tle_elements, start_ns, stop_ns, opt, *reuse)
+        return _calibrate_reusing(ex, state, state_handle, start_ns, stop_ns, opt, *reuse, check=check, cpu_s=cpu_s)
     if n_tle:
-        tle_src = StateSource(prop, tle_elements)
-        s_tle = calibrate(tle_src, start_ns, opt.segment_s, opt.interp_target_km, kmin=opt.kmin, kmax=opt.kmax,
-                          safety=opt.safety, stop_ns=stop_ns)
+        s_tle = _calibrate_rows(ex, state, state_handle, np.arange(n_tle), start_ns, stop_ns, opt, check, cpu_s)
     else:
         s_tle = Sampling(opt.segment_s, np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
     if n_tle == n:
@@ -723,7 +862,9 @@ def _calibrate_all(src, prop, tle_elements, elements, n_tle, start_ns, stop_ns, 
                     unusable_status=np.r_[s_tle.unusable_status, np.zeros(rows.size, np.uint8)])
 
 
-def _calibrate_reusing(prop, elements, start_ns, stop_ns, opt, old_ids, old, stale_ids) -> Sampling:
+def _calibrate_reusing(ex, state, state_handle, start_ns, stop_ns, opt, old_ids, old, stale_ids, *, check,
+                       cpu_s) -> Sampling:
+    elements = state.elements
     old_ids = np.asarray(old_ids, dtype=np.int64)
     pos = np.searchsorted(old_ids, elements.norad_id)
     pos_c = np.minimum(pos, max(len(old_ids) - 1, 0))
@@ -738,9 +879,8 @@ def _calibrate_reusing(prop, elements, start_ns, stop_ns, opt, old_ids, old, sta
     until[rows], status[rows] = old.usable_until_ns[src_rows], old.unusable_status[src_rows]
     new = np.flatnonzero(~known)
     if new.size:
-        # a view on the rows of the prepared propagator (not a new source: its rows are the full catalog's)
-        fresh = calibrate(_Sub(StateSource(prop, elements), new), start_ns, opt.segment_s, opt.interp_target_km,
-                          kmin=opt.kmin, kmax=opt.kmax, safety=opt.safety, stop_ns=stop_ns)
+        # rows of the prepared propagator (the full catalog's); bounds filled over the new objects
+        fresh = _calibrate_rows(ex, state, state_handle, new, start_ns, stop_ns, opt, check, cpu_s)
         k[new], eps[new], measured[new] = fresh.k, fresh.eps_km, fresh.measured_km
         until[new], status[new] = fresh.usable_until_ns, fresh.unusable_status
     return Sampling(segment_s=opt.segment_s, k=k, eps_km=eps, measured_km=measured, usable_until_ns=until,

@@ -175,13 +175,46 @@ def analytic_step_exponent(elements: ElementSets, segment_s: float, target_km: f
     return np.clip(k, kmin, kmax).astype(np.int64)
 
 
+def _hermite_error_py(r, v, rm, c0, c1, c2, c3, err):
+    """In place: ``err[m, p] = max(err[m, p], |H(tau) - rm[m, p]|)`` for the Hermite interpolant H of piece p
+    (nodes p and p + 1 of ``r``/``v``) with coefficients ``c0..c3`` of :func:`_hermite_at` (``c1``, ``c3``
+    times the step). The same operations in the same order as :func:`_hermite_at` and ``np.linalg.norm``
+    (so the same bits), without their (M, T, 3) temporaries; NaN propagates as in ``np.maximum``."""
+    m_n, p_n = err.shape
+    for m in range(m_n):
+        for p in range(p_n):
+            d0 = c0 * r[m, p, 0] + c1 * v[m, p, 0] + c2 * r[m, p + 1, 0] + c3 * v[m, p + 1, 0] - rm[m, p, 0]
+            d1 = c0 * r[m, p, 1] + c1 * v[m, p, 1] + c2 * r[m, p + 1, 1] + c3 * v[m, p + 1, 1] - rm[m, p, 1]
+            d2 = c0 * r[m, p, 2] + c1 * v[m, p, 2] + c2 * r[m, p + 1, 2] + c3 * v[m, p + 1, 2] - rm[m, p, 2]
+            e = np.sqrt(d0 * d0 + d1 * d1 + d2 * d2)
+            cur = err[m, p]
+            if cur == cur and (e != e or e > cur):
+                err[m, p] = e
+
+
+def _jit_hermite_error():
+    from numba import njit
+
+    return njit(cache=True, nogil=True, error_model="numpy")(_hermite_error_py)
+
+
+_hermite_error = _jit_hermite_error()
+
+
+def hermite_coefficients(h: float, tau: float):
+    """``(c0, c1, c2, c3)``: :func:`_hermite_at` is ``c0 r0 + c1 v0 + c2 r1 + c3 v1`` (same roundings)."""
+    t2, t3 = tau * tau, tau ** 3
+    return (2 * t3 - 3 * t2 + 1), (t3 - 2 * t2 + tau) * h, (-2 * t3 + 3 * t2), (t3 - t2) * h
+
+
 def measure_errors(src: StateSource, start_ns: int, step_s: np.ndarray, max_orbit_pieces: int = 20000) -> np.ndarray:
     """Largest distance (km) between SGP4 and the Hermite interpolant at the quarters and the middle
     of every piece over one orbit from ``start_ns`` (see :data:`TAUS`; at most
     ``max_orbit_pieces`` pieces). NaN where SGP4 fails over that orbit.
 
     Objects are measured in batches of one step and a similar number of pieces per orbit (a
-    batch covers its longest orbit: shorter ones get more than one orbit)."""
+    batch covers its longest orbit: shorter ones get more than one orbit). Each object's result
+    depends on its own element set only (not on the batch: :func:`calibrate_objects` relies on it)."""
     es = src.elements
     n = len(es)
     out = np.full(n, np.nan)
@@ -204,10 +237,9 @@ def measure_errors(src: StateSource, start_ns: int, step_s: np.ndarray, max_orbi
             err = np.zeros(bad.shape)
             for tau in TAUS:
                 rm, _, stm = src.grid(members, nodes_t[:-1] + int(round(tau * h_ns)))
-                interp = _hermite_at(r[:, :-1], v[:, :-1], r[:, 1:], v[:, 1:], h, tau)
-                err = np.maximum(err, np.linalg.norm(interp - rm, axis=-1))
+                _hermite_error(r, v, rm, *hermite_coefficients(h, tau), err)
                 bad |= stm != 0
-            err = np.where(bad, -np.inf, err)
+            err[bad] = -np.inf
             m = err.max(axis=1)
             out[members] = np.where(np.isfinite(m), m, np.nan)
     return out
@@ -239,15 +271,12 @@ def usable_until(src, start_ns: int, stop_ns: int, scan_s: float = 600.0):
     return until, code
 
 
-def calibrate(src: StateSource, start_ns: int, segment_s: float, target_km: float, *, kmin: int = -3,
-              kmax: int = 3, safety: float = 1.5, floor_km: float = 0.002, stop_ns: int | None = None) -> Sampling:
-    """Choose every object's node step (``segment_s * 2**k``, kmin <= k <= kmax) and error bound.
-
-    Start from :func:`analytic_step_exponent`, measure (:func:`measure_errors`) over one orbit
-    from ``start_ns``, one from ``stop_ns`` (orbits evolve over a span: decay, resonances) and,
-    for objects SGP4 gives up on during the span (:func:`usable_until`), the last orbit before
-    that; halve the step of objects whose bound ``safety * measured + floor_km`` exceeds
-    ``target_km`` until it does not or k = kmin."""
+def calibrate_objects(src: StateSource, start_ns: int, segment_s: float, target_km: float, *, kmin: int = -3,
+                      kmax: int = 3, safety: float = 1.5, floor_km: float = 0.002, stop_ns: int | None = None):
+    """The per-object part of :func:`calibrate`: ``(k, measured_km, usable_until_ns, unusable_status)`` of
+    every object of ``src``. Each object's result depends on its own element set only, so any split of
+    a catalog into chunks gives the same bits (see ``_calibrate_all`` in core, which runs chunks on the
+    screening's executor); :func:`sampling_from` then gives the bounds."""
     stop_ns = start_ns if stop_ns is None else stop_ns
     until, code = usable_until(src, start_ns, stop_ns)
     k = analytic_step_exponent(src.elements, segment_s, target_km, kmin, kmax)
@@ -284,15 +313,36 @@ def calibrate(src: StateSource, start_ns: int, segment_s: float, target_km: floa
         too_big = (safety * m + floor_km > target_km) & (k[todo] > kmin)
         todo = todo[too_big]
         k[todo] -= 1
-    eps = safety * measured + floor_km
-    # objects without a measurement: the worst bound of their step class, at least the target
+    return k, measured, until, code
+
+
+def sampling_from(k, measured_km, usable_until_ns, unusable_status, segment_s: float, target_km: float, *,
+                  safety: float = 1.5, floor_km: float = 0.002) -> Sampling:
+    """The :class:`Sampling` of objects calibrated by :func:`calibrate_objects` (all of them together:
+    an object without a measurement gets the worst bound of its step class, at least the target)."""
+    eps = safety * measured_km + floor_km
     missing = ~np.isfinite(eps)
     for kk in np.unique(k[missing]):
         cls = (k == kk) & ~missing
         fill = max(target_km, float(np.max(eps[cls]))) if cls.any() else target_km
         eps[missing & (k == kk)] = fill
-    return Sampling(segment_s=segment_s, k=k, eps_km=eps, measured_km=measured, usable_until_ns=until,
-                    unusable_status=code)
+    return Sampling(segment_s=segment_s, k=k, eps_km=eps, measured_km=measured_km, usable_until_ns=usable_until_ns,
+                    unusable_status=unusable_status)
+
+
+def calibrate(src: StateSource, start_ns: int, segment_s: float, target_km: float, *, kmin: int = -3,
+              kmax: int = 3, safety: float = 1.5, floor_km: float = 0.002, stop_ns: int | None = None) -> Sampling:
+    """Choose every object's node step (``segment_s * 2**k``, kmin <= k <= kmax) and error bound.
+
+    Start from :func:`analytic_step_exponent`, measure (:func:`measure_errors`) over one orbit
+    from ``start_ns``, one from ``stop_ns`` (orbits evolve over a span: decay, resonances) and,
+    for objects SGP4 gives up on during the span (:func:`usable_until`), the last orbit before
+    that; halve the step of objects whose bound ``safety * measured + floor_km`` exceeds
+    ``target_km`` until it does not or k = kmin (:func:`calibrate_objects`, then
+    :func:`sampling_from`)."""
+    k, measured, until, code = calibrate_objects(src, start_ns, segment_s, target_km, kmin=kmin, kmax=kmax,
+                                                 safety=safety, floor_km=floor_km, stop_ns=stop_ns)
+    return sampling_from(k, measured, until, code, segment_s, target_km, safety=safety, floor_km=floor_km)
 
 
 class _Sub:

@@ -53,6 +53,17 @@ class _StreamContext:
         #: REFINE_REACH_S of them and are deduplicated at the end, so window minima near them wait too
         self.edge_times_s = np.sort(np.asarray(edge_times_s, dtype=np.float64))
 
+    def without_state(self) -> "_StreamContext":
+        """A copy whose screening context has no state (see ``core._shared_for``)."""
+        c = _StreamContext.__new__(_StreamContext)
+        c.__dict__.update(self.__dict__)
+        c.ctx = self.ctx.without_state()
+        return c
+
+    def attach(self, state) -> "_StreamContext":
+        self.ctx.attach(state)
+        return self
+
 
 def _chains(i, j, t, tol_s):
     """Chain number of each minimum (minima of one pair less than ``tol_s`` apart), as ``_dedupe`` forms them."""
