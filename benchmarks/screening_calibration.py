@@ -4,8 +4,8 @@ same bits), and the whole run. Wall and CPU time; the load average beside each f
 
     PYTHONPATH=src .venv/bin/python benchmarks/screening_calibration.py                        # full catalog, 6 h
     PYTHONPATH=src .venv/bin/python benchmarks/screening_calibration.py --hours 168
-    orbitwatch catalog synth 300000 -o /tmp/pop300k.csv --seed 1
-    PYTHONPATH=src .venv/bin/python benchmarks/screening_calibration.py --catalog /tmp/pop300k.csv \\
+    orbitwatch catalog synth 300000 -o pop300k.csv --seed 1
+    PYTHONPATH=src .venv/bin/python benchmarks/screening_calibration.py --catalog pop300k.csv \\
         --dask 2 --setup-only
 
 ``--setup-only`` stops the screening when its windows start (the set-up: preparation, sending the state to

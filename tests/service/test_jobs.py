@@ -196,8 +196,18 @@ def test_screening_job_in_process_and_event_visibility(inproc_world, reference_e
     assert c.post(f"/v1/jobs/{jid}/cancel", headers=w.h("ESA", "admin")).status_code == 404
 
 
-def test_cancel_a_running_job(inproc_world):
-    w = inproc_world
+@pytest.fixture()
+def inproc_world_quick_beat(db_url, tmp_path, sample_file):
+    """The in-process world with a heartbeat every 50 ms: the heartbeat is what carries a cancel request
+    to a running job, and this job takes well under a second (at the default 0.5 s it could finish
+    before the next beat, more so on a loaded machine)."""
+    from conftest import _world
+
+    yield from _world(db_url, tmp_path, sample_file, jobs_in_process=True, job_heartbeat_s=0.05)
+
+
+def test_cancel_a_running_job(inproc_world_quick_beat):
+    w = inproc_world_quick_beat
     c = w.client
     for n in (5, 11, 12, 16, 20):
         c.post("/v1/fleet", json={"norad_id": n}, headers=w.h("CSA", "analyst"))
