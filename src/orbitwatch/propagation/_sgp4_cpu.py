@@ -66,7 +66,7 @@ from ._sgp4_layout import (J2, J3OJ2, K_AYCOF, K_ARGPDOT, K_ARGPO, K_BSTAR, K_CC
                            K_XMCOF, K_ZMOL, K_ZMOS, PI, RADIUS_EARTH_KM, TEMP4, TWOPI, VKMPERSEC, X2O3, XKE)
 from ._sgp4_vmath import atan2 as vatan2
 from ._sgp4_vmath import fmod2pi as vfmod2pi
-from ._sgp4_vmath import SMALL_ANGLE, fma, sincos, sincos_small, store_u8x4, store_xyz4
+from ._sgp4_vmath import SMALL_ANGLE, fma, prefetch_w, sincos, sincos_small, store_u8x4, store_xyz4
 
 #: instants per block
 B = 64
@@ -781,6 +781,25 @@ def store_block(w, nb, r2, v2, st, i, j0, with_v):
             v2[iu, m] = nan if bad else w[W_VX + k]
             v2[iu, m + np.uint64(1)] = nan if bad else w[W_VY + k]
             v2[iu, m + np.uint64(2)] = nan if bad else w[W_VZ + k]
+
+
+@register_jitable
+def prefetch_block(nb, r2, v2, st, i, j0, with_v):
+    """Prefetch for writing the output lines that ``store_block`` will write for this block, so
+    that their reads for ownership overlap the block's arithmetic instead of stalling the stores."""
+    iu = np.uint64(i)
+    rbase = iu * np.uint64(r2.shape[1]) + np.uint64(3 * j0)
+    vbase = iu * np.uint64(v2.shape[1]) + np.uint64(3 * j0)
+    for m in range(0, 3 * nb, 8):
+        prefetch_w(r2, rbase + np.uint64(m))
+    prefetch_w(r2, rbase + np.uint64(3 * nb - 1))
+    if with_v:
+        for m in range(0, 3 * nb, 8):
+            prefetch_w(v2, vbase + np.uint64(m))
+        prefetch_w(v2, vbase + np.uint64(3 * nb - 1))
+    sbase = iu * np.uint64(st.shape[1]) + np.uint64(j0)
+    prefetch_w(st, sbase)
+    prefetch_w(st, sbase + np.uint64(nb - 1))
 
 
 @register_jitable

@@ -230,3 +230,22 @@ def store_u8x4(typingctx, w, ost, dst, m):
         return context.get_dummy_value()
 
     return sig, codegen
+
+
+@intrinsic
+def prefetch_w(typingctx, dst, m):
+    """Hint that element ``m`` (flat) of the C-contiguous ``dst`` is about to be written
+    (llvm.prefetch for write: PREFETCHW where the CPU has it). No effect on results."""
+    if not (isinstance(dst, types.Array) and dst.layout == "C"):
+        return None
+    sig = types.void(dst, m)
+
+    def codegen(context, builder, signature, args):
+        mi = context.cast(builder, args[1], signature.args[1], types.intp)
+        p = _elem_ptr(context, builder, signature.args[0], args[0], mi, ir.IntType(8))
+        fnty = ir.FunctionType(ir.VoidType(), [ir.IntType(8).as_pointer(), _I32, _I32, _I32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+        builder.call(fn, [p, _I32(1), _I32(3), _I32(1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
