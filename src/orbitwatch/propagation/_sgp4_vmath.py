@@ -19,7 +19,7 @@ unit in the last place of the result (measured in ``tests/test_sgp4_numba.py``):
   division (the quotient from a multiplication, corrected by one where it is off).
 * ``store_xyz4`` / ``store_u8x4``: the kernel's output stores, four lanes at a time, as explicit
   vector IR (LLVM does not vectorise the stride-3 interleaving of x, y, z into (N, T, 3) by itself;
-  see the intrinsics' docs).
+  see the intrinsics' docs); ``prefetch_w``: a write prefetch of an output line.
 
 The helpers are inlined into the calling kernel at numba-IR level (``inline='always'``),
 so LLVM sees straight-line code it can vectorise; their polynomials use explicit fused
