@@ -3,7 +3,8 @@
 The stages of ``orbitwatch.propagation._sgp4_cpu`` are run cumulatively on the 2023 catalog
 (near-Earth, deep-space without and with resonance) at ``--instants`` instants one minute apart
 (blocks of 64 as in the kernel): resonance pre-pass, then + secular/lunar-solar/long-period terms,
-+ Kepler, + short-period terms and orientation, + writing r, v, status into (N, T, 3) arrays; each
++ Kepler, + short-period terms and orientation, + writing r, v, status into (N, T, 3) arrays (with the
+kernel's prefetch of the output lines at the start of each block); each
 stage's cost is the difference of the best of ``--repeat`` interleaved runs (CPU seconds of this
 process; on a busy machine a difference can still be off by ~1 ns). With
 ``--astroz``, each regime is also propagated by astroz (per CPU-second: it threads) on the same
@@ -46,6 +47,8 @@ def build_runner():
                 nb = min(cpu.B, nt - j0)
                 for k in range(nb):
                     w[cpu.W_T + k] = t[j0 + k]
+                if mode >= 4:
+                    cpu.prefetch_block(nb, r2, v2, st, ii, j0, True)
                 if c[i, 0] == 1.0:
                     for k in range(nb):
                         w[cpu.W_ST + k] = 0.0

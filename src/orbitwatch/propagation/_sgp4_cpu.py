@@ -66,7 +66,7 @@ from ._sgp4_layout import (J2, J3OJ2, K_AYCOF, K_ARGPDOT, K_ARGPO, K_BSTAR, K_CC
                            K_XMCOF, K_ZMOL, K_ZMOS, PI, RADIUS_EARTH_KM, TEMP4, TWOPI, VKMPERSEC, X2O3, XKE)
 from ._sgp4_vmath import atan2 as vatan2
 from ._sgp4_vmath import fmod2pi as vfmod2pi
-from ._sgp4_vmath import SMALL_ANGLE, fma, sincos, sincos_small
+from ._sgp4_vmath import SMALL_ANGLE, fma, prefetch_w, sincos, sincos_small, store_u8x4, store_xyz4
 
 #: instants per block
 B = 64
@@ -748,26 +748,58 @@ def _stage_short(w, nb):
 @register_jitable
 def store_block(w, nb, r2, v2, st, i, j0, with_v):
     """Write the block's states into row i of r2, v2 ((N, 3T) views of the (N, T, 3) outputs) from
-    column 3*j0, and the status codes into st[i, j0:]: NaN where the status is not 0. Unsigned
-    indices: numba then adds no negative-index wraparound, which kept these loops scalar."""
+    column 3*j0, and the status codes into st[i, j0:]: NaN where the status is not 0. Four lanes
+    at a time by explicit vector stores (``store_xyz4``: LLVM leaves the stride-3 interleaving
+    scalar, one store per value behind a branch on the status), the block's last nb % 4 lanes one
+    by one. Unsigned indices: numba then adds no negative-index wraparound."""
     nan = math.nan
     iu = np.uint64(i)
     c0 = np.uint64(3 * j0)
     ju = np.uint64(j0)
-    for k in range(nb):
+    n4 = nb - nb % 4
+    rbase = iu * np.uint64(r2.shape[1]) + c0
+    vbase = iu * np.uint64(v2.shape[1]) + c0
+    sbase = iu * np.uint64(st.shape[1]) + ju
+    for k in range(0, n4, 4):
+        ku = np.uint64(k)
+        store_xyz4(w, np.uint64(W_RX) + ku, np.uint64(W_RY) + ku, np.uint64(W_RZ) + ku, np.uint64(W_ST) + ku, r2,
+                   rbase + np.uint64(3) * ku)
+        store_u8x4(w, np.uint64(W_ST) + ku, st, sbase + ku)
+    if with_v:
+        for k in range(0, n4, 4):
+            ku = np.uint64(k)
+            store_xyz4(w, np.uint64(W_VX) + ku, np.uint64(W_VY) + ku, np.uint64(W_VZ) + ku, np.uint64(W_ST) + ku,
+                       v2, vbase + np.uint64(3) * ku)
+    for k in range(n4, nb):
         bad = w[W_ST + k] != 0.0
         m = c0 + np.uint64(3 * k)
         r2[iu, m] = nan if bad else w[W_RX + k]
         r2[iu, m + np.uint64(1)] = nan if bad else w[W_RY + k]
         r2[iu, m + np.uint64(2)] = nan if bad else w[W_RZ + k]
         st[iu, ju + np.uint64(k)] = np.uint8(w[W_ST + k])
-    if with_v:
-        for k in range(nb):
-            bad = w[W_ST + k] != 0.0
-            m = c0 + np.uint64(3 * k)
+        if with_v:
             v2[iu, m] = nan if bad else w[W_VX + k]
             v2[iu, m + np.uint64(1)] = nan if bad else w[W_VY + k]
             v2[iu, m + np.uint64(2)] = nan if bad else w[W_VZ + k]
+
+
+@register_jitable
+def prefetch_block(nb, r2, v2, st, i, j0, with_v):
+    """Prefetch for writing the output lines that ``store_block`` will write for this block, so
+    that their reads for ownership overlap the block's arithmetic instead of stalling the stores."""
+    iu = np.uint64(i)
+    rbase = iu * np.uint64(r2.shape[1]) + np.uint64(3 * j0)
+    vbase = iu * np.uint64(v2.shape[1]) + np.uint64(3 * j0)
+    for m in range(0, 3 * nb, 8):
+        prefetch_w(r2, rbase + np.uint64(m))
+    prefetch_w(r2, rbase + np.uint64(3 * nb - 1))
+    if with_v:
+        for m in range(0, 3 * nb, 8):
+            prefetch_w(v2, vbase + np.uint64(m))
+        prefetch_w(v2, vbase + np.uint64(3 * nb - 1))
+    sbase = iu * np.uint64(st.shape[1]) + np.uint64(j0)
+    prefetch_w(st, sbase)
+    prefetch_w(st, sbase + np.uint64(nb - 1))
 
 
 @register_jitable

@@ -17,6 +17,9 @@ unit in the last place of the result (measured in ``tests/test_sgp4_numba.py``):
   head + tail pairs (computed to 60 digits for this module).
 * ``fmod2pi(x)``: C's fmod(x, 2pi), exact (see ``_sgp4_core.fmod2pi``), without branches or a
   division (the quotient from a multiplication, corrected by one where it is off).
+* ``store_xyz4`` / ``store_u8x4``: the kernel's output stores, four lanes at a time, as explicit
+  vector IR (LLVM does not vectorise the stride-3 interleaving of x, y, z into (N, T, 3) by itself;
+  see the intrinsics' docs); ``prefetch_w``: a write prefetch of an output line.
 
 The helpers are inlined into the calling kernel at numba-IR level (``inline='always'``),
 so LLVM sees straight-line code it can vectorise; their polynomials use explicit fused
@@ -162,3 +165,87 @@ def fmod2pi(x):
     r = fma(-q, TWOPI_LO, a - q * TWOPI_HI)
     q = q - 1.0 if r < 0.0 else (q + 1.0 if r >= TWOPI else q)
     return np.copysign(fma(-q, TWOPI_LO, a - q * TWOPI_HI), x)
+
+
+_V4 = ir.VectorType(ir.DoubleType(), 4)
+_I32 = ir.IntType(32)
+
+
+def _elem_ptr(context, builder, aryty, ary, index, elt):
+    """Pointer to element ``index`` (flat, C order) of a C-contiguous array, as an ``elt`` pointer."""
+    a = context.make_array(aryty)(context, builder, ary)
+    return builder.bitcast(builder.gep(a.data, [index], inbounds=True), elt.as_pointer())
+
+
+def _c_float_array(a):
+    return isinstance(a, types.Array) and a.dtype == types.float64 and a.layout == "C"
+
+
+@intrinsic
+def store_xyz4(typingctx, w, ox, oy, oz, ost, dst, m):
+    """Four lanes k = 0..3 of three rows of the scratch ``w`` (flat offsets ``ox``, ``oy``, ``oz``)
+    into ``dst`` (C-contiguous float64, flat index ``m``) interleaved as x0 y0 z0 x1 ... z3, NaN
+    where the status row (``w[ost + k]``) is not 0: the same values as twelve scalar stores, written
+    with three 4-wide vector stores (loads, compare and selects 4-wide, the 4x3 transpose by
+    shuffles). No bounds checks: the caller guarantees w[o..o+3] and dst[m..m+11] exist."""
+    if not (_c_float_array(w) and _c_float_array(dst)):
+        return None
+    sig = types.void(w, ox, oy, oz, ost, dst, m)
+
+    def codegen(context, builder, signature, args):
+        wt, dt = signature.args[0], signature.args[5]
+        w_, ox_, oy_, oz_, ost_, d_, m_ = args
+        idx = [context.cast(builder, a, t, types.intp) for a, t in zip(args[1:5], signature.args[1:5])]
+        mi = context.cast(builder, m_, signature.args[6], types.intp)
+        x, y, z, st = (builder.load(_elem_ptr(context, builder, wt, w_, o, _V4), align=8) for o in idx)
+        bad = builder.fcmp_unordered("!=", st, ir.Constant(_V4, [0.0] * 4))  # as Python's !=
+        nan = ir.Constant(_V4, [math.nan] * 4)
+        x, y, z = (builder.select(bad, nan, a) for a in (x, y, z))
+        xy = builder.shuffle_vector(x, y, ir.Constant(ir.VectorType(_I32, 8), list(range(8))))
+        zz = builder.shuffle_vector(z, z, ir.Constant(ir.VectorType(_I32, 8), [0, 1, 2, 3, 0, 1, 2, 3]))
+        out = builder.shuffle_vector(xy, zz, ir.Constant(ir.VectorType(_I32, 12),
+                                                         [0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11]))
+        builder.store(out, _elem_ptr(context, builder, dt, d_, mi, ir.VectorType(ir.DoubleType(), 12)), align=8)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def store_u8x4(typingctx, w, ost, dst, m):
+    """uint8 of four lanes of the scratch ``w`` (from flat offset ``ost``; small non-negative
+    integers) into the C-contiguous uint8 ``dst`` from flat index ``m``, in one 4-byte store."""
+    if not (_c_float_array(w) and isinstance(dst, types.Array) and dst.dtype == types.uint8
+            and dst.layout == "C"):
+        return None
+    sig = types.void(w, ost, dst, m)
+
+    def codegen(context, builder, signature, args):
+        wt, dt = signature.args[0], signature.args[2]
+        o = context.cast(builder, args[1], signature.args[1], types.intp)
+        mi = context.cast(builder, args[3], signature.args[3], types.intp)
+        st = builder.load(_elem_ptr(context, builder, wt, args[0], o, _V4), align=8)
+        b = builder.fptoui(st, ir.VectorType(ir.IntType(8), 4))
+        builder.store(b, _elem_ptr(context, builder, dt, args[2], mi, ir.VectorType(ir.IntType(8), 4)), align=1)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@intrinsic
+def prefetch_w(typingctx, dst, m):
+    """Hint that element ``m`` (flat) of the C-contiguous ``dst`` is about to be written
+    (llvm.prefetch for write: PREFETCHW where the CPU has it). No effect on results."""
+    if not (isinstance(dst, types.Array) and dst.layout == "C"):
+        return None
+    sig = types.void(dst, m)
+
+    def codegen(context, builder, signature, args):
+        mi = context.cast(builder, args[1], signature.args[1], types.intp)
+        p = _elem_ptr(context, builder, signature.args[0], args[0], mi, ir.IntType(8))
+        fnty = ir.FunctionType(ir.VoidType(), [ir.IntType(8).as_pointer(), _I32, _I32, _I32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+        builder.call(fn, [p, _I32(1), _I32(3), _I32(1)])
+        return context.get_dummy_value()
+
+    return sig, codegen

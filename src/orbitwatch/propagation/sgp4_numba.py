@@ -156,6 +156,7 @@ def _build_kernels(fp: str):
                 else:
                     for k in range(nb):
                         w[cpu.W_T + k] = ta[row, j0 + k]
+                cpu.prefetch_block(nb, r2, v2, st, i, j0, with_v)
                 cpu.object_series(c, i, w, nb, state, lyd)
                 cpu.store_block(w, nb, r2, v2, st, i, j0, with_v)
                 for k in range(nb):
