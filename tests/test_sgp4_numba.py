@@ -310,14 +310,62 @@ def test_entries_agree_bitwise(catalog, catalog_state):
     assert np.abs(r7[ok] - r5[ok]).max() < 1e-8 and np.abs(v7[ok] - v5[ok]).max() < 1e-11
 
 
-def test_output_buffers_are_checked(catalog_state):
-    st = catalog_state.subset(np.arange(3))
-    with pytest.raises(ValueError, match="r must be"):
-        sn.propagate_tsince(st, [0.0, 1.0], r=np.empty((3, 3, 3)))
-    with pytest.raises(ValueError, match="status must be"):
-        sn.propagate_tsince(st, [0.0, 1.0], status=np.empty((3, 2), dtype=np.int32))
-    with pytest.raises(ValueError, match="shape"):
-        sn.propagate_tsince_matrix(st, np.zeros((2, 2)))
+def test_kernel_stages_ask_for_the_widest_vectors():
+    """Every stage function of the SIMD kernel calls ``_sgp4_vmath.prefer_wide_vectors()``, and the
+    compiled stage carries "prefer-vector-width"="512": without it LLVM keeps AVX-512 cores at 4-wide
+    vectors and the kernel is ~20 % slower there (docs/sgp4-kernel.md)."""
+    import inspect
+    import re
+
+    from numba import njit
+
+    from orbitwatch.propagation import _sgp4_cpu as cpu
+
+    src = inspect.getsource(cpu)
+    stages = re.findall(r"@register_jitable\ndef (\w+)\(", src)
+    assert len(stages) >= 10
+    for name in stages:
+        body = inspect.getsource(getattr(cpu, name))
+        assert "prefer_wide_vectors()" in body, name
+
+    @njit(error_model="numpy")
+    def kepler(w, nb):
+        cpu._stage_kepler(w, nb)
+
+    w = np.zeros(cpu.NW * cpu.B)
+    kepler(w, cpu.B)
+    ir_text = next(iter(kepler.inspect_llvm().values()))
+    wide = {m.group(1) for m in re.finditer(r'^attributes #(\d+) = \{[^}]*"prefer-vector-width"="512"', ir_text,
+                                            re.M)}
+    defs = [line for line in ir_text.splitlines() if line.startswith("define") and "_stage_kepler" in line]
+    assert wide and defs
+    for line in defs:
+        group = re.search(r"#(\d+) \{$", line)
+        assert group and group.group(1) in wide, line[:160]
+
+
+def test_compiled_kernels_come_from_numba_cache_in_a_new_process(shared_data, tmp_path):
+    """The kernels are compiled once per machine, not once per process: a second process loads
+    ``init_table`` and ``prop_simd`` from numba's on-disk cache (a closure variable that does not
+    pickle to the same bytes in every process, such as an intrinsic, silently defeats the cache
+    and costs every CLI call and worker ~16 s of compilation)."""
+    script = textwrap.dedent("""
+        from orbitwatch.propagation import sgp4_numba as sn
+        from orbitwatch.elements import read_elements
+        st = sn.init_state(read_elements(__import__("sys").argv[1]).elements)
+        sn.propagate_tsince(st, [0.0, 1.0])
+    """)
+    path = tmp_path / "use_kernels.py"
+    path.write_text(script)
+    sample = shared_data / CATALOG
+    env = {**os.environ, "NUMBA_DEBUG_CACHE": "1"}
+    for _ in range(2):  # the first may compile (a fresh checkout), the second must not
+        out = subprocess.run([sys.executable, str(path), str(sample)], env=env, capture_output=True, text=True,
+                             check=True).stdout
+    loaded = [line for line in out.splitlines() if line.startswith("[cache] data loaded")]
+    assert any(".init_table-" in line for line in loaded), out
+    assert any(".prop_simd-" in line for line in loaded), out
+    assert "data saved" not in out, out
 
 
 def test_empty_inputs():

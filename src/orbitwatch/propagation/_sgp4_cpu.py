@@ -12,7 +12,9 @@ loop body (hundreds of instructions on one chain of sin/cos, divisions and squar
 the out-of-order core waiting on latency, since its scheduler cannot hold two iterations. On a
 Zen 3 core this alone made the Kepler and short-period stages 1.6-2x faster. No stored value is
 a select of itself (``w[x] = a if c else w[x]``): LLVM turns that into a masked store, which is
-slow on AMD cores.
+slow on AMD cores. Every stage function starts with ``prefer_wide_vectors()``: LLVM's tuning for
+AVX-512 Intel cores would otherwise keep the loops at 4 doubles per vector (8 is ~20 % faster
+there, the same bits).
 
 The equations and their operation order are those of ``_sgp4_core`` (Hoots & Roehrich
 1980; Vallado et al. 2006), with these rewritings, each within about an ulp of the reference's
@@ -66,7 +68,7 @@ from ._sgp4_layout import (J2, J3OJ2, K_AYCOF, K_ARGPDOT, K_ARGPO, K_BSTAR, K_CC
                            K_XMCOF, K_ZMOL, K_ZMOS, PI, RADIUS_EARTH_KM, TEMP4, TWOPI, VKMPERSEC, X2O3, XKE)
 from ._sgp4_vmath import atan2 as vatan2
 from ._sgp4_vmath import fmod2pi as vfmod2pi
-from ._sgp4_vmath import SMALL_ANGLE, fma, prefetch_w, sincos, sincos_small, store_u8x4, store_xyz4
+from ._sgp4_vmath import SMALL_ANGLE, fma, prefer_wide_vectors, prefetch_w, sincos, sincos_small, store_u8x4, store_xyz4
 
 #: instants per block
 B = 64
@@ -113,6 +115,7 @@ def scratch():
 @register_jitable
 def _resonance_derivatives(c, i, irez, atime, xli, xni):
     """d(xni)/dt, d(xli)/dt and d2(xni)/dt2 of the resonance integrator (DPSEC), as the reference."""
+    prefer_wide_vectors()
     xfact = c[i, K_XFACT]
     if irez != 2.0:
         del1, del2, del3 = c[i, K_DEL1], c[i, K_DEL2], c[i, K_DEL3]
@@ -150,6 +153,7 @@ def _resonance_prepass(c, i, w, nb, state):
 
     ``state`` (float64[9], see :func:`new_state`): atime, xli, xni of the integrator, the
     cached derivatives (xndt, xldot, xnddt) and the (atime, xli, xni) they belong to."""
+    prefer_wide_vectors()
     irez = c[i, K_IREZ]
     no = c[i, K_NO]
     xlamo = c[i, K_XLAMO]
@@ -189,6 +193,7 @@ def _resonance_prepass(c, i, w, nb, state):
 def _fresh_sincos(w, nb, rx, rs, rc):
     """sin/cos of w[rx + k] into w[rs + k], w[rc + k] (three distinct rows, taken as views: the
     offsets are not constants here, and three views cost LLVM only three overlap checks)."""
+    prefer_wide_vectors()
     x = w[rx:rx + B]
     so = w[rs:rs + B]
     co = w[rc:rc + B]
@@ -202,6 +207,7 @@ def _fresh_sincos(w, nb, rx, rs, rc):
 def _stage_near(c, i, w, nb):
     """Secular, drag and long-period terms of SGP4 (near Earth) for the block; Kepler inputs.
     Split into short loops (see the module doc)."""
+    prefer_wide_vectors()
     mo, mdot = c[i, K_MO], c[i, K_MDOT]
     argpo, argpdot = c[i, K_ARGPO], c[i, K_ARGPDOT]
     nodeo, nodedot, nodecf = c[i, K_NODEO], c[i, K_NODEDOT], c[i, K_NODECF]
@@ -315,6 +321,7 @@ def _stage_deep(c, i, w, nb, lyddane):
     terms of SDP4 for the block; Kepler inputs. ``lyddane``: evaluate the small-inclination
     form of the periodics too (objects whose mean inclination is below 0.3 rad). Split into
     short loops (see the module doc)."""
+    prefer_wide_vectors()
     mo, mdot = c[i, K_MO], c[i, K_MDOT]
     argpo, argpdot = c[i, K_ARGPO], c[i, K_ARGPDOT]
     nodeo, nodedot, nodecf = c[i, K_NODEO], c[i, K_NODEDOT], c[i, K_NODECF]
@@ -536,6 +543,7 @@ def _kepler_step(w, k, e, s, c):
     step (a lane that has stopped keeps its iterate: it recomputes the same step and stays
     stopped, so every store is unconditional; a conditional one becomes a masked store, slow on
     AMD). Returns (still going, step > SMALL_ANGLE)."""
+    prefer_wide_vectors()
     ax = w[W_AXNL + k]
     ay = w[W_AYNL + k]
     tem5 = 1.0 - c * ax - s * ay
@@ -556,6 +564,7 @@ def _kepler_pass_first(w, nb):
     row a constant: one loop shared by the passes, taking the row as an argument, made the Kepler
     stage twice as slow (7 -> 15 ns per near-Earth state; LLVM no longer proves the row read apart
     from the rows stored, so it does not vectorise)."""
+    prefer_wide_vectors()
     for k in range(nb):
         s, c = sincos(w[W_U + k])
         w[W_SIN + k] = s
@@ -573,6 +582,7 @@ def _kepler_pass_first(w, nb):
 def _kepler_pass_rotate(w, nb):
     """A later pass where every lane's previous step was at most SMALL_ANGLE: sin/cos of the iterate
     by rotating the previous ones by that step (a stopped lane rotates by 0: unchanged)."""
+    prefer_wide_vectors()
     for k in range(nb):
         sd, cdm1 = sincos_small(w[W_DEL + k])
         s0 = w[W_SIN + k]
@@ -593,6 +603,7 @@ def _kepler_pass_mixed(w, nb):
     """A later pass where some lane's previous step exceeded SMALL_ANGLE: those lanes evaluate
     sin/cos of the iterate afresh, the others rotate as in ``_kepler_pass_rotate`` (the choice is
     the lane's own, so its result does not depend on the other instants of the block)."""
+    prefer_wide_vectors()
     for k in range(nb):
         d = w[W_DEL + k]
         sd, cdm1 = sincos_small(d)
@@ -620,6 +631,7 @@ def _stage_kepler(w, nb):
     W_SIN/W_COS. The first pass evaluates sin/cos of u; in a later pass a lane whose previous step
     was at most SMALL_ANGLE (1/16 rad) rotates its previous sin/cos by that step
     (``sincos_small``: no range reduction, ~1 ulp per rotation), any other evaluates afresh."""
+    prefer_wide_vectors()
     nact, nbig = _kepler_pass_first(w, nb)
     for _ in range(9):
         if nact == 0:
@@ -641,6 +653,7 @@ def _stage_short(w, nb):
     exceeds SMALL_ANGLE (only nearly decayed orbits, pl < 0.1 earth radii) are flagged for the
     scalar path. The work is split into short loops (see the module doc: long dependency chains
     in one loop body stall the out-of-order core)."""
+    prefer_wide_vectors()
     for k in range(nb):
         am = w[W_AM + k]
         ax = w[W_AXNL + k]
@@ -755,6 +768,7 @@ def store_block(w, nb, r2, v2, st, i, j0, with_v):
     at a time by explicit vector stores (``store_xyz4``: LLVM leaves the stride-3 interleaving
     scalar, one store per value behind a branch on the status), the block's last nb % 4 lanes one
     by one. Unsigned indices: numba then adds no negative-index wraparound."""
+    prefer_wide_vectors()
     nan = math.nan
     iu = np.uint64(i)
     c0 = np.uint64(3 * j0)
@@ -790,6 +804,7 @@ def store_block(w, nb, r2, v2, st, i, j0, with_v):
 def prefetch_block(nb, r2, v2, st, i, j0, with_v):
     """Prefetch for writing the output lines that ``store_block`` will write for this block, so
     that their reads for ownership overlap the block's arithmetic instead of stalling the stores."""
+    prefer_wide_vectors()
     iu = np.uint64(i)
     rbase = iu * np.uint64(r2.shape[1]) + np.uint64(3 * j0)
     for m in range(0, 3 * nb, 8):
@@ -809,6 +824,7 @@ def prefetch_block(nb, r2, v2, st, i, j0, with_v):
 def object_series(c, i, w, nb, state, lyddane):
     """States of object i at the nb instants of w[W_T] (minutes since epoch) into w[W_RX..W_VZ]
     and w[W_ST]; lanes flagged in w[W_REDO] must be recomputed with ``sgp4_point``."""
+    prefer_wide_vectors()
     if c[i, K_METHOD] == 1.0:
         for k in range(nb):
             w[W_ST + k] = 0.0
@@ -824,6 +840,7 @@ def object_series(c, i, w, nb, state, lyddane):
 @register_jitable
 def new_state():
     """Resonance-integrator state for one object: atime, xli, xni, cached derivatives."""
+    prefer_wide_vectors()
     s = np.zeros(9)
     s[6] = math.nan  # no cached derivative yet
     return s
@@ -832,10 +849,12 @@ def new_state():
 @register_jitable
 def needs_lyddane(c, i):
     """Whether the small-inclination (Lyddane) periodics may be needed for object i."""
+    prefer_wide_vectors()
     return c[i, K_METHOD] == 1.0 and c[i, K_INCLO] < 0.3
 
 
 @register_jitable
 def redo_lane(c, i, t):
     """The scalar reference path for one instant (fresh resonance state)."""
+    prefer_wide_vectors()
     return sgp4_point(c, i, t, 0.0, 0.0, 0.0, True)

@@ -142,6 +142,7 @@ def _build_kernels(fp: str):
         r2 = r.reshape((r.shape[0], r.shape[1] * 3))
         v2 = v.reshape((v.shape[0], v.shape[1] * 3))
         for i in prange(n):
+            cpu.prefer_wide_vectors()
             row = np.int64(i) * rstep
             w = np.empty(cpu.NW * cpu.B)
             state = cpu.new_state()
