@@ -706,9 +706,9 @@ def _grow_out(out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, n):
 
 
 @njit(**_JIT)
-def _fleet_lookup(N, primary, ok, boxes, skey, sobj, sbox, count, mask, invC, invW, kexp, cpx, eps, jump, d, s, S, t_stop,
-                  span_start, stage, NODE, A, row0, stride, h, npieces, Qi, Qj, D, c, pi_, vi_, pj_, vj_, stack_c,
-                  stack_u, scratch, out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout, stats, n_tests,
+def _fleet_lookup(N, primary, ok, boxes, skey, sobj, sbox, count, mask, invC, invW, kexp, cpx, eps, jump, d, s, S,
+                  t_stop, span_start, stage, NODE, A, row0, stride, h, npieces, Qi, Qj, D, c, pi_, vi_, pj_, vj_,
+                  stack_c, stack_u, scratch, out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout, stats, n_tests,
                   n_pairs):
     """Fleet mode, one segment: every non-primary object looks the cells of its box up among the
     primaries' sorted entries (``skey``/``sobj``, bucket ends ``count``); a pair is met in every cell
