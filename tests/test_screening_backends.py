@@ -139,13 +139,27 @@ def test_cancel_stops_a_screen(sub, executor):
 
 
 def test_cancel_from_another_thread(sub):
-    prog = Progress()
-    timer = threading.Timer(0.5, prog.cancel)
-    timer.start()
+    """Another thread cancels once the run is under way (not after a fixed delay: warm, the run of a
+    couple of days takes a third of a second); the run stops well before its last window."""
+    started, seen = threading.Event(), []
+
+    def on_progress(done, total, stage):
+        if stage == "windows":
+            seen.append((done, total))
+            if done >= 2:
+                started.set()
+
+    prog = Progress(on_progress)
+    canceller = threading.Thread(target=lambda: started.wait(120) and prog.cancel(), daemon=True)
+    canceller.start()
     t = time.perf_counter()
     with pytest.raises(CancelledError):
-        screen(sub, START, START + np.timedelta64(2, "D"), threshold_km=20.0, executor=InProcessExecutor(2),
+        screen(sub, START, START + np.timedelta64(30, "D"), threshold_km=20.0, executor=InProcessExecutor(2),
                options=ScreeningOptions(window_s=480.0), progress=prog)
+    canceller.join(5)
+    assert started.is_set() and seen
+    total = seen[-1][1]
+    assert total == 5400 and seen[-1][0] < total / 2, seen[-1]
     assert time.perf_counter() - t < 60
 
 

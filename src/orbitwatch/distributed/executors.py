@@ -217,8 +217,12 @@ class DaskExecutor:
 
     def share(self, obj):
         """``obj`` sent once to every worker, kept there while the returned handle lives: give the handle
-        (alone, or as a part of a tuple ``shared``) to :meth:`map` calls and ``obj`` is not sent again."""
-        return self.client.scatter(obj, broadcast=True)
+        (alone, or as a part of a tuple ``shared``) to :meth:`map` calls and ``obj`` is not sent again.
+
+        Each call gets a key of its own (``hash=False``): with a content-hashed key, sharing equal state
+        again right after an earlier handle was dropped races the scheduler's release of that key, and
+        the tasks fail with "lost dependencies"."""
+        return self.client.scatter(obj, broadcast=True, hash=False)
 
     def _ship(self, shared):
         """``shared`` on every worker: scattered, or as it is where it is a handle from :meth:`share`; a tuple
@@ -229,7 +233,7 @@ class DaskExecutor:
             return shared
         if isinstance(shared, tuple):
             return tuple(self._ship(p) for p in shared)
-        return self.client.scatter(shared, broadcast=True)
+        return self.client.scatter(shared, broadcast=True, hash=False)
 
     def map(self, fn, tasks, *, shared=None, on_result=None, check=None) -> list:
         from distributed import wait as dask_wait
