@@ -822,7 +822,11 @@ def _walk(M_b, count, skey, sobj, sbox, invC, invW, pair_i, pair_j):
     """All-vs-all, one segment: the pairs of entries that share a cell, pass the 4-D box test and are
     in their owner cell, in bucket order, into ``pair_i``/``pair_j``. Returns their number (when it
     exceeds the buffers, only that many were counted and the caller calls again with larger ones),
-    and the number of box tests made."""
+    and the number of box tests made.
+
+    Branch-free: every step of a bucket writes its pair of entries and advances the list by the
+    outcome of the key and box tests (a branch there is mispredicted on most buckets, whose keys and
+    boxes do not follow a pattern); the owner cell is then tested on the short list."""
     n = 0
     tests = 0
     cap = pair_i.shape[0]
@@ -834,17 +838,28 @@ def _walk(M_b, count, skey, sobj, sbox, invC, invW, pair_i, pair_j):
             b0, b1, b2, b3 = sbox[p, 0], sbox[p, 1], sbox[p, 2], sbox[p, 3]
             b4, b5, b6, b7 = sbox[p, 4], sbox[p, 5], sbox[p, 6], sbox[p, 7]
             for q in range(p + 1, end):
-                if skey[q] != kp:
-                    continue
-                tests += 1
-                if not _meet(b0, b1, b2, b3, b4, b5, b6, b7, sbox, q, kp, invC, invW):
-                    continue
-                if n < cap:
-                    pair_i[n] = sobj[p]
-                    pair_j[n] = sobj[q]
-                n += 1
+                same = skey[q] == kp
+                hit = (same & (b6 <= sbox[q, 7]) & (sbox[q, 6] <= b7) & (b0 <= sbox[q, 1]) & (sbox[q, 0] <= b1)
+                       & (b2 <= sbox[q, 3]) & (sbox[q, 2] <= b3) & (b4 <= sbox[q, 5]) & (sbox[q, 4] <= b5))
+                tests += same
+                m = min(n, cap - 1)
+                pair_i[m] = p
+                pair_j[m] = q
+                n += hit
         start = end
-    return n, tests
+    if n >= cap:  # the last slot was overwritten: the caller calls again with larger buffers
+        return n + 1, tests
+    # owner cell of the box pairs, in place: entries -> objects
+    k = 0
+    for m in range(n):
+        p = pair_i[m]
+        q = pair_j[m]
+        if _key(_rbin(max(sbox[p, 6], sbox[q, 6]), invW), _cell(max(sbox[p, 0], sbox[q, 0]), invC),
+                _cell(max(sbox[p, 2], sbox[q, 2]), invC), _cell(max(sbox[p, 4], sbox[q, 4]), invC)) == skey[p]:
+            pair_i[k] = sobj[p]
+            pair_j[k] = sobj[q]
+            k += 1
+    return k, tests
 
 
 # ----------------------------------------------------------------------------- the window
