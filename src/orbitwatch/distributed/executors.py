@@ -233,7 +233,7 @@ class DaskExecutor:
             return shared
         if isinstance(shared, tuple):
             return tuple(self._ship(p) for p in shared)
-        return self.client.scatter(shared, broadcast=True, hash=False)
+        return self.share(shared)
 
     def map(self, fn, tasks, *, shared=None, on_result=None, check=None) -> list:
         from distributed import wait as dask_wait

@@ -663,15 +663,26 @@ def _narrow(NODE, cpx, A, row0, stride, h, kexp, npieces, i, j, s, S, t_stop, sp
 
 
 @njit(inline="always", **_JIT)
-def _meet(b0, b1, b2, b3, b4, b5, b6, b7, boxes, j, kp, invC, invW):
-    """Do the 4-D box (b0..b7, as a row of ``boxes``) and row j of ``boxes`` overlap, with the lower
-    corner of their overlap in cell kp (the pair's owner cell, so that a pair sharing several cells is taken
-    once)?"""
-    if not ((b6 <= boxes[j, 7]) & (boxes[j, 6] <= b7) & (b0 <= boxes[j, 1]) & (boxes[j, 0] <= b1)
-            & (b2 <= boxes[j, 3]) & (boxes[j, 2] <= b3) & (b4 <= boxes[j, 5]) & (boxes[j, 4] <= b5)):
-        return False
+def _overlap(b0, b1, b2, b3, b4, b5, b6, b7, boxes, j):
+    """Do the 4-D box (b0..b7, as a row of ``boxes``) and row j of ``boxes`` overlap? (no branch)"""
+    return ((b6 <= boxes[j, 7]) & (boxes[j, 6] <= b7) & (b0 <= boxes[j, 1]) & (boxes[j, 0] <= b1)
+            & (b2 <= boxes[j, 3]) & (boxes[j, 2] <= b3) & (b4 <= boxes[j, 5]) & (boxes[j, 4] <= b5))
+
+
+@njit(inline="always", **_JIT)
+def _owner_key(b0, b2, b4, b6, boxes, j, invC, invW):
+    """The cell of the lower corner of the overlap of the box with lower corner (b0, b2, b4, b6) and row j of
+    ``boxes``: the pair's owner cell, so that a pair sharing several cells is taken once."""
     return _key(_rbin(max(b6, boxes[j, 6]), invW), _cell(max(b0, boxes[j, 0]), invC),
-                _cell(max(b2, boxes[j, 2]), invC), _cell(max(b4, boxes[j, 4]), invC)) == kp
+                _cell(max(b2, boxes[j, 2]), invC), _cell(max(b4, boxes[j, 4]), invC))
+
+
+@njit(inline="always", **_JIT)
+def _meet(b0, b1, b2, b3, b4, b5, b6, b7, boxes, j, kp, invC, invW):
+    """Do the 4-D box (b0..b7) and row j of ``boxes`` overlap, with their owner cell kp?"""
+    if not _overlap(b0, b1, b2, b3, b4, b5, b6, b7, boxes, j):
+        return False
+    return _owner_key(b0, b2, b4, b6, boxes, j, invC, invW) == kp
 
 
 @njit(inline="always", **_JIT)
@@ -842,8 +853,7 @@ def _walk(M_b, count, skey, sobj, sbox, invC, invW, pair_i, pair_j):
             b4, b5, b6, b7 = sbox[p, 4], sbox[p, 5], sbox[p, 6], sbox[p, 7]
             for q in range(p + 1, end):
                 same = skey[q] == kp
-                hit = (same & (b6 <= sbox[q, 7]) & (sbox[q, 6] <= b7) & (b0 <= sbox[q, 1]) & (sbox[q, 0] <= b1)
-                       & (b2 <= sbox[q, 3]) & (sbox[q, 2] <= b3) & (b4 <= sbox[q, 5]) & (sbox[q, 4] <= b5))
+                hit = same & _overlap(b0, b1, b2, b3, b4, b5, b6, b7, sbox, q)
                 tests += same
                 m = min(n, cap - 1)
                 pair_i[m] = p
@@ -857,8 +867,7 @@ def _walk(M_b, count, skey, sobj, sbox, invC, invW, pair_i, pair_j):
     for m in range(n):
         p = pair_i[m]
         q = pair_j[m]
-        if _key(_rbin(max(sbox[p, 6], sbox[q, 6]), invW), _cell(max(sbox[p, 0], sbox[q, 0]), invC),
-                _cell(max(sbox[p, 2], sbox[q, 2]), invC), _cell(max(sbox[p, 4], sbox[q, 4]), invC)) == skey[p]:
+        if _owner_key(sbox[p, 0], sbox[p, 2], sbox[p, 4], sbox[p, 6], sbox, q, invC, invW) == skey[p]:
             pair_i[k] = sobj[p]
             pair_j[k] = sobj[q]
             k += 1
