@@ -1027,11 +1027,15 @@ def _finalize(src, elements, primary, all_vs_all, vol, i, j, t, miss2, outcome, 
     if m == 0:
         return ConjunctionEvents.empty()
     r, v, st, tns = states_at(src, np.concatenate([i, j]), np.concatenate([t, t]), start_ns)
-    r1, r2, v1, v2 = r[:m], r[m:], v[:m], v[m:]
-    tca = tns[:m].astype("datetime64[ns]")
+    # rows in the table's order (TCA, then catalog numbers; ConjunctionEvents.sort_by's), sorted here
+    # on the few inputs rather than afterwards on every column of the table
+    order = np.lexsort((elements.norad_id[j], elements.norad_id[i], tns[:m]))
+    i, j, t, outcome, ratio = i[order], j[order], t[order], outcome[order], ratio[order]
+    r1, r2, v1, v2, tns = r[:m][order], r[m:][order], v[:m][order], v[m:][order], tns[:m][order]
+    tca = tns.astype("datetime64[ns]")
     rtn = to_rtn(r1, v1, r2 - r1)
-    e1r, e1v = teme_to_eme2000_many(r1, v1, tns[:m])
-    e2r, e2v = teme_to_eme2000_many(r2, v2, tns[:m])
+    e1r, e1v = teme_to_eme2000_many(r1, v1, tns)
+    e2r, e2v = teme_to_eme2000_many(r2, v2, tns)
     ep = elements.epoch.astype(np.int64)
     types = elements.object_type_name
     intl = elements.intl_designator
@@ -1048,8 +1052,8 @@ def _finalize(src, elements, primary, all_vs_all, vol, i, j, t, miss2, outcome, 
         rel_speed_km_s=np.linalg.norm(v2 - v1, axis=-1),
         r1_teme_km=r1, v1_teme_km_s=v1, r2_teme_km=r2, v2_teme_km_s=v2,
         r1_eme2000_km=e1r, v1_eme2000_km_s=e1v, r2_eme2000_km=e2r, v2_eme2000_km_s=e2v,
-        age_1_days=(tns[:m] - ep[i]) / NS_PER_DAY, age_2_days=(tns[:m] - ep[j]) / NS_PER_DAY,
+        age_1_days=(tns - ep[i]) / NS_PER_DAY, age_2_days=(tns - ep[j]) / NS_PER_DAY,
         boundary=boundary, volume_ratio=ratio, pc=np.full(m, np.nan), pc_max=np.full(m, np.nan),
         intl_designator_1=intl[i], intl_designator_2=intl[j], state_source_1=source[i], state_source_2=source[j],
         object_id_1=oid[i], object_id_2=oid[j])
-    return ev.sort_by("tca")
+    return ev
