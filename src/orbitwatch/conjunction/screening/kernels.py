@@ -799,13 +799,57 @@ def _fleet_lookup(N, primary, ok, boxes, skey, sobj, sbox, count, mask, invC, in
 
 
 @njit(**_JIT)
-def _entries(N, ok, primary, all_vs_all, boxes, invC, invW, mask, ekey, eobj, ebkt, count):
+def _corners(N, boxes, invC, invW, ckey, cinc):
+    """For each box, the key of its lowest cell (``ckey``) and, when it spans at most two cells along
+    each axis, the sum of the one-cell steps of the axes where it spans two (``cinc``); else
+    ``cinc`` has its top bit set. A straight loop over the boxes: it vectorises."""
+    s_r = np.uint64(1) << np.uint64(42)
+    s_x = np.uint64(1) << np.uint64(28)
+    s_y = np.uint64(1) << np.uint64(14)
+    s_z = np.uint64(1)
+    wide_bit = np.uint64(1) << np.uint64(63)
+    zero = np.uint64(0)
+    bf = boxes.reshape(-1)
+    for i in range(N):
+        q = 8 * i
+        r0 = _rbin(bf[q + 6], invW)
+        r1 = _rbin(bf[q + 7], invW)
+        x0 = _cell(bf[q], invC)
+        x1 = _cell(bf[q + 1], invC)
+        y0 = _cell(bf[q + 2], invC)
+        y1 = _cell(bf[q + 3], invC)
+        z0 = _cell(bf[q + 4], invC)
+        z1 = _cell(bf[q + 5], invC)
+        ckey[i] = _key(r0, x0, y0, z0)
+        wide = (r1 - r0 > 1) | (x1 - x0 > 1) | (y1 - y0 > 1) | (z1 - z0 > 1)
+        cinc[i] = ((s_r if r1 > r0 else zero) | (s_x if x1 > x0 else zero) | (s_y if y1 > y0 else zero)
+                   | (s_z if z1 > z0 else zero) | (wide_bit if wide else zero))
+
+
+@njit(inline="always", **_JIT)
+def _put(ekey, eobj, ebkt, count, ne, kk, i, mask):
+    b = np.int64(_hash(kk) & mask)
+    ekey[ne] = kk
+    eobj[ne] = i
+    ebkt[ne] = b
+    count[b + 1] += 1
+
+
+@njit(**_JIT)
+def _entries(N, ok, primary, all_vs_all, boxes, invC, invW, mask, ekey, eobj, ebkt, count, ckey, cinc):
     """One segment's grid entries (cell key, object, hash bucket) into ``ekey``/``eobj``/``ebkt``:
     every cell each box touches; ``count[b + 1]`` counts the entries of bucket b. Returns their number
-    (when it exceeds the buffers, only that many were counted and the caller calls again with larger
-    ones) and the number of objects with a box."""
+    (when it exceeds the buffers, at least that many were counted and the caller calls again with
+    larger ones) and the number of objects with a box.
+
+    The lowest cell of every box first, in a loop that vectorises (:func:`_corners`); then a box
+    that spans at most two cells along each axis (nearly all) takes its cells as the subsets of its
+    axis steps, in one loop (the same order as the four nested loops over the axes, which the other
+    boxes take). 2.3x faster than the nested loops for every box, whose exits were mispredicted."""
     for b in range(count.shape[0]):
         count[b] = 0
+    _corners(N, boxes, invC, invW, ckey, cinc)
+    wide_bit = np.uint64(1) << np.uint64(63)
     ne = 0
     n_ok = 0
     cap = ekey.shape[0]
@@ -814,6 +858,20 @@ def _entries(N, ok, primary, all_vs_all, boxes, invC, invW, mask, ekey, eobj, eb
             continue
         n_ok += 1
         if not (all_vs_all or primary[i]):
+            continue
+        m = cinc[i]
+        if m < wide_bit:
+            if ne + 16 > cap:  # at most 16 cells; the caller calls again when the total exceeds cap
+                ne += 16
+                continue
+            k0 = ckey[i]
+            sub = np.uint64(0)
+            while True:  # the subsets of the steps in m, in increasing order
+                _put(ekey, eobj, ebkt, count, ne, k0 + sub, i, mask)
+                ne += 1
+                sub = (sub - m) & m
+                if sub == 0:
+                    break
             continue
         r0 = _rbin(boxes[i, 6], invW)
         r1 = _rbin(boxes[i, 7], invW)
@@ -830,12 +888,7 @@ def _entries(N, ok, primary, all_vs_all, boxes, invC, invW, mask, ekey, eobj, eb
             for cx in range(x0, x1 + 1):
                 for cy in range(y0, y1 + 1):
                     for cz in range(z0, z1 + 1):
-                        kk = _key(rb, cx, cy, cz)
-                        b = np.int64(_hash(kk) & mask)
-                        ekey[ne] = kk
-                        eobj[ne] = i
-                        ebkt[ne] = b
-                        count[b + 1] += 1
+                        _put(ekey, eobj, ebkt, count, ne, _key(rb, cx, cy, cz), i, mask)
                         ne += 1
     return ne, n_ok
 
@@ -979,6 +1032,8 @@ def screen_window(RX, VX, NODE, OK, JMP, cls_start, cls_k, cls_base, cls_np, S, 
     M_b = 1 << nbits
     mask = np.uint64(M_b - 1)
     count = np.zeros(M_b + 1, np.int64)
+    ckey = np.empty(N, np.uint64)
+    cinc = np.empty(N, np.uint64)
     pair_i = np.empty(max(N, 1024), np.int32)
     pair_j = np.empty(max(N, 1024), np.int32)
     nout = 0
@@ -1008,7 +1063,8 @@ def screen_window(RX, VX, NODE, OK, JMP, cls_start, cls_k, cls_base, cls_np, S, 
         # --- grid entries: every cell a box touches (all objects; in fleet mode the primaries only,
         # the others look their cells up below). Each hot loop is a function of its own: inside this
         # one, with the narrow phase's state live around them, they ran 20-40 % slower.
-        ne, n_ok = _entries(N, ok, primary, all_vs_all, boxes, invC, invW, mask, ekey, eobj, ebkt, count)
+        ne, n_ok = _entries(N, ok, primary, all_vs_all, boxes, invC, invW, mask, ekey, eobj, ebkt, count, ckey,
+                               cinc)
         if ne > ekey.shape[0]:
             ekey = np.empty(ne + ne // 2, np.uint64)
             eobj = np.empty(ne + ne // 2, np.int32)
@@ -1016,7 +1072,8 @@ def screen_window(RX, VX, NODE, OK, JMP, cls_start, cls_k, cls_base, cls_np, S, 
             skey = np.empty(ekey.shape[0], np.uint64)
             sobj = np.empty(ekey.shape[0], np.int32)
             sbox = np.empty((ekey.shape[0], 8), np.float32)
-            ne, n_ok = _entries(N, ok, primary, all_vs_all, boxes, invC, invW, mask, ekey, eobj, ebkt, count)
+            ne, n_ok = _entries(N, ok, primary, all_vs_all, boxes, invC, invW, mask, ekey, eobj, ebkt, count, ckey,
+                               cinc)
         n_objseg += n_ok
         stats[STAT_ENTRIES] += ne
         if stage == 0:
