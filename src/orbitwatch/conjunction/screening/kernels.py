@@ -228,15 +228,15 @@ def _grow(arr, n):
     return new
 
 
-@njit(**_JIT)
+@njit(_nrt=False, **_JIT)
 def _dips_below(c, D2, stack_c, left, right, tmp):
     """Whether q(u) = sum c_k B_k^6(u) goes below D2 somewhere on [0, 1] (conservative: True
     when undecided after 16 halvings). End coefficients are actual values; the minimum
     coefficient is a lower bound (convex hull property)."""
     for k in range(7):
         stack_c[0, k] = c[k]
+    stack_c[0, 7] = 0.0
     sp = 1
-    depth = np.zeros(stack_c.shape[0], np.int64)
     while sp > 0:
         sp -= 1
         lo = stack_c[sp, 0]
@@ -246,22 +246,22 @@ def _dips_below(c, D2, stack_c, left, right, tmp):
             continue
         if stack_c[sp, 0] <= D2 or stack_c[sp, 6] <= D2:
             return True
-        if depth[sp] >= 16 or sp + 2 > stack_c.shape[0]:
+        if stack_c[sp, 7] >= 16.0 or sp + 2 > stack_c.shape[0]:
             return True
         for k in range(7):
             tmp[k] = stack_c[sp, k]
-        dd = depth[sp] + 1
+        dd = stack_c[sp, 7] + 1.0
         _split_half(tmp, 6, left, right, stack_c[sp + 1])
         for k in range(7):
             stack_c[sp, k] = right[k]
             stack_c[sp + 1, k] = left[k]
-        depth[sp] = dd
-        depth[sp + 1] = dd
+        stack_c[sp, 7] = dd
+        stack_c[sp + 1, 7] = dd
         sp += 2
     return False
 
 
-@njit(**_JIT)
+@njit(_nrt=False, **_JIT)
 def _isolate_minima(c, sL, sR, D2, stack_c, stack_u, b, left, right, tmp, ta, w, i, j,
                     out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout):
     """Local minima of q(u) = sum c_k B_k^6(u) on (0, 1] with q <= D2, appended to the outputs.
@@ -611,7 +611,7 @@ def _sub_ctrl(NODE, A, row0, stride, h, kexp, npieces, g, kk, ta, tb, clipped, Q
 # ----------------------------------------------------------------------------- narrow phase
 
 
-@njit(**_JIT)
+@njit(_nrt=False, **_JIT)
 def _narrow(NODE, cpx, A, row0, stride, h, kexp, npieces, i, j, s, S, t_stop, span_start, D2, Qi, Qj, D, c,
             pi_, vi_, pj_, vj_, stack_c, stack_u, scratch, out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind,
             nout, stats):
@@ -745,6 +745,39 @@ def _d2(d, eps, jump, i, j):
 def _grow_out(out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, n):
     return (_grow(out_i, n), _grow(out_j, n), _grow(out_t, n), _grow(out_q, n), _grow(out_lo, n),
             _grow(out_hi, n), _grow(out_kind, n))
+
+
+@njit(_nrt=False, **_JIT)
+def _bern_keep(npair, pair_i, pair_j, kexp, cpx, eps, jump, d, s, S, t_stop):
+    """Keeps, in place and in order, the pairs of the list that pass :func:`_bern_pass`; returns their
+    number. Branch-free: the loads of many pairs' control points are in flight at once."""
+    n = 0
+    for m in range(npair):
+        i = pair_i[m]
+        j = pair_j[m]
+        pair_i[n] = i
+        pair_j[n] = j
+        n += _bern_pass(kexp, cpx, eps, jump, d, i, j, s, S, t_stop)
+    return n
+
+
+@njit(_nrt=False, **_JIT)
+def _narrow_pairs(m0, npass, pair_i, pair_j, NODE, cpx, A, row0, stride, h, kexp, npieces, eps, jump, d, s, S, t_stop,
+                  span_start, Qi, Qj, D, c, pi_, vi_, pj_, vj_, stack_c, stack_u, scratch, out_i, out_j, out_t, out_q,
+                  out_lo, out_hi, out_kind, nout, stats):
+    """The narrow phase of pairs m0.. of the list, up to the first that might overflow the outputs (the
+    caller grows them and calls again from there). Returns (next pair, output count)."""
+    for m in range(m0, npass):
+        if nout + 256 > out_i.shape[0]:
+            return m, nout
+        i = pair_i[m]
+        j = pair_j[m]
+        nout = _narrow(NODE, cpx, A, row0, stride, h, kexp, npieces, min(i, j), max(i, j), s, S, t_stop, span_start,
+                       _d2(d, eps, jump, i, j), Qi, Qj, D, c, pi_, vi_, pj_, vj_, stack_c, stack_u, scratch, out_i,
+                       out_j, out_t, out_q, out_lo, out_hi, out_kind, nout, stats)
+        if nout > out_i.shape[0]:
+            raise RuntimeError("screening kernel: candidate buffer overflow")
+    return npass, nout
 
 
 @njit(**_JIT)
@@ -1014,7 +1047,7 @@ def screen_window(RX, VX, NODE, OK, JMP, cls_start, cls_k, cls_base, cls_np, S, 
     vi_ = np.empty(3)
     pj_ = np.empty(3)
     vj_ = np.empty(3)
-    stack_c = np.empty((128, 7))
+    stack_c = np.empty((128, 8))
     stack_u = np.empty((128, 4))
     A = subpiece_matrices()
     invC = 1.0 / cell_km
@@ -1094,22 +1127,20 @@ def screen_window(RX, VX, NODE, OK, JMP, cls_start, cls_k, cls_base, cls_np, S, 
         n_pairs += npair
         if stage == 1:
             continue
-        for m in range(npair):
-            i = pair_i[m]
-            j = pair_j[m]
-            if not _bern_pass(kexp, cpx, eps, jump, d, i, j, s, S, t_stop):
-                continue
-            if stage == 4:
-                continue
-            if nout + 256 > out_i.shape[0]:
-                out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind = _grow_out(
-                    out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout + 256)
-            nout = _narrow(NODE, cpx, A, row0, stride, h, kexp, npieces, min(i, j), max(i, j), s, S,
-                           t_stop, span_start, _d2(d, eps, jump, i, j), Qi, Qj, D, c, pi_, vi_, pj_,
-                           vj_, stack_c, stack_u, scratch, out_i, out_j, out_t, out_q, out_lo, out_hi,
-                           out_kind, nout, stats)
-            if nout > out_i.shape[0]:
-                raise RuntimeError("screening kernel: candidate buffer overflow")
+        # --- the Bernstein test, then the narrow phase, on the list (functions of their own, without
+        # reference counting: inlined in this loop, every array they take was counted in and out per pair)
+        npass = _bern_keep(npair, pair_i, pair_j, kexp, cpx, eps, jump, d, s, S, t_stop)
+        if stage == 4:
+            continue
+        m = 0
+        while True:
+            m, nout = _narrow_pairs(m, npass, pair_i, pair_j, NODE, cpx, A, row0, stride, h, kexp, npieces, eps, jump,
+                                    d, s, S, t_stop, span_start, Qi, Qj, D, c, pi_, vi_, pj_, vj_, stack_c, stack_u,
+                                    scratch, out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout, stats)
+            if m >= npass:
+                break
+            out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind = _grow_out(
+                out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout + 256)
         if all_vs_all or ne == 0:
             continue
         # --- fleet mode: every other object looks its cells up among the primaries' entries (the
