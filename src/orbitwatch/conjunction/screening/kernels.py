@@ -780,14 +780,17 @@ def _narrow_pairs(m0, npass, pair_i, pair_j, NODE, cpx, A, row0, stride, h, kexp
     return npass, nout
 
 
-@njit(**_JIT)
-def _fleet_lookup(N, primary, ok, boxes, skey, sobj, sbox, count, mask, invC, invW, kexp, cpx, eps, jump, d, s, S,
-                  t_stop, span_start, stage, NODE, A, row0, stride, h, npieces, Qi, Qj, D, c, pi_, vi_, pj_, vj_,
-                  stack_c, stack_u, scratch, out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout, stats, n_tests,
-                  n_pairs):
-    """Fleet mode, one segment: every non-primary object looks the cells of its box up among the
+@njit(_nrt=False, **_JIT)
+def _fleet_pairs(N, primary, ok, boxes, skey, sobj, sbox, count, mask, invC, invW, pair_i, pair_j):
+    """Fleet mode, one segment: every non-primary object j looks the cells of its box up among the
     primaries' sorted entries (``skey``/``sobj``, bucket ends ``count``); a pair is met in every cell
-    both boxes touch and taken in its owner cell only."""
+    both boxes touch and taken in its owner cell only. The pairs (primary, j) that pass the box test
+    go to ``pair_i``/``pair_j``, as :func:`_walk`'s do; returns their number (when it exceeds the
+    buffers, only that many were counted and the caller calls again with larger ones) and the number
+    of box tests made."""
+    n = 0
+    tests = 0
+    cap = pair_i.shape[0]
     for j in range(N):
         if primary[j] or not ok[j]:
             continue
@@ -810,25 +813,14 @@ def _fleet_lookup(N, primary, ok, boxes, skey, sobj, sbox, count, mask, invC, in
                         for p in range(count[b - 1] if b > 0 else 0, count[b]):
                             if skey[p] != kp:
                                 continue
-                            i = sobj[p]
-                            n_tests += 1
+                            tests += 1
                             if not _meet(b0, b1, b2, b3, b4, b5, b6, b7, sbox, p, kp, invC, invW):
                                 continue
-                            n_pairs += 1
-                            if stage == 1 or not _bern_pass(kexp, cpx, eps, jump, d, i, j, s, S, t_stop):
-                                continue
-                            if stage == 4:
-                                continue
-                            if nout + 256 > out_i.shape[0]:
-                                out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind = _grow_out(
-                                    out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout + 256)
-                            nout = _narrow(NODE, cpx, A, row0, stride, h, kexp, npieces, min(i, j), max(i, j),
-                                           s, S, t_stop, span_start, _d2(d, eps, jump, i, j), Qi, Qj, D, c,
-                                           pi_, vi_, pj_, vj_, stack_c, stack_u, scratch, out_i, out_j, out_t,
-                                           out_q, out_lo, out_hi, out_kind, nout, stats)
-                            if nout > out_i.shape[0]:
-                                raise RuntimeError("screening kernel: candidate buffer overflow")
-    return nout, n_tests, n_pairs, out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind
+                            if n < cap:
+                                pair_i[n] = sobj[p]
+                                pair_j[n] = j
+                            n += 1
+    return n, tests
 
 
 @njit(**_JIT)
@@ -1117,38 +1109,46 @@ def screen_window(RX, VX, NODE, OK, JMP, cls_start, cls_k, cls_base, cls_np, S, 
             continue
         # --- pairs of entries sharing a cell: 4-D box test and owner cell, the pairs that pass listed
         # first (a tight loop: with the narrow phase inside it, the walk ran ~30 % slower), then the
-        # Bernstein test and the narrow phase on the list, in the same order
-        npair, tests = _walk(M_b, count, skey, sobj, sbox, invC, invW, pair_i, pair_j)
-        if npair > pair_i.shape[0]:
-            pair_i = np.empty(npair + npair // 2, np.int32)
-            pair_j = np.empty(npair + npair // 2, np.int32)
-            npair, tests = _walk(M_b, count, skey, sobj, sbox, invC, invW, pair_i, pair_j)
-        n_tests += tests
-        n_pairs += npair
-        if stage == 1:
-            continue
-        # --- the Bernstein test, then the narrow phase, on the list (functions of their own, without
-        # reference counting: inlined in this loop, every array they take was counted in and out per pair)
-        npass = _bern_keep(npair, pair_i, pair_j, kexp, cpx, eps, jump, d, s, S, t_stop)
-        if stage == 4:
-            continue
-        m = 0
-        while True:
-            m, nout = _narrow_pairs(m, npass, pair_i, pair_j, NODE, cpx, A, row0, stride, h, kexp, npieces, eps, jump,
-                                    d, s, S, t_stop, span_start, Qi, Qj, D, c, pi_, vi_, pj_, vj_, stack_c, stack_u,
-                                    scratch, out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout, stats)
-            if m >= npass:
+        # Bernstein test and the narrow phase on the list, in the same order. In fleet mode the walk
+        # pairs the primaries, then a second list pairs every other object with the primaries
+        # whose cells it shares (the pair is met in every cell both boxes touch, taken in the owner
+        # cell only).
+        for phase in range(2):
+            if phase == 0:
+                npair, tests = _walk(M_b, count, skey, sobj, sbox, invC, invW, pair_i, pair_j)
+            elif all_vs_all or ne == 0:
                 break
-            out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind = _grow_out(
-                out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout + 256)
-        if all_vs_all or ne == 0:
-            continue
-        # --- fleet mode: every other object looks its cells up among the primaries' entries (the
-        # pair is met in every cell both boxes touch, and taken in the owner cell only)
-        nout, n_tests, n_pairs, out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind = _fleet_lookup(
-            N, primary, ok, boxes, skey, sobj, sbox, count, mask, invC, invW, kexp, cpx, eps, jump, d, s, S, t_stop,
-            span_start, stage, NODE, A, row0, stride, h, npieces, Qi, Qj, D, c, pi_, vi_, pj_, vj_, stack_c,
-            stack_u, scratch, out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout, stats, n_tests, n_pairs)
+            else:
+                npair, tests = _fleet_pairs(N, primary, ok, boxes, skey, sobj, sbox, count, mask, invC, invW, pair_i,
+                                            pair_j)
+            if npair > pair_i.shape[0]:
+                pair_i = np.empty(npair + npair // 2, np.int32)
+                pair_j = np.empty(npair + npair // 2, np.int32)
+                if phase == 0:
+                    npair, tests = _walk(M_b, count, skey, sobj, sbox, invC, invW, pair_i, pair_j)
+                else:
+                    npair, tests = _fleet_pairs(N, primary, ok, boxes, skey, sobj, sbox, count, mask, invC, invW,
+                                                pair_i, pair_j)
+            n_tests += tests
+            n_pairs += npair
+            if stage == 1:
+                continue
+            # --- the Bernstein test, then the narrow phase, on the list (functions of their own, without
+            # reference counting: inlined in this loop, every array they take was counted in and out per
+            # pair)
+            npass = _bern_keep(npair, pair_i, pair_j, kexp, cpx, eps, jump, d, s, S, t_stop)
+            if stage == 4:
+                continue
+            m = 0
+            while True:
+                m, nout = _narrow_pairs(m, npass, pair_i, pair_j, NODE, cpx, A, row0, stride, h, kexp, npieces, eps,
+                                        jump, d, s, S, t_stop, span_start, Qi, Qj, D, c, pi_, vi_, pj_, vj_, stack_c,
+                                        stack_u, scratch, out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout,
+                                        stats)
+                if m >= npass:
+                    break
+                out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind = _grow_out(
+                    out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout + 256)
     stats[STAT_OBJECT_SEGMENTS] = n_objseg
     stats[STAT_BOX_TESTS] = n_tests
     stats[STAT_PAIR_SEGMENTS] = n_pairs
