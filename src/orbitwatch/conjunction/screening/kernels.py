@@ -25,6 +25,10 @@ import numpy as np
 from numba import njit
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
+#: for the functions called per pair: without numba's reference counting (NRT), which counted every
+#: array they take in and out on each call (20 % of a window in NRT_incref/NRT_decref, by perf). They
+#: allocate nothing; numba refuses to compile such a function if it would.
+_JIT_NO_RC = dict(_nrt=False, **_JIT)
 
 # kinds of candidate minima
 KIND_INTERIOR = 0
@@ -228,7 +232,7 @@ def _grow(arr, n):
     return new
 
 
-@njit(_nrt=False, **_JIT)
+@njit(**_JIT_NO_RC)
 def _dips_below(c, D2, stack_c, left, right, tmp):
     """Whether q(u) = sum c_k B_k^6(u) goes below D2 somewhere on [0, 1] (conservative: True
     when undecided after 16 halvings). End coefficients are actual values; the minimum
@@ -261,7 +265,7 @@ def _dips_below(c, D2, stack_c, left, right, tmp):
     return False
 
 
-@njit(_nrt=False, **_JIT)
+@njit(**_JIT_NO_RC)
 def _isolate_minima(c, sL, sR, D2, stack_c, stack_u, b, left, right, tmp, ta, w, i, j,
                     out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, nout):
     """Local minima of q(u) = sum c_k B_k^6(u) on (0, 1] with q <= D2, appended to the outputs.
@@ -611,7 +615,7 @@ def _sub_ctrl(NODE, A, row0, stride, h, kexp, npieces, g, kk, ta, tb, clipped, Q
 # ----------------------------------------------------------------------------- narrow phase
 
 
-@njit(_nrt=False, **_JIT)
+@njit(**_JIT_NO_RC)
 def _narrow(NODE, cpx, A, row0, stride, h, kexp, npieces, i, j, s, S, t_stop, span_start, D2, Qi, Qj, D, c,
             pi_, vi_, pj_, vj_, stack_c, stack_u, scratch, out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind,
             nout, stats):
@@ -747,7 +751,7 @@ def _grow_out(out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, n):
             _grow(out_hi, n), _grow(out_kind, n))
 
 
-@njit(_nrt=False, **_JIT)
+@njit(**_JIT_NO_RC)
 def _bern_keep(npair, pair_i, pair_j, kexp, cpx, eps, jump, d, s, S, t_stop):
     """Keeps, in place and in order, the pairs of the list that pass :func:`_bern_pass`; returns their
     number. Branch-free: the loads of many pairs' control points are in flight at once."""
@@ -761,7 +765,7 @@ def _bern_keep(npair, pair_i, pair_j, kexp, cpx, eps, jump, d, s, S, t_stop):
     return n
 
 
-@njit(_nrt=False, **_JIT)
+@njit(**_JIT_NO_RC)
 def _narrow_pairs(m0, npass, pair_i, pair_j, NODE, cpx, A, row0, stride, h, kexp, npieces, eps, jump, d, s, S, t_stop,
                   span_start, Qi, Qj, D, c, pi_, vi_, pj_, vj_, stack_c, stack_u, scratch, out_i, out_j, out_t, out_q,
                   out_lo, out_hi, out_kind, nout, stats):
@@ -780,7 +784,7 @@ def _narrow_pairs(m0, npass, pair_i, pair_j, NODE, cpx, A, row0, stride, h, kexp
     return npass, nout
 
 
-@njit(_nrt=False, **_JIT)
+@njit(**_JIT_NO_RC)
 def _fleet_pairs(N, primary, ok, boxes, skey, sobj, sbox, count, mask, invC, invW, pair_i, pair_j):
     """Fleet mode, one segment: every non-primary object j looks the cells of its box up among the
     primaries' sorted entries (``skey``/``sobj``, bucket ends ``count``); a pair is met in every cell
