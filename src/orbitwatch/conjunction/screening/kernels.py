@@ -1002,7 +1002,8 @@ def screen_window(RX, VX, NODE, OK, JMP, cls_start, cls_k, cls_base, cls_np, S, 
     (``KIND_*``); and the counters ``stats`` (``STAT_*``). ``t_stop`` (window seconds) clips
     the last segment at the end of the span; ``span_start`` says the window starts the span
     (a pair that is already receding there has a boundary minimum at its start). ``stage``
-    stops early (benchmarks of the parts): 0 after the boxes, 1 after the box tests.
+    stops early (benchmarks of the parts): -1 after the boxes, 0 after the grid entries, 5 after their
+    sort, 1 after the box tests (the walk, and in fleet mode the look-ups), 4 after the Bernstein test.
     """
     N = eps.shape[0]
     C = cls_k.shape[0]
