@@ -483,10 +483,7 @@ def _class_boxes(RX, VX, OK, JMP, A, i0, i1, base, k, h, s, pad, boxes, ok, cpx,
     kk = (1 << k) - 1 + (s & ((1 << k) - 1))
     ra = base + (s >> k) * M
     rb = ra + M
-    a = np.empty(16)
-    for r in range(4):
-        for c in range(4):
-            a[4 * r + c] = A[kk, r, c]
+    a = A[kk].reshape(-1)  # the sub-piece matrix, row by row
     bflat = boxes.reshape(-1)
     for j0 in range(0, M, _BLK):
         nb = min(_BLK, M - j0)
@@ -754,7 +751,7 @@ def _grow_out(out_i, out_j, out_t, out_q, out_lo, out_hi, out_kind, n):
 @njit(**_JIT_NO_RC)
 def _bern_keep(npair, pair_i, pair_j, kexp, cpx, eps, jump, d, s, S, t_stop):
     """Keeps, in place and in order, the pairs of the list that pass :func:`_bern_pass`; returns their
-    number. Branch-free: the loads of many pairs' control points are in flight at once."""
+    number (the list is compacted without a branch on the outcome)."""
     n = 0
     for m in range(npair):
         i = pair_i[m]
@@ -857,6 +854,7 @@ def _corners(N, boxes, invC, invW, ckey, cinc):
 
 @njit(inline="always", **_JIT)
 def _put(ekey, eobj, ebkt, count, ne, kk, i, mask):
+    """Entry ne: cell key kk of object i, its hash bucket, counted in ``count[bucket + 1]``."""
     b = np.int64(_hash(kk) & mask)
     ekey[ne] = kk
     eobj[ne] = i
