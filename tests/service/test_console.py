@@ -677,12 +677,31 @@ def test_charter_activation_and_products_pages_read_the_documented_shapes(page, 
     assert pg.get_by_test_id("timeline").locator("rect.win").count() == 2
     assert "sent" in pg.locator("table[aria-label='Tasking status']").inner_text()
     shot(pg, "05-activation")
-    # the on-call officer's Reject form: the reason is posted, a 409 is shown as a message, the form stays
+    # the on-call officer's Reject form: the reason is posted, a 409 is shown as a message, the form stays.
+    # The officer types while the page's map is still loading (its basemap held back here): the page
+    # finishing must not take the focus from the field, so Enter still submits the form.
+    held = []
+
+    def hold(route):
+        held.append(route)
+
+    pg.route("**/console/basemap.geojson", hold)
     signed_in(pg, server, "CSA", "chief", "#/activations/8")
     pg.reload()
     reason = pg.get_by_label("Reason for rejecting")
     reason.fill("outside the Charter's scope")
-    reason.press("Enter")
+    for _ in range(200):
+        if held:
+            break
+        pg.wait_for_timeout(25)
+    assert held, "the page never asked for its basemap"
+    assert pg.evaluate("document.body.dataset.ready || ''") == "", "the page was ready before its map loaded"
+    pg.unroute("**/console/basemap.geojson")
+    for r in held:
+        r.continue_()
+    pg.wait_for_selector("body[data-ready=activation]")
+    assert pg.evaluate("document.activeElement && document.activeElement.id") == "d-reason"
+    pg.keyboard.press("Enter")
     pg.get_by_test_id("decision-msg").filter(has_text="Conflict").wait_for()
     assert decided == [("reject", {"reason": "outside the Charter's scope"})]
     assert "cannot become rejected" in pg.get_by_test_id("decision-msg").inner_text()

@@ -86,7 +86,9 @@ async function route() {
     } catch (e) {
       view.append(h("p", { class: "error", role: "alert" }, `Could not load: ${e.message}`));
     }
-    view.focus({ preventScroll: true });
+    // focus moves to the new page for screen readers, unless the user is already typing in it
+    // (a form can be filled while the map of a slow page loads; Enter must still reach its form)
+    if (!view.contains(document.activeElement) || document.activeElement === view) view.focus({ preventScroll: true });
     return;
   }
   view.replaceChildren(h("h1", {}, "Not found"), h("p", {}, h("a", { href: "#/conjunctions" }, "Conjunctions")));
