@@ -15,7 +15,7 @@ from orbitwatch.catalog import Catalog
 from orbitwatch.conjunction import EllipsoidRTN, ScreeningOptions, Sphere, parse_volume, screen, socrates_report
 from orbitwatch.conjunction.screening.kernels import piece_jumps
 from orbitwatch.conjunction.screening.sampling import StateSource, calibrate
-from orbitwatch.elements import read_elements
+from orbitwatch.elements import ElementSets, read_elements
 from orbitwatch.errors import ElementSetError, NotFoundError
 from orbitwatch.propagation import get_backend
 from orbitwatch.propagation.frames import teme_to_eme2000
@@ -102,6 +102,30 @@ def test_states_rtn_frames_and_ages(sub, result):
     assert np.all(np.diff(ev.tca.astype(np.int64)) >= 0)
 
 
+def assert_in_table_order(ev):
+    """screen() orders its rows itself, on its inputs before the table is built; the table's own
+    ``sort_by("tca")`` (TCA, then catalog numbers) states that order. The two must agree row for row,
+    so neither tie-break can change without the other."""
+    again = ev.sort_by("tca")
+    for col in ("tca", "norad_1", "norad_2", "miss_km"):
+        assert np.array_equal(getattr(again, col), getattr(ev, col)), col
+
+
+def test_rows_come_in_sort_by_tca_order(sub, result):
+    """Also where TCAs tie: copies of three busy objects under new catalog numbers meet everything
+    their originals meet at the same instant, so the catalog numbers decide the order of those rows."""
+    ev = result.events
+    assert_in_table_order(ev)
+    # the check can fail: the same rows in another order are caught
+    with pytest.raises(AssertionError):
+        assert_in_table_order(ev[np.arange(len(ev))[::-1]])
+    dup = sub[np.flatnonzero(np.isin(sub.norad_id, np.unique(ev.norad_1)[:3]))]
+    dup.norad_id[:] = 3 - np.arange(len(dup))  # numbers 3, 2, 1: not in the catalog, in reverse order
+    tied = screen(ElementSets.concat([sub, dup]), START, STOP, threshold_km=25.0, executor=1).events
+    assert (np.diff(tied.tca.astype(np.int64)) == 0).sum() >= 3
+    assert_in_table_order(tied)
+
+
 def test_csv_and_json(result):
     ev = result.events[np.arange(20)]
     rows = list(csv.DictReader(io.StringIO(ev.to_csv())))
@@ -143,6 +167,7 @@ def test_fleet_screening_is_the_all_vs_all_subset(sub, result, fleet_of):
     res = screen(sub, START, STOP, threshold_km=25.0, primaries=fleet, executor=1)
     f = res.events
     assert res.n_primaries == len(fleet)
+    assert_in_table_order(f)
     assert np.all(np.isin(f.norad_1, fleet))
     want = np.isin(ev.norad_1, fleet) | np.isin(ev.norad_2, fleet)
     if fleet_of == "half":
