@@ -370,7 +370,6 @@ def _run_window(task, ctx: _Context) -> dict:
         total += members.size * (n_p + 1)
     RX = np.empty((3, total))
     VX = np.empty((3, total))
-    NODE = np.empty((total, 6))
     OKn = np.empty(total, np.bool_)
     JMP = np.zeros(total)
     n_jumps = 0
@@ -393,7 +392,7 @@ def _run_window(task, ctx: _Context) -> dict:
         jumps = np.zeros((members.size, max(n_p, 1)))
         K.piece_jumps(r, v, st, step, jumps)
         n_jumps += int(np.count_nonzero(jumps))
-        K.fill_nodes(r, v, st, jumps, int(cls_base[c]), RX, VX, NODE, OKn, JMP)
+        K.fill_nodes(r, v, st, jumps, int(cls_base[c]), RX, VX, OKn, JMP)
         # an ephemeris object's spans are reported from its metadata (see ephemeris_status), not here
         anybad = (st != 0).any(axis=1) & (members < ctx.n_tle)
         if anybad.any():
@@ -407,7 +406,7 @@ def _run_window(task, ctx: _Context) -> dict:
     n_seg = int(np.ceil((min(w1, span_s) - w0) / S - 1e-12))
     order = ctx.order
     ci, cj, ct, cq, clo, chi, ckind, kstats = K.screen_window(
-        RX, VX, NODE, OKn, JMP, ctx.cls_start, ctx.cls_k, cls_base, cls_np, float(S), ctx.sampling.eps_km[order],
+        RX, VX, OKn, JMP, ctx.cls_start, ctx.cls_k, cls_base, cls_np, float(S), ctx.sampling.eps_km[order],
         ctx.primary[order], ctx.all_vs_all, n_seg, float(t_stop), w0 == 0.0, float(ctx.radius_km),
         float(opt.cell_km), float(opt.rbin_km))
     # back to catalog indices, object 1 the lower catalog index

@@ -53,7 +53,8 @@ MAX_EVENTS_PER_PAIR_DAY = 32.0
 BYTES_PER_EVENT = 2000.0
 #: bytes per broad-phase grid entry (key, object, sorted copies and the box)
 BYTES_PER_GRID_ENTRY = 56.0
-#: bytes per interpolation node of a window (position, velocity, node table)
+#: bytes per interpolation node of a window (positions and velocities 48 B, status and jump 9 B, and SGP4's
+#: output for the class being sampled, up to 48 B)
 BYTES_PER_NODE = 96.0
 #: fastest orbital speed considered for the length of an arc in one segment, km/s
 _ARC_SPEED_KM_S = 7.9
@@ -88,8 +89,9 @@ def estimate_memory_bytes(n_objects: int, n_primaries: int, radius_km: float, sp
     return out
 
 
-#: bytes one window task holds per interpolation node: positions, velocities and the node table
-#: (105 B), and SGP4's output for the step class being sampled (measured: see docs/screening.md)
+#: bytes one window task holds per interpolation node: positions, velocities, status and jump (57 B;
+#: 105 B with the node-major copy the kernel no longer makes), and SGP4's output for the step class
+#: being sampled; deliberately above the measurements (docs/screening.md)
 TASK_BYTES_PER_NODE = 170.0
 #: bytes one window task holds per object whatever the window: per-object views, boxes and control
 #: points of one segment, its grid entries and their sorted copies (measured)
