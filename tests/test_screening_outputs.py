@@ -250,6 +250,53 @@ def test_interpolation_bound_holds(catalog):
     check_interpolation_bound(catalog[np.sort(rng.choice(len(catalog), 3000, replace=False))])
 
 
+def _piece_jumps_reference(r, v, st, h):
+    """piece_jumps as its docstring defines it, in NumPy: the trapezoid residual of every piece between
+    two good states, kept where it exceeds 20 times the object's median residual and 10 m."""
+    res = np.linalg.norm(r[:, 1:] - r[:, :-1] - 0.5 * h * (v[:, :-1] + v[:, 1:]), axis=-1)
+    good = (st[:, :-1] == 0) & (st[:, 1:] == 0)
+    out = np.zeros(res.shape)
+    for j in range(res.shape[0]):
+        if good[j].any():
+            med = np.median(res[j][good[j]])
+            keep = good[j] & (res[j] > 20.0 * med) & (res[j] > 0.01)
+            out[j, keep] = res[j, keep]
+    return out
+
+
+def test_piece_jumps_equal_the_median_rule(catalog):
+    # real nodes of 2,000 objects (every regime) at 240 s, then SGP4-like jumps put into some pieces, failed
+    # states: the kernel (which skips the median where no piece can qualify) gives the reference's
+    # output exactly, and finds every jump that was put in
+    rng = np.random.default_rng(3)
+    idx = np.sort(rng.choice(len(catalog), 2000, replace=False))
+    src = StateSource(get_backend("numba"), catalog[idx])
+    h = 240.0
+    nodes = int(START.astype(np.int64)) + (np.arange(31) * h * 1e9).astype(np.int64)
+    r, v, st = src.grid(np.arange(idx.size), nodes)
+    r, v, st = r.copy(), v.copy(), st.copy()
+    hit = rng.choice(idx.size, 40, replace=False)
+    piece = rng.integers(0, 29, hit.size)
+    smooth = np.median(np.linalg.norm(r[:, 1:] - r[:, :-1] - 0.5 * h * (v[:, :-1] + v[:, 1:]), axis=-1), axis=1)
+    for j, p in zip(hit, piece):  # a step after node p, well above the object's smooth residual (a Lyddane switch)
+        r[j, p + 1:] += (50.0 * smooth[j] + 1.0) * np.array([0.8, -0.36, 0.48])
+    # and steps of 20-50 m on objects whose motion is smooth to a metre (high orbits): just above the 10 m floor
+    calm = np.setdiff1d(np.flatnonzero(smooth < 1e-3), hit)[:10]
+    small = 0.02 + 0.03 * rng.random(calm.size)
+    for j, p, size in zip(calm, rng.integers(0, 29, calm.size), small):
+        r[j, p + 1:] += size * np.array([0.0, 0.6, 0.8])
+        hit, piece = np.r_[hit, j], np.r_[piece, p]
+    assert calm.size == 10
+    st[hit[:5], 7] = 1  # a failed state: its two pieces are not measured
+    jumps = np.full((idx.size, 30), -1.0)
+    piece_jumps(r, v, st, h, jumps)
+    ref = _piece_jumps_reference(r, v, st, h)
+    assert np.array_equal(jumps, ref)
+    found = {(int(j), int(p)) for j, p in zip(*np.nonzero(jumps))}
+    put = {(int(j), int(p)) for j, p in zip(hit, piece) if st[j, p] == 0 and st[j, p + 1] == 0}
+    assert len(put) >= 40 and put <= found, sorted(put - found)[:5]  # (SGP4's own jumps are found too)
+
+
 @pytest.mark.slow
 def test_interpolation_bound_holds_whole_catalog_two_days(catalog):
     check_interpolation_bound(catalog, days=2.0)
